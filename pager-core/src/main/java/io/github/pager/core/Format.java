@@ -1,0 +1,92 @@
+package io.github.pager.core;
+
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * The constants of the on-disk format, each named as {@code FORMAT.md} names it.
+ *
+ * <p>Every multi-byte integer on disk is little-endian. Offsets are in bytes from the start of the
+ * structure they belong to. No other class spells a magic number or an offset.
+ */
+final class Format {
+  private Format() {}
+
+  /** The only format version this code writes, and the newest it reads. */
+  static final int FORMAT_VERSION = 1;
+
+  static final int MIN_PAGE_SIZE_LOG2 = 10;
+  static final int MAX_PAGE_SIZE_LOG2 = 16;
+
+  /** The pages before the first data page: superblock, metadata A, metadata B. */
+  static final long SUPERBLOCK_PAGE = 0;
+
+  static final long METADATA_A_PAGE = 1;
+  static final long METADATA_B_PAGE = 2;
+  static final long FIRST_DATA_PAGE = 3;
+
+  /** Page counts are capped so that every byte offset of a page fits a signed 64-bit value. */
+  static final long MAX_PAGE_COUNT = 1L << 40;
+
+  /** The unit of atomic writes the protocol relies on: a commit changes bytes in no other. */
+  static final int SECTOR_SIZE = 512;
+
+  static final ValueLayout.OfLong U64 =
+      ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+  static final ValueLayout.OfInt U32 =
+      ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+  // ---- Superblock: page 0, its first sector. ----
+
+  /** ASCII "PAGEFILE" read as a little-endian u64. */
+  static final long SB_MAGIC_VALUE = 0x454C4946_45474150L;
+
+  static final int SB_MAGIC = 0;
+  static final int SB_FORMAT_VERSION = 8;
+  static final int SB_PAGE_SIZE_LOG2 = 12;
+  static final int SB_ACTIVE_SLOT = 16;
+  static final int SB_ACTIVE_CRC = 20;
+  static final int SB_GENERATION = 24;
+  static final int SB_CRC = 32;
+  static final int SB_LENGTH = 36;
+
+  // ---- Metadata record: the first MD_LENGTH bytes of page 1 (A) or page 2 (B). ----
+
+  /** ASCII "PAGERMD1" read as a little-endian u64. */
+  static final long MD_MAGIC_VALUE = 0x31444D52_45474150L;
+
+  static final int MD_MAGIC = 0;
+  static final int MD_GENERATION = 8;
+  static final int MD_PAGE_COUNT = 16;
+  static final int MD_FREE_COUNT = 24;
+  static final int MD_TREE_ROOT = 32;
+  static final int MD_TREE_ROOT_CRC = 40;
+  static final int MD_TREE_HEIGHT = 44;
+  static final int MD_ROOTS = 48;
+  static final int ROOT_SLOTS = 16;
+  static final int MD_CRC = MD_ROOTS + ROOT_SLOTS * 8;
+  static final int MD_LENGTH = MD_CRC + 4;
+
+  // ---- Free-space tree node: one whole page. ----
+
+  /** ASCII "FSTN" read as a little-endian u32. */
+  static final int NODE_MAGIC_VALUE = 0x4E545346;
+
+  static final int NODE_MAGIC = 0;
+  static final int NODE_LEVEL = 4;
+  static final int NODE_INDEX = 8;
+  static final int NODE_BODY = 16;
+
+  /** An interior entry: child page (u64), child CRC32C (u32), child flags (u32). */
+  static final int ENTRY_SIZE = 16;
+
+  static final int ENTRY_CHILD = 0;
+  static final int ENTRY_CRC = 8;
+  static final int ENTRY_FLAGS = 12;
+
+  /** Entry flag: every page the child covers is allocated. */
+  static final int FLAG_FULL = 1;
+
+  /** The tallest free-space tree a file may declare; far above what {@link #MAX_PAGE_COUNT} needs. */
+  static final int MAX_TREE_HEIGHT = 8;
+}

@@ -1,0 +1,657 @@
+package io.github.pager.core;
+
+import io.github.pager.core.storage.FileStorage;
+import io.github.pager.core.storage.Storage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A file divided into fixed-size pages, handed out by {@link #alloc()} and taken back by {@link
+ * #free}, whose allocation state survives a crash at any instant.
+ *
+ * <p>Every change to the allocation state is a commit: the new state is written beside the old
+ * one and made durable, then a single sector of the superblock is flipped to name it (see {@link
+ * CommitProtocol} and FORMAT.md). After a power loss the file opens at the last acknowledged
+ * commit. Page contents are not versioned: a page is written in place through its {@link
+ * MappedPage} view, and a commit (or {@link #sync()}) makes those writes durable too.
+ *
+ * <pre>{@code
+ * try (Pager pager = Pager.create(path, PagerOptions.defaults())) {
+ *   PageId id = pager.alloc();                 // durable when it returns
+ *   pager.page(id).putLong(0, 42);
+ *   pager.sync();                              // or let the next commit carry the write
+ * }
+ * try (Pager pager = Pager.open(path)) {
+ *   long value = pager.page(pager.pageId(3)).getLong(0);
+ * }
+ * }</pre>
+ *
+ * <p>Several changes commit together through a {@link Transaction}, which also carries the
+ * metadata's root values, where layers above keep their own structures.
+ *
+ * <p>Threads: page views may be read and written from any thread without a lock. Allocation,
+ * freeing and commits are serialized by a writer lock that a transaction holds until it ends.
+ * Across processes, one writer per file (a file lock); read-only openings take no lock.
+ */
+public final class Pager implements AutoCloseable {
+  private final MappedFile file;
+  private final TreeGeometry geometry;
+  private final PagerOptions options;
+  private final CommitProtocol protocol;
+  private final PendingFrees pending;
+  private final NodeCache cache = new NodeCache();
+  private final ReentrantLock writeLock = new ReentrantLock();
+  private final boolean openedFromAlternate;
+
+  /** The last durable state; replaced (never changed) by each commit. */
+  private volatile MetadataRecord committed;
+
+  /** Guarded by writeLock: the working state since the last commit. */
+  private FreeSpaceTree tree;
+
+  private long committedCursor;
+
+  /** Pages a view may be taken of: the committed count, or more while a transaction grows. */
+  private volatile long accessiblePageCount;
+
+  private volatile boolean closed;
+  private volatile @Nullable PagerUnavailableException poison;
+
+  private Pager(PageFileOpener.Opened opened, PagerOptions options) {
+    this.file = opened.file();
+    this.geometry = opened.geometry();
+    this.options = options;
+    this.protocol =
+        new CommitProtocol(file, options.durability(), opened.superblock(), opened.lastGeneration());
+    this.pending = new PendingFrees(geometry);
+    this.committed = opened.record();
+    this.openedFromAlternate = opened.fellBack();
+    this.committedCursor = 0;
+    this.tree = newWorkingTree();
+    this.accessiblePageCount = committed.pageCount;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Opening and closing
+
+  /**
+   * Creates a new page file; refuses to overwrite an existing one.
+   *
+   * @param path where to create the file
+   * @param options page size, durability, growth and initial size
+   * @return the open pager, holding the file's writer lock
+   * @throws java.nio.file.FileAlreadyExistsException when the file exists
+   * @throws IOException when the file cannot be created or written
+   */
+  public static Pager create(Path path, PagerOptions options) throws IOException {
+    if (options.readOnly()) {
+      throw new IllegalArgumentException("cannot create a page file read-only: " + path);
+    }
+    return create(FileStorage.createNew(path), options);
+  }
+
+  /**
+   * Creates a page file in an empty storage, such as a test kit's simulated one.
+   *
+   * @param storage an empty storage; the pager owns it from now on and closes it
+   * @param options page size, durability, growth and initial size
+   * @return the open pager
+   * @throws IOException when the storage cannot be written, or is not empty
+   */
+  public static Pager create(Storage storage, PagerOptions options) throws IOException {
+    Pager pager;
+    try {
+      lockForWriting(storage);
+      pager = new Pager(PageFileOpener.create(storage, options), options);
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(storage, e);
+      throw e;
+    }
+    if (options.initialPageCount() > pager.pageCount()) {
+      try (Transaction tx = pager.begin()) {
+        tx.ensurePageCount(options.initialPageCount());
+        tx.commit();
+      } catch (IOException | RuntimeException e) {
+        try {
+          pager.close();
+        } catch (IOException | RuntimeException closing) {
+          e.addSuppressed(closing);
+        }
+        throw e;
+      }
+    }
+    return pager;
+  }
+
+  /**
+   * Opens an existing page file for reading and writing with the default options.
+   *
+   * @param path the file
+   * @return the open pager
+   * @throws IOException when the file is missing, locked, or not a valid page file; see {@link
+   *     #open(Storage, PagerOptions)}
+   */
+  public static Pager open(Path path) throws IOException {
+    return open(path, PagerOptions.defaults());
+  }
+
+  /**
+   * Opens an existing page file.
+   *
+   * @param path the file
+   * @param options read-only, expected page size, durability, growth
+   * @return the open pager
+   * @throws java.nio.file.NoSuchFileException when the file does not exist
+   * @throws IOException when the file is locked or not a valid page file; see {@link
+   *     #open(Storage, PagerOptions)}
+   */
+  public static Pager open(Path path, PagerOptions options) throws IOException {
+    return open(FileStorage.open(path, options.readOnly()), options);
+  }
+
+  /**
+   * Opens the page file held by a storage. The file is only read until the first commit; one
+   * that is rejected is never written to.
+   *
+   * @param storage the storage; the pager owns it from now on and closes it (also on failure)
+   * @param options read-only, expected page size, durability, growth
+   * @return the open pager
+   * @throws PageFileLockedException when another writer holds the file
+   * @throws NotAPageFileException when the file does not start with the page-file magic
+   * @throws UnsupportedFormatVersionException when the file's format is newer than this library
+   * @throws CorruptSuperblockException when the superblock fails its checks
+   * @throws PageSizeMismatchException when the options name another page size
+   * @throws CorruptMetadataException when neither metadata copy is usable
+   * @throws TruncatedPageFileException when the file is shorter than its metadata says
+   * @throws IOException when the storage fails
+   */
+  public static Pager open(Storage storage, PagerOptions options) throws IOException {
+    try {
+      if (!options.readOnly()) {
+        lockForWriting(storage);
+      }
+      return new Pager(PageFileOpener.open(storage, options), options);
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(storage, e);
+      throw e;
+    }
+  }
+
+  private static void lockForWriting(Storage storage) throws IOException {
+    if (!storage.tryLockForWriting()) {
+      throw new PageFileLockedException(storage.describe() + " is open for writing by another pager or process");
+    }
+  }
+
+  private static void closeQuietly(Storage storage, Throwable failure) {
+    try {
+      storage.close();
+    } catch (IOException | RuntimeException e) {
+      failure.addSuppressed(e);
+    }
+  }
+
+  /**
+   * Closes the pager: waits for a commit in progress, syncs page writes (with {@link
+   * Durability#SYNC}), unmaps the file and releases its lock. Afterwards every view of its pages
+   * throws {@link IllegalStateException}. Closing twice does nothing.
+   *
+   * @throws IOException when the final sync or the close fails
+   */
+  @Override
+  public void close() throws IOException {
+    writeLock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      try {
+        if (!options.readOnly() && poison == null && options.durability() == Durability.SYNC) {
+          file.syncAll();
+        }
+      } finally {
+        file.close();
+      }
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Allocation, one commit each
+
+  /**
+   * Allocates the lowest free page, growing the file when none is free; durable on return.
+   *
+   * @return the new page's handle; its content is whatever the page last held (zero if never used)
+   * @throws GrowFailedException when the file had to grow and could not; nothing changed
+   * @throws IOException when the commit fails
+   */
+  public PageId alloc() throws IOException {
+    try (Transaction tx = begin()) {
+      PageId id = tx.alloc();
+      tx.commit();
+      return id;
+    }
+  }
+
+  /**
+   * Allocates {@code count} pages, lowest first, in one commit.
+   *
+   * @param count how many pages, zero or more
+   * @return the handles, in increasing order
+   * @throws IOException when the commit fails; then no page was allocated
+   */
+  public List<PageId> allocBulk(int count) throws IOException {
+    try (Transaction tx = begin()) {
+      List<PageId> ids = tx.allocBulk(count);
+      tx.commit();
+      return ids;
+    }
+  }
+
+  /**
+   * Allocates {@code count} consecutive pages, the lowest such run, in one commit.
+   *
+   * @param count how many pages, one or more
+   * @return the handle of the run's first page; the others follow it by index
+   * @throws IOException when the commit fails; then no page was allocated
+   */
+  public PageId allocRun(long count) throws IOException {
+    try (Transaction tx = begin()) {
+      PageId first = tx.allocRun(count);
+      tx.commit();
+      return first;
+    }
+  }
+
+  /**
+   * Frees a page in one commit. The page can be handed out again once the commit after this one
+   * is durable (the previous metadata copy may still reference it until then).
+   *
+   * @param id a page this pager allocated and has not freed
+   * @throws DoubleFreeException when the page is already free
+   * @throws IOException when the commit fails; then the page stays allocated
+   */
+  public void free(PageId id) throws IOException {
+    try (Transaction tx = begin()) {
+      tx.free(id);
+      tx.commit();
+    }
+  }
+
+  /**
+   * Frees several pages in one commit. Every handle is checked before anything changes: one bad
+   * handle (foreign, reserved, free, or listed twice) fails the whole call and frees nothing.
+   *
+   * @param ids the pages to free
+   * @throws IOException when the commit fails; then every page stays allocated
+   */
+  public void freeBulk(Collection<PageId> ids) throws IOException {
+    try (Transaction tx = begin()) {
+      tx.freeBulk(ids);
+      tx.commit();
+    }
+  }
+
+  /**
+   * Starts a transaction: changes made through it commit together, all or nothing, with one
+   * superblock flip. It holds the pager's writer lock until it is committed or closed, and must
+   * be closed by the thread that began it.
+   *
+   * @return the transaction
+   * @throws ReadOnlyPagerException when the pager is read-only
+   * @throws PagerUnavailableException when an earlier sync failed
+   * @throws IllegalStateException when closed, or when this thread already has a transaction open
+   */
+  public Transaction begin() throws PagerUnavailableException {
+    checkWritable();
+    if (writeLock.isHeldByCurrentThread()) {
+      throw new IllegalStateException("this thread already has a transaction open on " + file.describe());
+    }
+    writeLock.lock();
+    try {
+      checkWritable();
+    } catch (RuntimeException | PagerUnavailableException e) {
+      writeLock.unlock();
+      throw e;
+    }
+    return new Transaction(this, committed.roots());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Pages
+
+  /**
+   * Returns a view of a page. Needs no lock; the view stays valid across growth and until close.
+   *
+   * @param id a page handle of this pager
+   * @return the view
+   * @throws ForeignPageException when the handle comes from another pager
+   * @throws IllegalStateException when the pager is closed
+   */
+  public MappedPage page(PageId id) {
+    checkOpen();
+    checkOwn(id);
+    checkIndex(id.index());
+    return new MappedPage(id, file.page(id.index()));
+  }
+
+  /**
+   * Turns a stored page index back into a handle, for structures that keep page numbers on
+   * disk. Only the bounds are checked: whether the page is allocated is the caller's knowledge
+   * (ask {@link #isAllocated} when in doubt).
+   *
+   * @param index the page's index
+   * @return a handle of this pager
+   * @throws ReservedPageException when the index names the superblock or a metadata page
+   * @throws PageOutOfBoundsException when the index is at or past the page count
+   */
+  public PageId pageId(long index) {
+    checkOpen();
+    checkIndex(index);
+    return new PageId(index, this);
+  }
+
+  /**
+   * Tells whether a page is allocated to a user (not free, and not one of the pager's own).
+   *
+   * @param id a page handle of this pager
+   * @return true when allocated
+   * @throws IOException when the free-space tree cannot be read
+   */
+  public boolean isAllocated(PageId id) throws IOException {
+    checkOwn(id);
+    checkIndex(id.index());
+    writeLock.lock();
+    try {
+      checkOpen();
+      return tree.isInUse(id.index()) && !tree.isTreeNode(id.index());
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /**
+   * Calls {@code action} with every allocated user page, in increasing order, as of the last
+   * commit (or the calling thread's open transaction). Holds the writer lock meanwhile.
+   *
+   * @param action what to do with each page
+   * @throws IOException when the free-space tree cannot be read
+   */
+  public void forEachAllocated(Consumer<PageId> action) throws IOException {
+    writeLock.lock();
+    try {
+      checkOpen();
+      new TreeWalker(tree, geometry).forEachUserPage(index -> action.accept(new PageId(index, this)));
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /**
+   * Returns every allocated user page, in increasing order; see {@link #forEachAllocated}.
+   *
+   * @return the handles
+   * @throws IOException when the free-space tree cannot be read
+   */
+  public List<PageId> allocatedPages() throws IOException {
+    java.util.ArrayList<PageId> ids = new java.util.ArrayList<>();
+    forEachAllocated(ids::add);
+    return ids;
+  }
+
+  /**
+   * Checks the whole free-space tree: every checksum, every header, the FULL flags, the free
+   * count the metadata records, and that every tree page is marked in use.
+   *
+   * @return what was found
+   * @throws IOException when a node cannot be read at all
+   */
+  public TreeReport verify() throws IOException {
+    writeLock.lock();
+    try {
+      checkOpen();
+      return new TreeWalker(tree, geometry).verify();
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /**
+   * Makes every page write so far durable, without a commit. Not needed before a commit, which
+   * syncs them anyway.
+   *
+   * @throws PagerUnavailableException when the sync fails (the pager then refuses further work)
+   */
+  public void sync() throws IOException {
+    checkWritable();
+    try {
+      file.syncAll();
+    } catch (IOException e) {
+      throw poison(new PagerUnavailableException(file.describe() + ": sync failed; reopen to recover", e));
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Statistics
+
+  /**
+   * Returns the page size in bytes.
+   *
+   * @return the page size
+   */
+  public int pageSize() {
+    return file.pageSize();
+  }
+
+  /**
+   * Returns the number of pages in the file as of the last commit, the reserved ones included.
+   *
+   * @return the page count
+   */
+  public long pageCount() {
+    return committed.pageCount;
+  }
+
+  /**
+   * Returns the number of free pages as of the last commit. Pages freed by the last commit are
+   * counted, although they are handed out only after the next one.
+   *
+   * @return the free page count
+   */
+  public long freePageCount() {
+    return committed.freeCount;
+  }
+
+  /**
+   * Returns the generation of the last commit; it grows by one with each commit.
+   *
+   * @return the generation
+   */
+  public long generation() {
+    return committed.generation;
+  }
+
+  /**
+   * Returns a root value as of the last commit.
+   *
+   * @param slot from 0 to {@link Transaction#ROOT_SLOTS} - 1
+   * @return the value; 0 when never set
+   */
+  public long root(int slot) {
+    Transaction.checkSlot(slot);
+    return committed.root(slot);
+  }
+
+  /**
+   * Tells whether open found the active metadata copy unusable and started from the alternate
+   * (the commit before it). The next commit overwrites the bad copy.
+   *
+   * @return true after such a fallback
+   */
+  public boolean openedFromAlternate() {
+    return openedFromAlternate;
+  }
+
+  /**
+   * Returns the durability of this pager's commits.
+   *
+   * @return the durability
+   */
+  public Durability durability() {
+    return options.durability();
+  }
+
+  /**
+   * Tells whether the pager was opened read-only.
+   *
+   * @return true for read-only
+   */
+  public boolean isReadOnly() {
+    return options.readOnly();
+  }
+
+  /**
+   * Returns the name of the file, as its storage describes it.
+   *
+   * @return the name
+   */
+  public String describe() {
+    return file.describe();
+  }
+
+  @Override
+  public String toString() {
+    return "Pager[" + file.describe() + ", pageSize=" + pageSize() + ", pageCount=" + pageCount()
+        + ", generation=" + generation() + "]";
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Transaction support, under the writer lock
+
+  PageId txAlloc() throws IOException {
+    return new PageId(tree.allocate(), this);
+  }
+
+  PageId txAllocRun(long count) throws IOException {
+    if (count < 1) {
+      throw new IllegalArgumentException("a run needs at least one page, not " + count);
+    }
+    return new PageId(tree.allocateRun(count), this);
+  }
+
+  void txEnsurePageCount(long pageCount) throws IOException {
+    tree.ensurePageCount(pageCount);
+  }
+
+  /** Checks a page handed to free: ours, in bounds, a user page, and allocated. */
+  void txCheckFreeable(PageId id) throws IOException {
+    checkOwn(id);
+    checkIndex(id.index());
+    if (!tree.isInUse(id.index())) {
+      throw new DoubleFreeException("page " + id.index() + " of " + file.describe() + " is already free");
+    }
+    if (tree.isTreeNode(id.index())) {
+      throw new ReservedPageException(
+          "page " + id.index() + " of " + file.describe() + " belongs to the free-space tree, not to a user");
+    }
+  }
+
+  void txFree(PageId id) throws IOException {
+    tree.release(id.index());
+  }
+
+  void txCommit(long[] newRoots) throws IOException {
+    checkWritable();
+    if (!tree.isDirty() && java.util.Arrays.equals(newRoots, committed.roots())) {
+      return;
+    }
+    MetadataRecord next;
+    try {
+      next = protocol.commit(tree, newRoots);
+    } catch (PagerUnavailableException e) {
+      throw poison(e);
+    }
+    committed = next;
+    tree.lowerCursor(pending.commitDurable());
+    committedCursor = tree.cursor();
+    accessiblePageCount = next.pageCount;
+  }
+
+  /** Drops every change since the last commit. */
+  void txRollback() {
+    pending.rollback();
+    tree = newWorkingTree();
+    accessiblePageCount = committed.pageCount;
+  }
+
+  void txEnd() {
+    writeLock.unlock();
+  }
+
+  private FreeSpaceTree newWorkingTree() {
+    return new FreeSpaceTree(file, geometry, pending, cache, this::growFile, committed, committedCursor);
+  }
+
+  private void growFile(long oldPageCount, long newPageCount) throws GrowFailedException {
+    try {
+      file.grow(oldPageCount, newPageCount, !options.sparse());
+    } catch (IOException e) {
+      throw new GrowFailedException(
+          file.describe() + ": could not grow from " + oldPageCount + " to " + newPageCount
+              + " pages: " + e.getMessage(),
+          e);
+    }
+    accessiblePageCount = Math.max(accessiblePageCount, newPageCount);
+  }
+
+  private PagerUnavailableException poison(PagerUnavailableException e) {
+    poison = e;
+    return e;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Checks
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("pager is closed: " + file.describe());
+    }
+  }
+
+  private void checkWritable() throws PagerUnavailableException {
+    checkOpen();
+    if (options.readOnly()) {
+      throw new ReadOnlyPagerException(file.describe() + " is open read-only");
+    }
+    PagerUnavailableException failed = poison;
+    if (failed != null) {
+      throw new PagerUnavailableException(
+          file.describe() + " is unavailable after a failed sync; reopen it to recover", failed);
+    }
+  }
+
+  private void checkOwn(PageId id) {
+    if (!id.belongsTo(this)) {
+      throw new ForeignPageException(id + " was made by another pager, not by the one on " + file.describe());
+    }
+  }
+
+  private void checkIndex(long index) {
+    if (index < Format.FIRST_DATA_PAGE) {
+      throw new ReservedPageException(
+          "page " + index + " of " + file.describe() + " is reserved (superblock and metadata are pages 0 to 2)");
+    }
+    if (index >= accessiblePageCount) {
+      throw new PageOutOfBoundsException(
+          "page " + index + " is out of bounds: " + file.describe() + " has " + accessiblePageCount + " pages");
+    }
+  }
+}

@@ -1,0 +1,243 @@
+package io.github.pager.core;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Several changes to a pager's allocation state, made durable together by one commit: all of
+ * them survive a crash, or none.
+ *
+ * <p>A transaction holds the pager's writer lock from {@link Pager#begin()} until it is closed.
+ * Closing it without {@link #commit()} rolls every change back. Any failure inside a method of
+ * a transaction rolls the whole transaction back at once; later calls on it, other than {@link
+ * #close()}, throw {@link IllegalStateException}.
+ *
+ * <pre>{@code
+ * try (Transaction tx = pager.begin()) {
+ *   PageId node = tx.alloc();
+ *   pager.page(node).putLong(0, payload);
+ *   tx.free(oldNode);
+ *   tx.setRoot(0, node.index());       // where a layer above finds its structure
+ *   tx.commit();                       // one superblock flip for all of it
+ * }
+ * }</pre>
+ *
+ * <p>Pages freed in a transaction cannot be allocated again by it; they become allocatable once
+ * the commit after this one is durable.
+ */
+public final class Transaction implements AutoCloseable {
+  /** How many 64-bit root values the metadata holds. */
+  public static final int ROOT_SLOTS = Format.ROOT_SLOTS;
+
+  private enum State {
+    OPEN,
+    COMMITTED,
+    FAILED,
+    CLOSED
+  }
+
+  private final Pager pager;
+  private final long[] roots;
+  private State state = State.OPEN;
+
+  Transaction(Pager pager, long[] roots) {
+    this.pager = pager;
+    this.roots = roots;
+  }
+
+  /**
+   * Allocates the lowest free page, growing the file if needed.
+   *
+   * @return the page's handle
+   * @throws GrowFailedException when the file could not grow
+   * @throws IOException when the free-space tree cannot be read
+   */
+  public PageId alloc() throws IOException {
+    checkOpen();
+    try {
+      return pager.txAlloc();
+    } catch (IOException | RuntimeException e) {
+      failed();
+      throw e;
+    }
+  }
+
+  /**
+   * Allocates {@code count} pages, lowest first.
+   *
+   * @param count how many, zero or more
+   * @return the handles, in increasing order
+   * @throws IOException when the file could not grow or the tree cannot be read
+   */
+  public List<PageId> allocBulk(int count) throws IOException {
+    checkOpen();
+    if (count < 0) {
+      throw new IllegalArgumentException("cannot allocate " + count + " pages");
+    }
+    try {
+      List<PageId> ids = new ArrayList<>(count);
+      for (int i = 0; i < count; i++) {
+        ids.add(pager.txAlloc());
+      }
+      return ids;
+    } catch (IOException | RuntimeException e) {
+      failed();
+      throw e;
+    }
+  }
+
+  /**
+   * Allocates the lowest run of {@code count} consecutive free pages, growing the file if needed.
+   *
+   * @param count how many pages, one or more
+   * @return the handle of the first page of the run
+   * @throws IOException when the file could not grow or the tree cannot be read
+   */
+  public PageId allocRun(long count) throws IOException {
+    checkOpen();
+    try {
+      return pager.txAllocRun(count);
+    } catch (IOException | RuntimeException e) {
+      failed();
+      throw e;
+    }
+  }
+
+  /**
+   * Frees a page.
+   *
+   * @param id a page this pager allocated and has not freed
+   * @throws ForeignPageException when the handle comes from another pager
+   * @throws ReservedPageException when the page belongs to the pager itself
+   * @throws DoubleFreeException when the page is already free
+   * @throws IOException when the tree cannot be read
+   */
+  public void free(PageId id) throws IOException {
+    freeBulk(List.of(id));
+  }
+
+  /**
+   * Frees several pages, checking every handle before changing anything.
+   *
+   * @param ids the pages to free
+   * @throws DoubleFreeException when a page is free already or listed twice
+   * @throws IOException when the tree cannot be read
+   */
+  public void freeBulk(Collection<PageId> ids) throws IOException {
+    checkOpen();
+    try {
+      Set<PageId> seen = new HashSet<>();
+      for (PageId id : ids) {
+        pager.txCheckFreeable(id);
+        if (!seen.add(id)) {
+          throw new DoubleFreeException(id + " is listed twice in one free");
+        }
+      }
+      for (PageId id : ids) {
+        pager.txFree(id);
+      }
+    } catch (IOException | RuntimeException e) {
+      failed();
+      throw e;
+    }
+  }
+
+  /**
+   * Grows the file, if needed, to at least {@code pageCount} pages.
+   *
+   * @param pageCount the page count to reach
+   * @throws IOException when the file could not grow
+   */
+  public void ensurePageCount(long pageCount) throws IOException {
+    checkOpen();
+    try {
+      pager.txEnsurePageCount(pageCount);
+    } catch (IOException | RuntimeException e) {
+      failed();
+      throw e;
+    }
+  }
+
+  /**
+   * Returns a root value as this transaction sees it.
+   *
+   * @param slot from 0 to {@link #ROOT_SLOTS} - 1
+   * @return the value; 0 when never set
+   */
+  public long root(int slot) {
+    checkSlot(slot);
+    return roots[slot];
+  }
+
+  /**
+   * Sets a root value, made durable with the rest of the transaction. Layers built on the pager
+   * keep the entry point of their structures here.
+   *
+   * @param slot from 0 to {@link #ROOT_SLOTS} - 1
+   * @param value any value
+   */
+  public void setRoot(int slot, long value) {
+    checkOpen();
+    checkSlot(slot);
+    roots[slot] = value;
+  }
+
+  /**
+   * Makes every change durable with one commit (see {@link Durability}), and ends the
+   * transaction. Page writes made before it become durable too.
+   *
+   * @throws GrowFailedException when the commit needed room the file could not get; rolled back
+   * @throws PagerUnavailableException when a sync failed; the pager refuses further work
+   * @throws IOException when the commit fails otherwise; rolled back
+   */
+  public void commit() throws IOException {
+    checkOpen();
+    try {
+      pager.txCommit(roots.clone());
+      state = State.COMMITTED;
+    } catch (IOException | RuntimeException e) {
+      failed();
+      throw e;
+    }
+  }
+
+  /** Ends the transaction, rolling back its changes unless it was committed. */
+  @Override
+  public void close() {
+    if (state == State.CLOSED) {
+      return;
+    }
+    try {
+      if (state == State.OPEN) {
+        pager.txRollback();
+      }
+    } finally {
+      state = State.CLOSED;
+      pager.txEnd();
+    }
+  }
+
+  static void checkSlot(int slot) {
+    if (slot < 0 || slot >= ROOT_SLOTS) {
+      throw new IndexOutOfBoundsException("root slot " + slot + " is outside [0, " + ROOT_SLOTS + ")");
+    }
+  }
+
+  private void checkOpen() {
+    if (state != State.OPEN) {
+      throw new IllegalStateException("transaction is " + state.name().toLowerCase(java.util.Locale.ROOT));
+    }
+  }
+
+  /** Rolls everything back after a failure inside one of this transaction's methods. */
+  private void failed() {
+    if (state == State.OPEN) {
+      pager.txRollback();
+      state = State.FAILED;
+    }
+  }
+}
