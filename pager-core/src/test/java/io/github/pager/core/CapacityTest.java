@@ -66,7 +66,7 @@ class CapacityTest {
       Thread.currentThread().interrupt();
       throw new IOException(e);
     }
-    String[] parts = out.split(" ");
+    String[] parts = out.split(" ", -1);
     return Long.parseLong(parts[0]) * Long.parseLong(parts[1]);
   }
 

@@ -96,7 +96,7 @@ class PagerPropertyTest {
       } else if (choice < 40) {
         pager.allocBulk(random.nextInt(20)).forEach(this::stamp);
       } else if (choice < 43) {
-        long count = 1 + random.nextInt(random.nextInt(10) == 0 ? 9000 : 40);
+        long count = 1L + random.nextInt(random.nextInt(10) == 0 ? 9000 : 40);
         PageId first = pager.allocRun(count);
         for (long i = 0; i < count; i++) {
           assertThat(model).doesNotContainKey(first.index() + i);
@@ -223,7 +223,7 @@ class PagerPropertyTest {
       return randomKey(model);
     }
 
-    private long randomKey(TreeMap<Long, Long> map) {
+    private long randomKey(java.util.NavigableMap<Long, Long> map) {
       long pivot = map.firstKey() + random.nextLong(map.lastKey() - map.firstKey() + 1);
       Long key = map.ceilingKey(pivot);
       return key != null ? key : map.firstKey();
