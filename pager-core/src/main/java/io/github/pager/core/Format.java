@@ -84,8 +84,11 @@ final class Format {
   static final int ENTRY_CRC = 8;
   static final int ENTRY_FLAGS = 12;
 
-  /** Entry flag: every page the child covers is allocated. */
+  /** Entry flag: every bit under the child is set (for the free-space tree: every page in use). */
   static final int FLAG_FULL = 1;
+
+  /** Entry flag: no bit under the child is set. */
+  static final int FLAG_EMPTY = 2;
 
   /** The tallest free-space tree a file may declare; far above what {@link #MAX_PAGE_COUNT} needs. */
   static final int MAX_TREE_HEIGHT = 8;

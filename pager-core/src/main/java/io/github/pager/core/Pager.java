@@ -4,8 +4,10 @@ import io.github.pager.core.storage.FileStorage;
 import io.github.pager.core.storage.Storage;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -389,7 +391,13 @@ public final class Pager implements AutoCloseable {
     writeLock.lock();
     try {
       checkOpen();
-      new TreeWalker(tree, geometry).forEachUserPage(index -> action.accept(new PageId(index, this)));
+      TreeWalker walker = new TreeWalker(tree.bits(), tree.pageCount());
+      Set<Long> treePages = walker.collectNodePages();
+      walker.forEachSetBit(index -> {
+        if (index >= Format.FIRST_DATA_PAGE && !treePages.contains(index)) {
+          action.accept(new PageId(index, this));
+        }
+      });
     } finally {
       writeLock.unlock();
     }
@@ -402,7 +410,7 @@ public final class Pager implements AutoCloseable {
    * @throws IOException when the free-space tree cannot be read
    */
   public List<PageId> allocatedPages() throws IOException {
-    java.util.ArrayList<PageId> ids = new java.util.ArrayList<>();
+    List<PageId> ids = new ArrayList<>();
     forEachAllocated(ids::add);
     return ids;
   }
@@ -418,7 +426,26 @@ public final class Pager implements AutoCloseable {
     writeLock.lock();
     try {
       checkOpen();
-      return new TreeWalker(tree, geometry).verify();
+      TreeWalker walker = new TreeWalker(tree.bits(), tree.pageCount()).check();
+      List<String> problems = new ArrayList<>(walker.problems());
+      for (long page : walker.nodePages()) {
+        if (page < Format.FIRST_DATA_PAGE || page >= tree.pageCount()) {
+          problems.add("free-space tree node page " + page + " lies outside the data pages");
+        } else if (!tree.isInUse(page)) {
+          problems.add("free-space tree node page " + page + " is marked free");
+        }
+      }
+      for (long page = 0; page < Format.FIRST_DATA_PAGE; page++) {
+        if (!tree.isInUse(page)) {
+          problems.add("reserved page " + page + " is marked free");
+        }
+      }
+      long countedFree = tree.pageCount() - walker.setBits();
+      if (countedFree != tree.freeCount()) {
+        problems.add("metadata records " + tree.freeCount() + " free pages, the tree holds " + countedFree);
+      }
+      return new TreeReport(
+          tree.pageCount(), tree.freeCount(), countedFree, tree.height(), walker.nodePages().size(), problems);
     } finally {
       writeLock.unlock();
     }

@@ -17,7 +17,7 @@ import java.util.Map;
  * at once. That costs the fallback only during the first commit after an open, and only if the
  * active copy also becomes unreadable in that window; see FORMAT.md, "Recovery".
  */
-final class PendingFrees {
+final class PendingFrees implements BitmapTree.Exclusion {
   private final TreeGeometry geometry;
 
   /** Freed by the last durable commit: allocatable once the next commit is durable. */
@@ -42,7 +42,8 @@ final class PendingFrees {
   }
 
   /** Returns the pending bits of bitmap word {@code word} of leaf {@code leaf}. */
-  long mask(long leaf, int word) {
+  @Override
+  public long mask(long leaf, int word) {
     long mask = 0;
     long[] a = freedByLastCommit.get(leaf);
     if (a != null) {
@@ -61,7 +62,8 @@ final class PendingFrees {
     return (mask(leaf, bit >>> 6) & (1L << bit)) != 0;
   }
 
-  boolean hasAny(long leaf) {
+  @Override
+  public boolean hasAny(long leaf) {
     return freedByLastCommit.containsKey(leaf) || freedByThisCommit.containsKey(leaf);
   }
 

@@ -9,166 +9,173 @@ import java.util.function.LongConsumer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Visits the whole free-space tree, in page order: to list the allocated user pages, or to check
- * every node. Costs time proportional to the tree (a few pages per thousand of the file) and
- * memory proportional to its node count.
+ * Visits a whole {@link BitmapTree} in bit order: to list its set bits, to list the pages its
+ * nodes occupy, or to check every node (checksum, header, FULL and EMPTY flags, no bit set at or
+ * past the limit). Costs time proportional to the tree and memory proportional to its node count.
  */
 final class TreeWalker {
-  private final FreeSpaceTree tree;
+  private final BitmapTree bits;
   private final TreeGeometry geometry;
+  private final long limit;
   private final List<String> problems = new ArrayList<>();
   private final Set<Long> nodePages = new HashSet<>();
-  private long countedFree;
+  private long setBits;
 
-  TreeWalker(FreeSpaceTree tree, TreeGeometry geometry) {
-    this.tree = tree;
-    this.geometry = geometry;
+  /**
+   * @param bits the tree
+   * @param limit bits at or past it must be clear (the page count, for the free-space tree)
+   */
+  TreeWalker(BitmapTree bits, long limit) {
+    this.bits = bits;
+    this.geometry = bits.geometry();
+    this.limit = limit;
   }
 
-  /** Calls {@code action} with every page in use that is neither reserved nor a tree node. */
-  void forEachUserPage(LongConsumer action) throws IOException {
-    collectNodePages(tree.height() - 1, 0, rootWords());
-    visitLeaves(tree.height() - 1, 0, rootWords(), (leafStart, words) -> {
-      for (int w = 0; w < geometry.leafWords(); w++) {
-        long bits = words[2 + w];
-        while (bits != 0) {
-          long page = leafStart + 64L * w + Long.numberOfTrailingZeros(bits);
-          bits &= bits - 1;
-          if (page >= Format.FIRST_DATA_PAGE && page < tree.pageCount() && !nodePages.contains(page)) {
-            action.accept(page);
-          }
-        }
-      }
-    });
+  /** Checks every node; afterwards {@link #problems()}, {@link #setBits()} and {@link #nodePages()} tell. */
+  TreeWalker check() throws IOException {
+    if (bits.rootPage() != 0) {
+      nodePages.add(bits.rootPage());
+    }
+    checkNode(bits.height() - 1, 0, bits.rootWords());
+    return this;
   }
 
-  /** Checks every node and count; see {@link Pager#verify()}. */
-  TreeReport verify() throws IOException {
-    long root = tree.rootPage();
-    if (root != 0) {
-      nodePages.add(root);
-    }
-    checkNode(tree.height() - 1, 0, rootWords());
-    for (long page : nodePages) {
-      if (page >= tree.pageCount()) {
-        problems.add("tree node page " + page + " lies beyond the page count " + tree.pageCount());
-      } else if (!tree.isInUse(page)) {
-        problems.add("tree node page " + page + " is marked free");
-      }
-    }
-    for (long page = 0; page < Format.FIRST_DATA_PAGE; page++) {
-      if (!tree.isInUse(page)) {
-        problems.add("reserved page " + page + " is marked free");
-      }
-    }
-    if (countedFree != tree.freeCount()) {
-      problems.add("metadata records " + tree.freeCount() + " free pages, the tree holds " + countedFree);
-    }
-    return new TreeReport(tree.pageCount(), tree.freeCount(), countedFree, tree.height(), nodePages.size(), problems);
+  List<String> problems() {
+    return problems;
   }
 
-  private long @Nullable [] rootWords() throws IOException {
-    return tree.node(tree.height() - 1, 0);
+  long setBits() {
+    return setBits;
   }
 
-  /** Checks a subtree; returns whether it is full, so the parent's flag can be compared. */
-  private boolean checkNode(int level, long index, long @Nullable [] words) throws IOException {
+  Set<Long> nodePages() {
+    return nodePages;
+  }
+
+  /** Calls {@code action} with every set bit below the limit, in increasing order. */
+  void forEachSetBit(LongConsumer action) throws IOException {
+    visitLeaves(bits.height() - 1, 0, bits.rootWords(), action);
+  }
+
+  /** Collects the pages of every node without checking them further than reading needs. */
+  Set<Long> collectNodePages() throws IOException {
+    if (bits.rootPage() != 0) {
+      nodePages.add(bits.rootPage());
+    }
+    collect(bits.height() - 1, 0, bits.rootWords());
+    return nodePages;
+  }
+
+  private record Shape(boolean full, boolean empty) {}
+
+  private Shape checkNode(int level, long index, long @Nullable [] words) throws IOException {
     long start = index * geometry.span(level);
-    long end = geometry.span(level) >= tree.pageCount() - start ? tree.pageCount() : start + geometry.span(level);
     if (words == null) {
-      countedFree += Math.max(0, end - start);
-      return false;
+      return new Shape(false, true);
     }
     if (level == 0) {
       boolean full = true;
+      boolean empty = true;
       for (int w = 0; w < geometry.leafWords(); w++) {
-        long bits = words[2 + w];
-        full &= bits == -1L;
+        long word = words[2 + w];
+        full &= word == -1L;
+        empty &= word == 0;
         long wordStart = start + 64L * w;
-        long valid = Math.max(0, Math.min(64, tree.pageCount() - wordStart));
+        long valid = Math.max(0, Math.min(64, limit - wordStart));
         long mask = valid == 64 ? -1L : (1L << valid) - 1;
-        if ((bits & ~mask) != 0) {
-          problems.add("a page at or beyond the page count, near " + wordStart + ", is marked in use");
+        if ((word & ~mask) != 0) {
+          problems.add("a bit at or beyond " + limit + ", near " + wordStart + ", is set");
         }
-        countedFree += valid - Long.bitCount(bits & mask);
+        setBits += Long.bitCount(word & mask);
       }
-      return full;
+      return new Shape(full, empty);
     }
     boolean full = true;
+    boolean empty = true;
     for (int e = 0; e < geometry.fanout(); e++) {
       long childIndex = index * geometry.fanout() + e;
-      long childStart = childIndex * geometry.span(level - 1);
-      long childPage = words[FreeSpaceTree.entryChild(e)];
-      boolean flagged = (FreeSpaceTree.entryFlags(words, e) & Format.FLAG_FULL) != 0;
-      if (childStart >= tree.pageCount()) {
-        if (childPage != 0) {
-          problems.add("tree node (level " + level + ", index " + index + ") has a child beyond the page count");
+      long childPage = words[BitmapTree.entryChild(e)];
+      int flags = BitmapTree.entryFlags(words, e);
+      String where = "tree node (level " + level + ", index " + index + ") entry " + e;
+      if (childPage == 0) {
+        if (words[BitmapTree.entryMeta(e)] != 0) {
+          problems.add(where + " names no child but is not zero");
         }
         full = false;
         continue;
+      }
+      if (!nodePages.add(childPage)) {
+        problems.add("page " + childPage + " is used by two tree nodes");
       }
       long[] child;
       try {
-        child = tree.child(level - 1, childIndex, words, e);
+        child = bits.child(level - 1, childIndex, words, e);
       } catch (CorruptMetadataException corrupt) {
         problems.add(corrupt.getMessage());
         full = false;
+        empty = false;
         continue;
       }
-      if (childPage != 0 && !nodePages.add(childPage)) {
-        problems.add("page " + childPage + " is used by two tree nodes");
+      Shape shape = checkNode(level - 1, childIndex, child);
+      if (shape.full() != ((flags & Format.FLAG_FULL) != 0)) {
+        problems.add(where + " says FULL=" + !shape.full() + " but the child is " + (shape.full() ? "full" : "not full"));
       }
-      boolean childFull = checkNode(level - 1, childIndex, child);
-      if (childFull != flagged) {
-        problems.add("tree node (level " + level + ", index " + index + ") entry " + e
-            + " says FULL=" + flagged + " but the child is " + (childFull ? "full" : "not full"));
+      if (shape.empty() != ((flags & Format.FLAG_EMPTY) != 0)) {
+        problems.add(where + " says EMPTY=" + !shape.empty() + " but the child is " + (shape.empty() ? "empty" : "not empty"));
       }
-      full &= childFull;
+      if ((flags & ~(Format.FLAG_FULL | Format.FLAG_EMPTY)) != 0) {
+        problems.add(where + " has unknown flags " + Integer.toHexString(flags));
+      }
+      full &= shape.full();
+      empty &= shape.empty();
     }
-    return full;
+    return new Shape(full, empty);
   }
 
-  private void collectNodePages(int level, long index, long @Nullable [] words) throws IOException {
-    if (level == tree.height() - 1 && tree.rootPage() != 0) {
-      nodePages.add(tree.rootPage());
-    }
+  private void collect(int level, long index, long @Nullable [] words) throws IOException {
     if (words == null || level == 0) {
       return;
     }
     for (int e = 0; e < geometry.fanout(); e++) {
+      long childPage = words[BitmapTree.entryChild(e)];
+      if (childPage == 0) {
+        continue;
+      }
+      nodePages.add(childPage);
       long childIndex = index * geometry.fanout() + e;
-      if (childIndex * geometry.span(level - 1) >= tree.pageCount()) {
-        break;
-      }
-      long childPage = words[FreeSpaceTree.entryChild(e)];
-      if (childPage != 0) {
-        nodePages.add(childPage);
-      }
       if (level > 1) {
-        collectNodePages(level - 1, childIndex, tree.child(level - 1, childIndex, words, e));
+        collect(level - 1, childIndex, bits.child(level - 1, childIndex, words, e));
       }
     }
   }
 
-  private interface LeafVisitor {
-    void visit(long leafStart, long[] words);
-  }
-
-  private void visitLeaves(int level, long index, long @Nullable [] words, LeafVisitor visitor)
-      throws IOException {
+  private void visitLeaves(int level, long index, long @Nullable [] words, LongConsumer action) throws IOException {
     if (words == null) {
       return;
     }
     if (level == 0) {
-      visitor.visit(index * geometry.leafBits(), words);
+      long leafStart = index * geometry.leafBits();
+      for (int w = 0; w < geometry.leafWords(); w++) {
+        long word = words[2 + w];
+        while (word != 0) {
+          long bit = leafStart + 64L * w + Long.numberOfTrailingZeros(word);
+          word &= word - 1;
+          if (bit < limit) {
+            action.accept(bit);
+          }
+        }
+      }
       return;
     }
     for (int e = 0; e < geometry.fanout(); e++) {
       long childIndex = index * geometry.fanout() + e;
-      if (childIndex * geometry.span(level - 1) >= tree.pageCount()) {
+      if (childIndex * geometry.span(level - 1) >= limit) {
         break;
       }
-      visitLeaves(level - 1, childIndex, tree.child(level - 1, childIndex, words, e), visitor);
+      if ((BitmapTree.entryFlags(words, e) & Format.FLAG_EMPTY) != 0) {
+        continue;
+      }
+      visitLeaves(level - 1, childIndex, bits.child(level - 1, childIndex, words, e), action);
     }
   }
 }
