@@ -63,7 +63,7 @@ final class Format {
   static final int MD_TREE_ROOT_CRC = 40;
   static final int MD_TREE_HEIGHT = 44;
   static final int MD_ROOTS = 48;
-  static final int ROOT_SLOTS = 16;
+  static final int ROOT_SLOTS = 32;
   static final int MD_CRC = MD_ROOTS + ROOT_SLOTS * 8;
   static final int MD_LENGTH = MD_CRC + 4;
 

@@ -466,6 +466,22 @@ public final class Pager implements AutoCloseable {
     }
   }
 
+  /**
+   * Returns a read-only view of the bitmap kept under root slots {@code slot} and {@code slot +
+   * 1}, as of the last commit (see {@link PersistentBitmap}). Each of its calls takes the writer
+   * lock briefly; to change the bitmap, use {@link Transaction#bitmap(int)}.
+   *
+   * @param slot the first of the bitmap's two root slots, from 0 to {@link Transaction#ROOT_SLOTS} - 2
+   * @return the view
+   */
+  public PersistentBitmap readBitmap(int slot) {
+    Transaction.checkBitmapSlot(slot);
+    checkOpen();
+    MetadataRecord record = committed;
+    return new PersistentBitmap(
+        this, slot, PersistentBitmap.tree(file, geometry, cache, record.root(slot), record.root(slot + 1)), false);
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Statistics
 
@@ -617,6 +633,48 @@ public final class Pager implements AutoCloseable {
     pending.rollback();
     tree = newWorkingTree();
     accessiblePageCount = committed.pageCount;
+  }
+
+  PersistentBitmap txBitmap(int slot, long rootPage, long rootMeta) {
+    return new PersistentBitmap(this, slot, PersistentBitmap.tree(file, geometry, cache, rootPage, rootMeta), true);
+  }
+
+  /** Places a bitmap's changed nodes in pages taken from the free-space tree and writes them. */
+  void txFlushBitmap(BitmapTree bits) throws IOException {
+    bits.assignPages(
+        new BitmapTree.Placement() {
+          @Override
+          public long take() throws IOException {
+            return tree.allocate();
+          }
+
+          @Override
+          public void give(long page) throws IOException {
+            tree.release(page);
+          }
+        });
+    bits.writeOut();
+  }
+
+  /** A read that may fail with an I/O error; see {@link #underLock}. */
+  @FunctionalInterface
+  interface IoSupplier<T> {
+    T get() throws IOException;
+  }
+
+  /** Runs a read of structures the writer lock guards. */
+  <T> T underLock(IoSupplier<T> action) throws IOException {
+    writeLock.lock();
+    try {
+      checkOpen();
+      return action.get();
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  void checkUsable() {
+    checkOpen();
   }
 
   void txEnd() {

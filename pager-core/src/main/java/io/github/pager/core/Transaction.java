@@ -5,7 +5,9 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Several changes to a pager's allocation state, made durable together by one commit: all of
@@ -42,6 +44,7 @@ public final class Transaction implements AutoCloseable {
 
   private final Pager pager;
   private final long[] roots;
+  private final Map<Integer, PersistentBitmap> bitmaps = new TreeMap<>();
   private State state = State.OPEN;
 
   Transaction(Pager pager, long[] roots) {
@@ -183,7 +186,34 @@ public final class Transaction implements AutoCloseable {
   public void setRoot(int slot, long value) {
     checkOpen();
     checkSlot(slot);
+    if (bitmaps.containsKey(slot) || bitmaps.containsKey(slot - 1)) {
+      throw new IllegalStateException("root slot " + slot + " holds a bitmap opened in this transaction");
+    }
     roots[slot] = value;
+  }
+
+  /**
+   * Opens the bitmap kept under root slots {@code slot} and {@code slot + 1} for changes; they
+   * commit with this transaction. Slots never used hold an empty bitmap. Asking twice for the
+   * same slot returns the same bitmap.
+   *
+   * @param slot the first of the bitmap's two root slots, from 0 to {@link #ROOT_SLOTS} - 2
+   * @return the bitmap, usable until this transaction ends
+   * @throws IllegalStateException when the slots overlap another bitmap opened in this transaction
+   */
+  public PersistentBitmap bitmap(int slot) {
+    checkOpen();
+    checkBitmapSlot(slot);
+    PersistentBitmap open = bitmaps.get(slot);
+    if (open != null) {
+      return open;
+    }
+    if (bitmaps.containsKey(slot - 1) || bitmaps.containsKey(slot + 1)) {
+      throw new IllegalStateException("root slots " + slot + " and " + (slot + 1) + " overlap another bitmap");
+    }
+    PersistentBitmap bitmap = pager.txBitmap(slot, roots[slot], roots[slot + 1]);
+    bitmaps.put(slot, bitmap);
+    return bitmap;
   }
 
   /**
@@ -197,8 +227,16 @@ public final class Transaction implements AutoCloseable {
   public void commit() throws IOException {
     checkOpen();
     try {
+      for (PersistentBitmap bitmap : bitmaps.values()) {
+        if (bitmap.bits().isDirty()) {
+          pager.txFlushBitmap(bitmap.bits());
+          roots[bitmap.slot()] = bitmap.bits().rootPage();
+          roots[bitmap.slot() + 1] = PersistentBitmap.rootMeta(bitmap.bits());
+        }
+      }
       pager.txCommit(roots.clone());
       state = State.COMMITTED;
+      endBitmaps();
     } catch (IOException | RuntimeException e) {
       failed();
       throw e;
@@ -217,7 +255,18 @@ public final class Transaction implements AutoCloseable {
       }
     } finally {
       state = State.CLOSED;
+      endBitmaps();
       pager.txEnd();
+    }
+  }
+
+  private void endBitmaps() {
+    bitmaps.values().forEach(PersistentBitmap::end);
+  }
+
+  static void checkBitmapSlot(int slot) {
+    if (slot < 0 || slot >= ROOT_SLOTS - 1) {
+      throw new IndexOutOfBoundsException("a bitmap needs root slots " + slot + " and " + (slot + 1) + "; slots are [0, " + ROOT_SLOTS + ")");
     }
   }
 
@@ -238,6 +287,7 @@ public final class Transaction implements AutoCloseable {
     if (state == State.OPEN) {
       pager.txRollback();
       state = State.FAILED;
+      endBitmaps();
     }
   }
 }
