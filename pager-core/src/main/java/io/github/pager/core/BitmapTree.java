@@ -56,11 +56,19 @@ final class BitmapTree {
           public long mask(long leaf, int word) {
             return 0;
           }
+
+          @Override
+          public long nextLeafWithAny(long fromLeaf) {
+            return -1;
+          }
         };
 
     boolean hasAny(long leaf);
 
     long mask(long leaf, int word);
+
+    /** The lowest leaf at or after {@code fromLeaf} with an excluded bit, or -1. */
+    long nextLeafWithAny(long fromLeaf);
   }
 
   private record NodeKey(int level, long index) {}
@@ -259,10 +267,24 @@ final class BitmapTree {
 
   private long nextSetOrExcluded(int level, long index, long @Nullable [] words, long from, long to, Exclusion exclusion)
       throws IOException {
-    if (words == null) {
-      return -1; // An absent node covers only clear bits, and nothing in it was ever set to exclude.
-    }
     long start = index * geometry.span(level);
+    if (words == null) {
+      // An absent node covers only clear bits; excluded ones may lie there (a leaf that emptied
+      // out and was dropped), so look them up leaf by leaf.
+      long lo = Math.max(from, start);
+      long hi = Math.min(to, saturatedAdd(start, geometry.span(level)));
+      for (long leaf = exclusion.nextLeafWithAny(lo / geometry.leafBits());
+          leaf >= 0 && leaf * geometry.leafBits() < hi;
+          leaf = exclusion.nextLeafWithAny(leaf + 1)) {
+        for (long bit = Math.max(lo, leaf * geometry.leafBits()); bit < Math.min(hi, (leaf + 1) * geometry.leafBits()); bit++) {
+          int b = (int) (bit % geometry.leafBits());
+          if ((exclusion.mask(leaf, b >>> 6) & (1L << b)) != 0) {
+            return bit;
+          }
+        }
+      }
+      return -1;
+    }
     if (level == 0) {
       boolean anyExcluded = exclusion.hasAny(index);
       for (long bit = Math.max(from, start); bit < to; ) {
@@ -459,18 +481,21 @@ final class BitmapTree {
 
   /**
    * Gives every changed node a fresh page from {@code placement}, handing back the page it came
-   * from. When the placement is this tree itself, taking pages changes more nodes, so this
-   * repeats until every changed node has one; it ends because each node needs a page only once.
+   * from; a changed node left with no bit set is dropped instead (its parent entry becomes "no
+   * node"), so a bitmap that empties out gives its pages back. When the placement is this tree
+   * itself, taking and giving pages changes more nodes, so this repeats until every changed node
+   * has a page and none is empty; it ends because each node needs a page only once per commit.
    */
   void assignPages(Placement placement) throws IOException {
     while (true) {
+      boolean pruned = pruneEmpty(placement);
       List<DirtyNode> unassigned = new ArrayList<>();
       for (DirtyNode node : dirty.values()) {
         if (node.newPage == 0) {
           unassigned.add(node);
         }
       }
-      if (unassigned.isEmpty()) {
+      if (unassigned.isEmpty() && !pruned) {
         return;
       }
       for (DirtyNode node : unassigned) {
@@ -480,6 +505,53 @@ final class BitmapTree {
         }
       }
     }
+  }
+
+  /** Drops changed nodes without a set bit, children first; tells whether any was dropped. */
+  private boolean pruneEmpty(Placement placement) throws IOException {
+    List<DirtyNode> nodes = new ArrayList<>(dirty.values());
+    nodes.sort(Comparator.comparingInt((DirtyNode n) -> n.level));
+    boolean pruned = false;
+    for (DirtyNode node : nodes) {
+      if (!holdsNothing(node)) {
+        continue;
+      }
+      dirty.remove(new NodeKey(node.level, node.index));
+      pruned = true;
+      if (node.level == height - 1) {
+        rootPage = 0;
+        rootCrc = 0;
+      } else {
+        DirtyNode parent = dirty.get(new NodeKey(node.level + 1, node.index / geometry.fanout()));
+        if (parent == null) {
+          throw new IllegalStateException("changed node without a changed parent");
+        }
+        int e = (int) (node.index % geometry.fanout());
+        parent.words[entryChild(e)] = 0;
+        parent.words[entryMeta(e)] = 0;
+      }
+      // Pages taken for it this commit, and the page it came from, are no longer needed.
+      if (node.newPage != 0) {
+        placement.give(node.newPage);
+      }
+      if (node.oldPage != 0 && node.newPage == 0) {
+        placement.give(node.oldPage);
+      }
+    }
+    return pruned;
+  }
+
+  /** A leaf with no bit set, or an interior node with no child left. */
+  private boolean holdsNothing(DirtyNode node) {
+    if (node.level == 0) {
+      return isEmpty(node.words, 0);
+    }
+    for (int e = 0; e < geometry.fanout(); e++) {
+      if (node.words[entryChild(e)] != 0 || dirty.containsKey(new NodeKey(node.level - 1, node.index * geometry.fanout() + e))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**

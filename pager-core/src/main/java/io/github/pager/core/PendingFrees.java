@@ -1,7 +1,7 @@
 package io.github.pager.core;
 
-import java.util.HashMap;
-import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
 
 /**
  * Pages that are free on disk but may not be handed out yet, because the metadata copy that is
@@ -21,12 +21,12 @@ final class PendingFrees implements BitmapTree.Exclusion {
   private final TreeGeometry geometry;
 
   /** Freed by the last durable commit: allocatable once the next commit is durable. */
-  private Map<Long, long[]> freedByLastCommit = new HashMap<>();
+  private NavigableMap<Long, long[]> freedByLastCommit = new TreeMap<>();
 
   private long lowestFreedByLastCommit = Long.MAX_VALUE;
 
   /** Freed by the commit in progress; dropped if it rolls back. */
-  private Map<Long, long[]> freedByThisCommit = new HashMap<>();
+  private NavigableMap<Long, long[]> freedByThisCommit = new TreeMap<>();
 
   private long lowestFreedByThisCommit = Long.MAX_VALUE;
 
@@ -56,10 +56,14 @@ final class PendingFrees implements BitmapTree.Exclusion {
     return mask;
   }
 
-  boolean isPending(long page) {
-    long leaf = page / geometry.leafBits();
-    int bit = (int) (page % geometry.leafBits());
-    return (mask(leaf, bit >>> 6) & (1L << bit)) != 0;
+  @Override
+  public long nextLeafWithAny(long fromLeaf) {
+    Long a = freedByLastCommit.ceilingKey(fromLeaf);
+    Long b = freedByThisCommit.ceilingKey(fromLeaf);
+    if (a == null) {
+      return b == null ? -1 : b;
+    }
+    return b == null ? a : Math.min(a, b);
   }
 
   @Override
@@ -76,14 +80,14 @@ final class PendingFrees implements BitmapTree.Exclusion {
     long released = lowestFreedByLastCommit;
     freedByLastCommit = freedByThisCommit;
     lowestFreedByLastCommit = lowestFreedByThisCommit;
-    freedByThisCommit = new HashMap<>();
+    freedByThisCommit = new TreeMap<>();
     lowestFreedByThisCommit = Long.MAX_VALUE;
     return released;
   }
 
   /** Forgets what the commit in progress freed: it rolled back, so those pages are in use again. */
   void rollback() {
-    freedByThisCommit = new HashMap<>();
+    freedByThisCommit = new TreeMap<>();
     lowestFreedByThisCommit = Long.MAX_VALUE;
   }
 

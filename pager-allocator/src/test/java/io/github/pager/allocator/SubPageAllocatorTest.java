@@ -1,0 +1,177 @@
+package io.github.pager.allocator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.github.pager.core.DoubleFreeException;
+import io.github.pager.core.PageFileException;
+import io.github.pager.core.PageId;
+import io.github.pager.core.Pager;
+import io.github.pager.core.PagerOptions;
+import io.github.pager.core.Transaction;
+import java.io.IOException;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SubPageAllocatorTest {
+  @TempDir Path dir;
+
+  private Path file() {
+    return dir.resolve("sub.db");
+  }
+
+  @Test
+  void fillsAPageBeforeTakingAnotherAndReturnsEmptyPagesToThePager() throws IOException {
+    try (Pager pager = Pager.create(file(), PagerOptions.defaults())) {
+      SubPageAllocator sub = SubPageAllocator.open(pager, 0, 1024);
+      assertThat(sub.subPagesPerPage()).isEqualTo(4);
+      List<SubPageId> ids = sub.allocBulk(5);
+      assertThat(ids.subList(0, 4)).extracting(SubPageId::page).containsOnly(ids.get(0).page());
+      assertThat(ids.subList(0, 4)).extracting(SubPageId::slot).containsExactly(0, 1, 2, 3);
+      assertThat(ids.get(4).page()).isNotEqualTo(ids.get(0).page());
+      long firstParent = ids.get(0).page();
+      assertThat(pager.isAllocated(pager.pageId(firstParent))).isTrue();
+
+      sub.free(ids.get(1));
+      assertThat(sub.alloc()).as("the lowest free slot is reused").isEqualTo(ids.get(1));
+
+      sub.freeBulk(ids.subList(0, 4));
+      assertThat(pager.isAllocated(pager.pageId(firstParent))).as("an empty parent goes back").isFalse();
+      assertThat(sub.verify()).isEmpty();
+      assertThat(pager.verify().problems()).isEmpty();
+    }
+  }
+
+  @Test
+  void stateAndContentsSurviveReopenExactly() throws IOException {
+    List<Long> values = new ArrayList<>();
+    try (Pager pager = Pager.create(file(), PagerOptions.defaults())) {
+      SubPageAllocator sub = SubPageAllocator.open(pager, 3, 64);
+      for (SubPageId id : sub.allocBulk(200)) {
+        try (PageWriter writer = id.write(sub)) {
+          writer.segment().set(ValueLayout.JAVA_LONG_UNALIGNED, 0, id.value() * 7);
+          writer.segment().set(ValueLayout.JAVA_LONG_UNALIGNED, 56, ~id.value());
+          writer.commit();
+        }
+        values.add(id.value());
+      }
+      List<SubPageId> some = new ArrayList<>();
+      for (int i = 0; i < 200; i += 3) {
+        some.add(sub.handle(values.get(i)));
+      }
+      sub.freeBulk(some);
+      values.removeIf(v -> some.stream().anyMatch(id -> id.value() == v));
+    }
+    try (Pager pager = Pager.open(file())) {
+      SubPageAllocator sub = SubPageAllocator.open(pager, 3, 64);
+      List<Long> found = new ArrayList<>();
+      sub.forEachAllocated(id -> found.add(id.value()));
+      assertThat(found).containsExactlyElementsOf(values);
+      for (long value : values) {
+        SubPageId id = sub.handle(value);
+        assertThat(id.read(sub).get(ValueLayout.JAVA_LONG_UNALIGNED, 0)).isEqualTo(value * 7);
+        assertThat(id.read(sub).get(ValueLayout.JAVA_LONG_UNALIGNED, 56)).isEqualTo(~value);
+      }
+      assertThat(sub.verify()).isEmpty();
+      // Every allocated page of the file is a parent page or a node of the allocator's bitmaps.
+      assertThat(pager.allocatedPages().stream().map(PageId::index).toList())
+          .containsExactlyInAnyOrderElementsOf(sub.ownedPages());
+    }
+  }
+
+  @Test
+  void allocatorsOfDifferentSizesShareAFileAndRefuseEachOthersHandles() throws IOException {
+    try (Pager pager = Pager.create(file(), PagerOptions.defaults())) {
+      SubPageAllocator small = SubPageAllocator.open(pager, 0, 64);
+      SubPageAllocator large = SubPageAllocator.open(pager, 5, 2048);
+      SubPageId a = small.alloc();
+      SubPageId b = large.alloc();
+      assertThat(a.page()).isNotEqualTo(b.page());
+      assertThatThrownBy(() -> a.read(large)).isInstanceOf(ForeignHandleException.class);
+      assertThatThrownBy(() -> large.free(a)).isInstanceOf(ForeignHandleException.class);
+      assertThat(small.verify()).isEmpty();
+      assertThat(large.verify()).isEmpty();
+    }
+    try (Pager pager = Pager.open(file())) {
+      assertThatThrownBy(() -> SubPageAllocator.open(pager, 0, 128))
+          .isInstanceOf(PageFileException.class)
+          .hasMessageContaining("64-byte sub-pages");
+      SubPageAllocator large = SubPageAllocator.open(pager, 5, 2048);
+      assertThat(large.handle(firstValue(large)).read(large).byteSize()).isEqualTo(2048);
+    }
+  }
+
+  private static long firstValue(SubPageAllocator allocator) throws IOException {
+    List<Long> values = new ArrayList<>();
+    allocator.forEachAllocated(id -> values.add(id.value()));
+    return values.get(0);
+  }
+
+  @Test
+  void badHandlesAndSizesAreRefusedWithoutChangingAnything() throws IOException {
+    try (Pager pager = Pager.create(file(), PagerOptions.defaults())) {
+      SubPageAllocator sub = SubPageAllocator.open(pager, 0, 512);
+      List<SubPageId> ids = sub.allocBulk(3);
+      long generation = pager.generation();
+      assertThatThrownBy(() -> sub.freeBulk(List.of(ids.get(0), ids.get(0)))).isInstanceOf(DoubleFreeException.class);
+      sub.free(ids.get(2));
+      assertThatThrownBy(() -> sub.freeBulk(List.of(ids.get(0), ids.get(2)))).isInstanceOf(DoubleFreeException.class);
+      assertThat(pager.generation()).isEqualTo(generation + 1);
+      assertThatThrownBy(() -> sub.handle(ids.get(2).value())).isInstanceOf(IllegalArgumentException.class);
+      for (int size : new int[] {32, 100, 4096, 8192}) {
+        assertThatThrownBy(() -> SubPageAllocator.open(pager, 10, size)).isInstanceOf(IllegalArgumentException.class);
+      }
+      assertThatThrownBy(() -> SubPageAllocator.open(pager, Transaction.ROOT_SLOTS - 2, 64))
+          .isInstanceOf(IllegalArgumentException.class);
+      try (Transaction tx = pager.begin()) {
+        tx.setRoot(20, 12345);
+        tx.commit();
+      }
+      assertThatThrownBy(() -> SubPageAllocator.open(pager, 20, 64))
+          .isInstanceOf(PageFileException.class)
+          .hasMessageContaining("another structure");
+    }
+  }
+
+  @Test
+  void manySubPagesPerPageAreSupported() throws IOException {
+    try (Pager pager = Pager.create(file(), PagerOptions.defaults().withPageSize(65536))) {
+      SubPageAllocator sub = SubPageAllocator.open(pager, 0, 64);
+      assertThat(sub.subPagesPerPage()).isEqualTo(1024);
+      List<SubPageId> ids = sub.allocBulk(1500);
+      assertThat(ids.stream().map(SubPageId::page).distinct().count()).isEqualTo(2);
+      assertThat(ids.get(1023).slot()).isEqualTo(1023);
+      sub.freeBulk(ids);
+      assertThat(sub.verify()).isEmpty();
+      assertThat(pager.allocatedPages()).isEmpty();
+    }
+  }
+
+  @Test
+  void subPageChangesFoldIntoALargerTransaction() throws IOException {
+    try (Pager pager = Pager.create(file(), PagerOptions.defaults())) {
+      SubPageAllocator sub = SubPageAllocator.open(pager, 0, 256);
+      SubPageId kept;
+      try (Transaction tx = pager.begin()) {
+        kept = sub.alloc(tx);
+        tx.alloc();
+        tx.setRoot(10, kept.value());
+        tx.commit();
+      }
+      try (Transaction tx = pager.begin()) {
+        sub.alloc(tx);
+        sub.freeBulk(tx, List.of(kept));
+        // not committed: all of it rolls back
+      }
+      assertThat(sub.handle(pager.root(10))).isEqualTo(kept);
+      List<SubPageId> all = new ArrayList<>();
+      sub.forEachAllocated(all::add);
+      assertThat(all).containsExactly(kept);
+      assertThat(sub.verify()).isEmpty();
+    }
+  }
+}
