@@ -5,12 +5,14 @@ import io.github.pager.core.PageId;
 import io.github.pager.core.Pager;
 import io.github.pager.core.PagerOptions;
 import io.github.pager.core.Transaction;
+import io.github.pager.core.storage.Storage;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.function.UnaryOperator;
 
 /**
  * A random workload over the pager's whole API, for the crash explorer: it creates a page file,
@@ -56,14 +58,27 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
   private final PagerOptions options;
   private final int operations;
   private final List<Operation> mix;
+  private final UnaryOperator<Storage> wrapper;
 
-  private PagerWorkload(PagerOptions options, int operations, Set<Operation> mix) {
+  private PagerWorkload(PagerOptions options, int operations, List<Operation> mix, UnaryOperator<Storage> wrapper) {
     if (mix.isEmpty()) {
       throw new IllegalArgumentException("a workload needs at least one operation");
     }
     this.options = options;
     this.operations = operations;
     this.mix = List.copyOf(mix);
+    this.wrapper = wrapper;
+  }
+
+  /**
+   * Returns this workload with the pager opened on a wrapper of the simulated storage, such as a
+   * decorator under test or a deliberately broken one.
+   *
+   * @param wrapper turns the simulated storage into the one the pager uses
+   * @return the changed workload
+   */
+  public PagerWorkload withStorageWrapper(UnaryOperator<Storage> wrapper) {
+    return new PagerWorkload(options, operations, mix, wrapper);
   }
 
   /**
@@ -77,7 +92,7 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
   public static PagerWorkload of(PagerOptions options, int operations, Operation... mix) {
     Set<Operation> set = mix.length == 0 ? EnumSet.allOf(Operation.class) : EnumSet.noneOf(Operation.class);
     set.addAll(List.of(mix));
-    return new PagerWorkload(options, operations, set);
+    return new PagerWorkload(options, operations, List.copyOf(set), UnaryOperator.identity());
   }
 
   @Override
@@ -87,7 +102,7 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
     context.inFlight(state);
     Pager pager;
     try {
-      pager = Pager.create(context.storage(), options);
+      pager = Pager.create(wrapper.apply(context.storage()), options);
     } catch (IOException e) {
       context.failed();
       return;
@@ -102,7 +117,7 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
             if (operation == Operation.REOPEN) {
               pager.close();
             }
-            pager = Pager.open(context.restart(), options);
+            pager = Pager.open(wrapper.apply(context.restart()), options);
             PagerState reopened = PagerState.read(pager);
             if (!reopened.sameAllocation(state)) {
               throw new AssertionError("reopened without a crash as " + reopened + ", not " + state);
