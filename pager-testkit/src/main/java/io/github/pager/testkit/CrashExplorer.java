@@ -42,7 +42,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class CrashExplorer<S> {
   /** Random torn images per crash point, besides all-old and all-new, unless told otherwise. */
-  public static final int DEFAULT_RANDOM_IMAGES = 6;
+  public static final int DEFAULT_RANDOM_IMAGES = 16;
 
   /** How much {@code -Dpager.soak=true} multiplies the random images by. */
   public static final int SOAK_FACTOR = 10;

@@ -100,14 +100,17 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
     SplittableRandom random = context.random();
     PagerState state = PagerState.empty();
     context.inFlight(state);
-    Pager pager;
+    Pager created;
     try {
-      pager = Pager.create(wrapper.apply(context.storage()), options);
+      created = Pager.create(wrapper.apply(context.storage()), options);
     } catch (IOException e) {
       context.failed();
       return;
     }
     context.acknowledge(state);
+    Pager pager = created;
+    // After a restart the abandoned pager must not be closed: its storage died with the process.
+    boolean abandoned = false;
     try {
       for (int i = 0; i < operations; i++) {
         Operation operation = mix.get(random.nextInt(mix.size()));
@@ -117,7 +120,9 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
             if (operation == Operation.REOPEN) {
               pager.close();
             }
+            abandoned = true;
             pager = Pager.open(wrapper.apply(context.restart()), options);
+            abandoned = false;
             PagerState reopened = PagerState.read(pager);
             if (!reopened.sameAllocation(state)) {
               throw new AssertionError("reopened without a crash as " + reopened + ", not " + state);
@@ -134,10 +139,16 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
         }
       }
       context.inFlight(state);
-      pager.close();
-      context.acknowledge(state);
+      try {
+        pager.close();
+        context.acknowledge(state);
+      } catch (IOException e) {
+        context.failed();
+      }
     } finally {
-      pager.close();
+      if (!abandoned) {
+        pager.close();
+      }
     }
   }
 

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  */
 class PagerCrashSuiteTest {
   private static final PagerOptions OPTIONS = PagerOptions.defaults().withPageSize(1024);
-  private static final int ROUNDS = CrashExplorer.soak() ? 20 : 3;
+  private static final int ROUNDS = CrashExplorer.soak() ? 100 : 20;
   private static final long BASE_SEED = CrashExplorer.defaultSeed();
 
   private static void explore(String name, int operations, long seedOffset, FaultPlan faults, Operation... mix) {

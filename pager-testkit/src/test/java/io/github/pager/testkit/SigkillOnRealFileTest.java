@@ -3,11 +3,10 @@ package io.github.pager.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pager.core.Pager;
-import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -38,24 +37,27 @@ class SigkillOnRealFileTest {
     int kills = CrashExplorer.soak() ? 40 : 5;
     int acknowledgedInTotal = 0;
     for (int kill = 0; kill < kills; kill++) {
+      // The child writes to a file, not a pipe: reading a pipe while the JDK drains it at the
+      // child's exit can lose the last lines, and those are the ones that matter.
+      Path out = dir.resolve("child-" + kill + ".out");
       Process child = new ProcessBuilder(javaCommand(), "-cp", classPath(),
               KillWorkloadMain.class.getName(), file.toString(), Long.toString(seed + kill))
           .redirectError(ProcessBuilder.Redirect.INHERIT)
+          .redirectOutput(out.toFile())
           .start();
-      List<String> lines = new ArrayList<>();
-      Thread reader = Thread.ofPlatform().daemon().start(() -> readLines(child, lines));
-      waitForFirstAck(lines, child);
+      waitForFirstAck(out, child);
       Thread.sleep(random.nextInt(5, 300));
       child.destroyForcibly();
       assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
-      reader.join(10_000);
 
+      List<String> lines = protocolLines(out);
       CrashExpectation<PagerState> expected = expectation(lines);
       assertThat(expected.acknowledged()).as("seed %d, kill %d: the child acknowledged nothing", seed, kill).isNotNull();
       try (Pager pager = Pager.open(file, KillWorkloadMain.OPTIONS)) {
         PagerCheck.verify(pager, expected);
       } catch (AssertionError e) {
-        throw new AssertionError("seed " + seed + " (-Dpager.seed=" + seed + "), kill " + kill + ": " + e.getMessage(), e);
+        throw new AssertionError("seed " + seed + " (-Dpager.seed=" + seed + "), kill " + kill + ": " + e.getMessage()
+            + "\nthe child's last lines:\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 6), lines.size())), e);
       }
       acknowledgedInTotal += (int) lines.stream().filter(l -> l.startsWith("ACK")).count();
     }
@@ -65,44 +67,36 @@ class SigkillOnRealFileTest {
   private static CrashExpectation<PagerState> expectation(List<String> lines) {
     PagerState acknowledged = null;
     PagerState inFlight = null;
-    synchronized (lines) {
-      for (String line : lines) {
-        if (line.startsWith("ACK ")) {
-          acknowledged = KillWorkloadMain.decode(line.substring(4));
-          inFlight = null;
-        } else if (line.startsWith("INFLIGHT ")) {
-          inFlight = KillWorkloadMain.decode(line.substring(9));
-        }
+    for (String line : lines) {
+      if (line.startsWith("ACK ")) {
+        acknowledged = KillWorkloadMain.decode(line.substring(4));
+        inFlight = null;
+      } else if (line.startsWith("INFLIGHT ")) {
+        inFlight = KillWorkloadMain.decode(line.substring(9));
       }
     }
     return new CrashExpectation<>(acknowledged, inFlight);
   }
 
-  private static void readLines(Process child, List<String> lines) {
-    try (BufferedReader in = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-      for (String line = in.readLine(); line != null; line = in.readLine()) {
-        // A line cut by the kill lacks the end mark; decode would misread it.
-        if (line.endsWith(" $")) {
-          synchronized (lines) {
-            lines.add(line);
-          }
-        }
+  /** The child's whole lines; a line the kill cut short lacks the end mark and is dropped. */
+  private static List<String> protocolLines(Path out) throws IOException {
+    List<String> lines = new ArrayList<>();
+    for (String line : Files.readAllLines(out, StandardCharsets.UTF_8)) {
+      if (line.endsWith(" $")) {
+        lines.add(line);
       }
-    } catch (IOException ignoredBecauseTheChildWasKilled) {
-      // The pipe breaks when the child dies; the lines read so far are what counts.
     }
+    return lines;
   }
 
-  private static void waitForFirstAck(List<String> lines, Process child) throws InterruptedException {
+  private static void waitForFirstAck(Path out, Process child) throws InterruptedException, IOException {
     while (child.isAlive()) {
-      synchronized (lines) {
-        if (lines.stream().anyMatch(l -> l.startsWith("ACK"))) {
-          return;
-        }
+      if (protocolLines(out).stream().anyMatch(l -> l.startsWith("ACK"))) {
+        return;
       }
       Thread.sleep(5);
     }
-    throw new AssertionError("the child exited with " + child.exitValue() + " before acknowledging anything: " + lines);
+    throw new AssertionError("the child exited with " + child.exitValue() + " before acknowledging anything: " + protocolLines(out));
   }
 
   private static String javaCommand() {
