@@ -11,4 +11,6 @@ module io.github.pager.testkit {
   requires static transitive org.jspecify;
 
   exports io.github.pager.testkit;
+  exports io.github.pager.testkit.junit;
+  exports io.github.pager.testkit.assertj;
 }
