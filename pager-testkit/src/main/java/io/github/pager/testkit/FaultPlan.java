@@ -1,0 +1,266 @@
+package io.github.pager.testkit;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * Which failures a {@link SimulatedStorage} injects, and when: at chosen calls, or at random
+ * from a seed. Immutable; each {@code with}/{@code failing} method returns a changed copy.
+ *
+ * <p>Calls are counted per family, from 0: syncs ({@code sync} and {@code syncAll} together),
+ * growth ({@code extend} and {@code reserve} together), and maps. Counting per family keeps a
+ * plan readable ("the third sync fails") and stable when a change adds calls of another family.
+ *
+ * <pre>{@code
+ * FaultPlan plan = FaultPlan.none().withSeed(42).failingSync(3).failingExtendWithProbability(0.1);
+ * }</pre>
+ *
+ * <p>What each failure does is the Linux behaviour the pager must survive:
+ *
+ * <ul>
+ *   <li>A failed sync throws {@link java.io.IOException}; each dirty OS page in its range reached
+ *       the disk wholly, not at all, or torn, chosen from the seed, and the kernel treats it as
+ *       clean afterwards, so a later sync will not write it again.
+ *   <li>A failed extend or reserve (a full disk) throws and changes nothing.
+ *   <li>A failed map throws and changes nothing.
+ *   <li>Spontaneous writeback: before each intercepted call, with the given probability, the
+ *       kernel writes back a random half of the dirty OS pages, so the disk may hold states the
+ *       cache held only briefly.
+ * </ul>
+ *
+ * <p>Bit rot is injected on an image rather than planned: see {@link SimulatedStorage#rotBit}.
+ */
+public final class FaultPlan {
+  private static final long[] NONE = new long[0];
+  private static final FaultPlan NO_FAULTS = new FaultPlan(0, NONE, 0, NONE, 0, NONE, 0, 0);
+
+  private final long seed;
+  private final long[] syncFailures;
+  private final double syncFailureProbability;
+  private final long[] growFailures;
+  private final double growFailureProbability;
+  private final long[] mapFailures;
+  private final double mapFailureProbability;
+  private final double writebackProbability;
+
+  private FaultPlan(
+      long seed,
+      long[] syncFailures,
+      double syncFailureProbability,
+      long[] growFailures,
+      double growFailureProbability,
+      long[] mapFailures,
+      double mapFailureProbability,
+      double writebackProbability) {
+    this.seed = seed;
+    this.syncFailures = syncFailures;
+    this.syncFailureProbability = syncFailureProbability;
+    this.growFailures = growFailures;
+    this.growFailureProbability = growFailureProbability;
+    this.mapFailures = mapFailures;
+    this.mapFailureProbability = mapFailureProbability;
+    this.writebackProbability = writebackProbability;
+  }
+
+  /**
+   * Returns the plan that injects nothing: every call succeeds and nothing is written back
+   * before it is synced.
+   *
+   * @return the empty plan
+   */
+  public static FaultPlan none() {
+    return NO_FAULTS;
+  }
+
+  /**
+   * Sets the seed of every random choice the plan makes (which calls fail when failing at
+   * random, and what a failed sync left on disk).
+   *
+   * @param seed any value
+   * @return the changed plan
+   */
+  public FaultPlan withSeed(long seed) {
+    return new FaultPlan(seed, syncFailures, syncFailureProbability, growFailures,
+        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability);
+  }
+
+  /**
+   * Makes the syncs with the given numbers fail, counting {@code sync} and {@code syncAll} calls
+   * together from 0.
+   *
+   * @param syncNumbers which syncs fail
+   * @return the changed plan
+   */
+  public FaultPlan failingSync(long... syncNumbers) {
+    return new FaultPlan(seed, sorted(syncNumbers), syncFailureProbability, growFailures,
+        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability);
+  }
+
+  /**
+   * Makes each sync fail with the given probability.
+   *
+   * @param probability from 0 to 1
+   * @return the changed plan
+   */
+  public FaultPlan failingSyncWithProbability(double probability) {
+    return new FaultPlan(seed, syncFailures, checkProbability(probability), growFailures,
+        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability);
+  }
+
+  /**
+   * Makes the growth calls with the given numbers fail as on a full disk, counting {@code
+   * extend} and {@code reserve} together from 0.
+   *
+   * @param growNumbers which growth calls fail
+   * @return the changed plan
+   */
+  public FaultPlan failingExtend(long... growNumbers) {
+    return new FaultPlan(seed, syncFailures, syncFailureProbability, sorted(growNumbers),
+        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability);
+  }
+
+  /**
+   * Makes each growth call fail with the given probability.
+   *
+   * @param probability from 0 to 1
+   * @return the changed plan
+   */
+  public FaultPlan failingExtendWithProbability(double probability) {
+    return new FaultPlan(seed, syncFailures, syncFailureProbability, growFailures,
+        checkProbability(probability), mapFailures, mapFailureProbability, writebackProbability);
+  }
+
+  /**
+   * Makes the maps with the given numbers fail, counting from 0.
+   *
+   * @param mapNumbers which maps fail
+   * @return the changed plan
+   */
+  public FaultPlan failingMap(long... mapNumbers) {
+    return new FaultPlan(seed, syncFailures, syncFailureProbability, growFailures,
+        growFailureProbability, sorted(mapNumbers), mapFailureProbability, writebackProbability);
+  }
+
+  /**
+   * Makes each map fail with the given probability.
+   *
+   * @param probability from 0 to 1
+   * @return the changed plan
+   */
+  public FaultPlan failingMapWithProbability(double probability) {
+    return new FaultPlan(seed, syncFailures, syncFailureProbability, growFailures,
+        growFailureProbability, mapFailures, checkProbability(probability), writebackProbability);
+  }
+
+  /**
+   * Makes the kernel write back a random half of the dirty OS pages before each intercepted call,
+   * with the given probability: the disk then holds intermediate states no sync asked for.
+   *
+   * @param probability from 0 to 1
+   * @return the changed plan
+   */
+  public FaultPlan withWritebackProbability(double probability) {
+    return new FaultPlan(seed, syncFailures, syncFailureProbability, growFailures,
+        growFailureProbability, mapFailures, mapFailureProbability, checkProbability(probability));
+  }
+
+  /**
+   * Returns the seed of the plan's random choices.
+   *
+   * @return the seed
+   */
+  public long seed() {
+    return seed;
+  }
+
+  /** Starts one run of the plan: its counters and random stream, shared across restarts. */
+  Injector start() {
+    return new Injector();
+  }
+
+  /** The mutable side of a plan during one run. */
+  final class Injector {
+    private final SplittableRandom random = new SplittableRandom(seed);
+    private long syncs;
+    private long grows;
+    private long maps;
+
+    boolean failSync() {
+      return fires(syncFailures, syncs++, syncFailureProbability);
+    }
+
+    boolean failGrow() {
+      return fires(growFailures, grows++, growFailureProbability);
+    }
+
+    boolean failMap() {
+      return fires(mapFailures, maps++, mapFailureProbability);
+    }
+
+    boolean writeBack() {
+      return writebackProbability > 0 && random.nextDouble() < writebackProbability;
+    }
+
+    /** The stream that decides what a failed sync left on disk. */
+    SplittableRandom random() {
+      return random;
+    }
+
+    private boolean fires(long[] at, long number, double probability) {
+      // Draw even when a listed number decides, so listing a call does not shift later draws.
+      boolean random = probability > 0 && this.random.nextDouble() < probability;
+      return Arrays.binarySearch(at, number) >= 0 || random;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "FaultPlan[seed=" + seed + ", syncFailures=" + Arrays.toString(syncFailures) + ", p="
+        + syncFailureProbability + ", growFailures=" + Arrays.toString(growFailures) + ", p="
+        + growFailureProbability + ", mapFailures=" + Arrays.toString(mapFailures) + ", p="
+        + mapFailureProbability + ", writeback p=" + writebackProbability + "]";
+  }
+
+  /**
+   * Returns the Java expression that rebuilds this plan, for replay instructions.
+   *
+   * @return source code such as {@code FaultPlan.none().withSeed(7L).failingSync(3L)}
+   */
+  public String toCode() {
+    StringBuilder code = new StringBuilder("FaultPlan.none().withSeed(").append(seed).append("L)");
+    appendCall(code, "failingSync", syncFailures, syncFailureProbability, "failingSyncWithProbability");
+    appendCall(code, "failingExtend", growFailures, growFailureProbability, "failingExtendWithProbability");
+    appendCall(code, "failingMap", mapFailures, mapFailureProbability, "failingMapWithProbability");
+    if (writebackProbability > 0) {
+      code.append(".withWritebackProbability(").append(writebackProbability).append(")");
+    }
+    return code.toString();
+  }
+
+  private static void appendCall(
+      StringBuilder code, String listed, long[] at, double probability, String random) {
+    if (at.length > 0) {
+      code.append('.').append(listed).append('(');
+      for (int i = 0; i < at.length; i++) {
+        code.append(i == 0 ? "" : ", ").append(at[i]).append('L');
+      }
+      code.append(')');
+    }
+    if (probability > 0) {
+      code.append('.').append(random).append('(').append(probability).append(')');
+    }
+  }
+
+  private static long[] sorted(long[] numbers) {
+    long[] copy = numbers.clone();
+    Arrays.sort(copy);
+    return copy;
+  }
+
+  private static double checkProbability(double probability) {
+    if (!(probability >= 0 && probability <= 1)) {
+      throw new IllegalArgumentException("probability " + probability + " is outside [0, 1]");
+    }
+    return probability;
+  }
+}

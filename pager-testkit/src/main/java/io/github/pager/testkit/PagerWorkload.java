@@ -1,0 +1,247 @@
+package io.github.pager.testkit;
+
+import io.github.pager.core.GrowFailedException;
+import io.github.pager.core.PageId;
+import io.github.pager.core.Pager;
+import io.github.pager.core.PagerOptions;
+import io.github.pager.core.Transaction;
+import io.github.pager.core.storage.Storage;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.function.UnaryOperator;
+
+/**
+ * A random workload over the pager's whole API, for the crash explorer: it creates a page file,
+ * then runs a number of operations drawn from a mix, reporting each acknowledged one with the
+ * {@link PagerState} it left. Pair it with {@link PagerCheck#standard}.
+ *
+ * <pre>{@code
+ * PagerOptions options = PagerOptions.defaults().withPageSize(1024);
+ * CrashExplorer.of("pager", PagerWorkload.of(options, 30, Operation.ALLOC, Operation.FREE),
+ *     PagerCheck.standard(options)).explore().assertNoViolations();
+ * }</pre>
+ *
+ * <p>Failures: a {@link GrowFailedException} rolls the operation back and the workload goes on;
+ * any other {@link IOException} (a failed sync poisons the pager) ends the operation with an
+ * unknown outcome and ends the workload.
+ */
+public final class PagerWorkload implements CrashWorkload<PagerState> {
+
+  /** The operations a workload draws from; each is one acknowledged unit. */
+  public enum Operation {
+    /** Allocate one page, stamp it, commit. */
+    ALLOC,
+    /** Free one allocated page in its own commit. */
+    FREE,
+    /** Allocate several pages in one transaction, stamping some. */
+    ALLOC_BULK,
+    /** Free several pages in one commit. */
+    FREE_BULK,
+    /** Allocate a run of consecutive pages. */
+    ALLOC_RUN,
+    /** Change root values, with an allocation and a free in the same transaction. */
+    ROOTS,
+    /** Grow the file by several pages in a commit of its own. */
+    GROW,
+    /** Rewrite the stamp of an allocated page and make it durable with {@link Pager#sync()}. */
+    WRITE_AND_SYNC,
+    /** Close the pager cleanly and open it again (the page cache survives). */
+    REOPEN,
+    /** Abandon the pager without closing, as a killed process would, and open it again. */
+    RESTART
+  }
+
+  private final PagerOptions options;
+  private final int operations;
+  private final List<Operation> mix;
+  private final UnaryOperator<Storage> wrapper;
+
+  private PagerWorkload(PagerOptions options, int operations, List<Operation> mix, UnaryOperator<Storage> wrapper) {
+    if (mix.isEmpty()) {
+      throw new IllegalArgumentException("a workload needs at least one operation");
+    }
+    this.options = options;
+    this.operations = operations;
+    this.mix = List.copyOf(mix);
+    this.wrapper = wrapper;
+  }
+
+  /**
+   * Returns this workload with the pager opened on a wrapper of the simulated storage, such as a
+   * decorator under test or a deliberately broken one.
+   *
+   * @param wrapper turns the simulated storage into the one the pager uses
+   * @return the changed workload
+   */
+  public PagerWorkload withStorageWrapper(UnaryOperator<Storage> wrapper) {
+    return new PagerWorkload(options, operations, mix, wrapper);
+  }
+
+  /**
+   * Creates a workload.
+   *
+   * @param options the options to create and open the file with
+   * @param operations how many operations to run after creating the file
+   * @param mix the operations to draw from, uniformly (none: all of them)
+   * @return the workload
+   */
+  public static PagerWorkload of(PagerOptions options, int operations, Operation... mix) {
+    Set<Operation> set = mix.length == 0 ? EnumSet.allOf(Operation.class) : EnumSet.noneOf(Operation.class);
+    set.addAll(List.of(mix));
+    return new PagerWorkload(options, operations, List.copyOf(set), UnaryOperator.identity());
+  }
+
+  @Override
+  public void run(CrashContext<PagerState> context) throws IOException {
+    SplittableRandom random = context.random();
+    PagerState state = PagerState.empty();
+    context.inFlight(state);
+    Pager created;
+    try {
+      created = Pager.create(wrapper.apply(context.storage()), options);
+    } catch (IOException e) {
+      context.failed();
+      return;
+    }
+    context.acknowledge(state);
+    Pager pager = created;
+    // After a restart the abandoned pager must not be closed: its storage died with the process.
+    boolean abandoned = false;
+    try {
+      for (int i = 0; i < operations; i++) {
+        Operation operation = mix.get(random.nextInt(mix.size()));
+        try {
+          if (operation == Operation.REOPEN || operation == Operation.RESTART) {
+            context.inFlight(state);
+            if (operation == Operation.REOPEN) {
+              pager.close();
+            }
+            abandoned = true;
+            pager = Pager.open(wrapper.apply(context.restart()), options);
+            abandoned = false;
+            PagerState reopened = PagerState.read(pager);
+            if (!reopened.sameAllocation(state)) {
+              throw new AssertionError("reopened without a crash as " + reopened + ", not " + state);
+            }
+          } else {
+            state = step(operation, pager, state, context, random);
+          }
+          context.acknowledge(state);
+        } catch (GrowFailedException e) {
+          context.rolledBack();
+        } catch (IOException e) {
+          context.failed();
+          return;
+        }
+      }
+      context.inFlight(state);
+      try {
+        pager.close();
+        context.acknowledge(state);
+      } catch (IOException e) {
+        context.failed();
+      }
+    } finally {
+      if (!abandoned) {
+        pager.close();
+      }
+    }
+  }
+
+  private static PagerState step(
+      Operation operation, Pager pager, PagerState state, CrashContext<PagerState> context, SplittableRandom random)
+      throws IOException {
+    List<Long> allocated = new ArrayList<>(state.allocated());
+    switch (operation) {
+      case FREE, FREE_BULK -> {
+        if (allocated.isEmpty()) {
+          return step(Operation.ALLOC, pager, state, context, random);
+        }
+        int count = operation == Operation.FREE ? 1 : 1 + random.nextInt(Math.min(4, allocated.size()));
+        long[] victims = new long[count];
+        List<PageId> ids = new ArrayList<>();
+        for (int k = 0; k < count; k++) {
+          victims[k] = allocated.remove(random.nextInt(allocated.size()));
+          ids.add(pager.pageId(victims[k]));
+        }
+        PagerState next = state.withFreed(victims);
+        context.inFlight(next);
+        pager.freeBulk(ids);
+        return next;
+      }
+      case WRITE_AND_SYNC -> {
+        if (allocated.isEmpty()) {
+          return step(Operation.ALLOC, pager, state, context, random);
+        }
+        long page = allocated.get(random.nextInt(allocated.size()));
+        context.inFlight(state.withStamp(page, stampValue(random)));
+        PagerState next = state.stamp(pager, pager.pageId(page), stampValue(random));
+        context.inFlight(next);
+        pager.sync();
+        return next;
+      }
+      default -> {
+        try (Transaction tx = pager.begin()) {
+          PagerState next = state;
+          switch (operation) {
+            case ALLOC -> next = allocate(pager, next, List.of(tx.alloc()), random);
+            case ALLOC_BULK -> next = allocate(pager, next, tx.allocBulk(2 + random.nextInt(5)), random);
+            case ALLOC_RUN -> {
+              int count = 2 + random.nextInt(6);
+              PageId first = tx.allocRun(count);
+              List<PageId> run = new ArrayList<>();
+              for (int k = 0; k < count; k++) {
+                run.add(pager.pageId(first.index() + k));
+              }
+              next = allocate(pager, next, run, random);
+            }
+            case ROOTS -> {
+              next = allocate(pager, next, List.of(tx.alloc()), random);
+              if (!allocated.isEmpty() && random.nextBoolean()) {
+                long victim = allocated.get(random.nextInt(allocated.size()));
+                tx.free(pager.pageId(victim));
+                next = next.withFreed(victim);
+              }
+              for (int k = 1 + random.nextInt(3); k > 0; k--) {
+                int slot = random.nextInt(Transaction.ROOT_SLOTS);
+                long value = random.nextLong();
+                tx.setRoot(slot, value);
+                next = next.withRoot(slot, value);
+              }
+            }
+            case GROW -> tx.ensurePageCount(pager.pageCount() + 4 + random.nextInt(24));
+            default -> throw new IllegalStateException("unhandled " + operation);
+          }
+          context.inFlight(next);
+          tx.commit();
+          return next;
+        }
+      }
+    }
+  }
+
+  /** Records newly allocated pages, stamping about half of them before the commit. */
+  private static PagerState allocate(Pager pager, PagerState state, List<PageId> ids, SplittableRandom random) {
+    long[] indexes = ids.stream().mapToLong(PageId::index).toArray();
+    PagerState next = state.withAllocated(indexes);
+    for (PageId id : ids) {
+      if (random.nextBoolean()) {
+        next = next.stamp(pager, id, stampValue(random));
+      }
+    }
+    return next;
+  }
+
+  private static long stampValue(SplittableRandom random) {
+    return random.nextLong() | 1;
+  }
+
+  @Override
+  public String toString() {
+    return "PagerWorkload[" + operations + " operations of " + mix + ", " + options + "]";
+  }
+}

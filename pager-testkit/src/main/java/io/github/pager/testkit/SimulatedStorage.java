@@ -1,0 +1,652 @@
+package io.github.pager.testkit;
+
+import io.github.pager.core.storage.Storage;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An in-memory {@link Storage} that simulates what power loss does to a memory-mapped file: it
+ * keeps what the page cache holds apart from what is durable, and can build the image a crash at
+ * any instant would leave.
+ *
+ * <p>The simulation keeps three images of the file:
+ *
+ * <ul>
+ *   <li>the <em>cache</em>: an off-heap segment that every {@link #map} slices, so all mappings
+ *       alias and stores land in it at once, as in the page cache;
+ *   <li>the <em>baseline</em>: what the kernel believes is on disk. An OS page (4 KiB by default)
+ *       whose cache differs from its baseline is dirty and will be written back some time;
+ *   <li>the <em>durable</em> image: what really is on disk.
+ * </ul>
+ *
+ * <p>Baseline and durable agree except after a failed sync: Linux then marks the range clean
+ * although it may never have reached the disk, and no later sync writes it again. A successful
+ * {@link #sync} copies the cache into both for every OS page its range touches; {@link
+ * #syncAll} does so for the whole file; {@link #extend} and {@link #reserve} are durable when
+ * they return and sync nothing else (the contract does not promise it, so a pager must not
+ * lean on it). A crash ({@link #crash(long)}) keeps the durable image and resolves each dirty
+ * OS page to old, new, or torn at 512-byte sectors.
+ *
+ * <p>Files are meant to be small (the whole capacity is allocated up front); a few dozen pages
+ * keep a crash exploration to seconds.
+ *
+ * <pre>{@code
+ * SimulatedStorage storage = SimulatedStorage.builder().capacity(1 << 20).build();
+ * try (Pager pager = Pager.create(storage, options)) {
+ *   pager.alloc();
+ *   SimulatedStorage crashed = storage.crash(seed);   // power loss, now
+ *   try (Pager reopened = Pager.open(crashed, options)) { ... }
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe: every method takes the storage's lock, as a file's metadata operations are
+ * serialized by the kernel. Stores into mapped segments are not synchronized, as in a real
+ * mapping.
+ */
+public final class SimulatedStorage implements Storage {
+  /** The OS page size the simulation assumes unless told otherwise: the unit of writeback. */
+  public static final int DEFAULT_OS_PAGE_SIZE = 4096;
+
+  /** The capacity the simulation allocates unless told otherwise: 1 MiB. */
+  public static final long DEFAULT_CAPACITY = 1L << 20;
+
+  private final String name;
+  private final int osPageSize;
+  private final long capacity;
+  private final boolean readOnly;
+  private final Run run;
+  private final Arena arena;
+  private final MemorySegment cache;
+  private final byte[] baseline;
+  private final byte[] durable;
+  private final MemorySegment baselineView;
+  private long size;
+  private boolean lockedElsewhere;
+
+  /** The cache as it was at close, so that {@link #restart} works after the pager closed us. */
+  private byte @Nullable [] cacheAtClose;
+
+  /**
+   * What outlives one storage object when the simulated process restarts: the numbering of
+   * calls, the fault plan's counters, and who is watching.
+   */
+  static final class Run {
+    final FaultPlan.Injector faults;
+    @Nullable CallObserver observer;
+    long nextCall;
+
+    Run(FaultPlan plan, @Nullable CallObserver observer) {
+      this.faults = plan.start();
+      this.observer = observer;
+    }
+  }
+
+  /** Told just before and just after every intercepted call; the crash explorer's hook. */
+  interface CallObserver {
+    void before(SimulatedStorage storage, StorageCall call);
+
+    void after(SimulatedStorage storage, StorageCall call, @Nullable Throwable failure);
+  }
+
+  // The arena lives as long as this storage, which is Closeable and closes it in close().
+  @SuppressWarnings("MustBeClosedChecker")
+  private SimulatedStorage(
+      String name, int osPageSize, long capacity, boolean readOnly, Run run, byte @Nullable [] image,
+      byte @Nullable [] baselineImage, byte @Nullable [] durableImage) {
+    if (Integer.bitCount(osPageSize) != 1 || osPageSize < CrashImage.SECTOR_SIZE) {
+      throw new IllegalArgumentException("OS page size " + osPageSize + " is not a power of two of at least 512");
+    }
+    if (capacity <= 0 || capacity > Integer.MAX_VALUE - osPageSize) {
+      throw new IllegalArgumentException("capacity " + capacity + " is outside (0, 2 GiB)");
+    }
+    this.name = name;
+    this.osPageSize = osPageSize;
+    this.capacity = capacity;
+    this.readOnly = readOnly;
+    this.run = run;
+    this.arena = Arena.ofShared();
+    int bytes = (int) roundUp(capacity, osPageSize);
+    this.cache = arena.allocate(bytes, osPageSize);
+    this.baseline = new byte[bytes];
+    this.durable = new byte[bytes];
+    this.baselineView = MemorySegment.ofArray(baseline);
+    if (image != null) {
+      if (image.length > capacity) {
+        throw new IllegalArgumentException("an image of " + image.length + " bytes exceeds the capacity " + capacity);
+      }
+      MemorySegment.copy(image, 0, cache, ValueLayout.JAVA_BYTE, 0, image.length);
+      System.arraycopy(baselineImage == null ? image : baselineImage, 0, baseline, 0, image.length);
+      System.arraycopy(durableImage == null ? image : durableImage, 0, durable, 0, image.length);
+      this.size = image.length;
+    }
+  }
+
+  /**
+   * Returns a builder of an empty simulated storage.
+   *
+   * @return a builder with the defaults: 1 MiB capacity, 4 KiB OS pages, no faults
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Creates an empty simulated storage with the defaults.
+   *
+   * @return the storage, zero bytes long
+   */
+  public static SimulatedStorage create() {
+    return builder().build();
+  }
+
+  /**
+   * Creates a simulated storage holding an image, all of it durable and clean, as a file looks
+   * when it is opened after a crash.
+   *
+   * @param image the file's bytes
+   * @return the storage; its capacity is the default or the image's length, whichever is larger
+   */
+  public static SimulatedStorage fromImage(byte[] image) {
+    return builder().capacity(Math.max(DEFAULT_CAPACITY, image.length)).buildFrom(image);
+  }
+
+  /** Configures a {@link SimulatedStorage}; see {@link SimulatedStorage#builder()}. */
+  public static final class Builder {
+    private String name = "simulated";
+    private int osPageSize = DEFAULT_OS_PAGE_SIZE;
+    private long capacity = DEFAULT_CAPACITY;
+    private boolean readOnly;
+    private FaultPlan faults = FaultPlan.none();
+
+    private Builder() {}
+
+    /**
+     * Sets the name the storage describes itself by.
+     *
+     * @param name any text
+     * @return this builder
+     */
+    public Builder name(String name) {
+      this.name = Objects.requireNonNull(name);
+      return this;
+    }
+
+    /**
+     * Sets the unit of writeback: a crash resolves each dirty OS page as a whole (old, new or
+     * torn).
+     *
+     * @param osPageSize a power of two, at least 512
+     * @return this builder
+     */
+    public Builder osPageSize(int osPageSize) {
+      this.osPageSize = osPageSize;
+      return this;
+    }
+
+    /**
+     * Sets the largest size the file may reach; growing past it fails as on a full disk.
+     *
+     * @param capacity bytes, allocated up front
+     * @return this builder
+     */
+    public Builder capacity(long capacity) {
+      this.capacity = capacity;
+      return this;
+    }
+
+    /**
+     * Makes the storage read-only: maps are read-only and changes throw.
+     *
+     * @param readOnly true for read-only
+     * @return this builder
+     */
+    public Builder readOnly(boolean readOnly) {
+      this.readOnly = readOnly;
+      return this;
+    }
+
+    /**
+     * Sets the failures to inject.
+     *
+     * @param faults the plan
+     * @return this builder
+     */
+    public Builder faults(FaultPlan faults) {
+      this.faults = Objects.requireNonNull(faults);
+      return this;
+    }
+
+    /**
+     * Builds an empty storage.
+     *
+     * @return the storage
+     */
+    public SimulatedStorage build() {
+      return new SimulatedStorage(name, osPageSize, capacity, readOnly, new Run(faults, null), null, null, null);
+    }
+
+    /**
+     * Builds a storage holding an image, all of it durable and clean.
+     *
+     * @param image the file's bytes, at most the capacity
+     * @return the storage
+     */
+    public SimulatedStorage buildFrom(byte[] image) {
+      return new SimulatedStorage(name, osPageSize, capacity, readOnly, new Run(faults, null), image, null, null);
+    }
+
+    SimulatedStorage build(CallObserver observer) {
+      return new SimulatedStorage(name, osPageSize, capacity, readOnly, new Run(faults, observer), null, null, null);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Storage
+
+  @Override
+  public String describe() {
+    return name;
+  }
+
+  @Override
+  public boolean isReadOnly() {
+    return readOnly;
+  }
+
+  @Override
+  public synchronized boolean tryLockForWriting() {
+    if (readOnly) {
+      throw new IllegalStateException("a read-only storage takes no writer lock: " + name);
+    }
+    return !lockedElsewhere;
+  }
+
+  @Override
+  public synchronized long size() {
+    return size;
+  }
+
+  @Override
+  public synchronized void extend(long newSize) throws IOException {
+    requireWritable();
+    StorageCall call = begin(StorageCall.Kind.EXTEND, 0, newSize);
+    Throwable failure = null;
+    try {
+      if (run.faults.failGrow()) {
+        throw new IOException(name + ": injected failure: no space left on device (extend to " + newSize + ")");
+      }
+      if (newSize > capacity) {
+        throw new IOException(name + ": no space left on device: " + newSize + " bytes exceed the capacity " + capacity);
+      }
+      // The new bytes are zero in all three images already: nothing past the size is ever stored.
+      size = Math.max(size, newSize);
+    } catch (IOException | RuntimeException e) {
+      failure = e;
+      throw e;
+    } finally {
+      end(call, failure);
+    }
+  }
+
+  @Override
+  public synchronized void reserve(long offset, long length) throws IOException {
+    requireWritable();
+    requireWithinFile(offset, length);
+    StorageCall call = begin(StorageCall.Kind.RESERVE, offset, length);
+    Throwable failure = null;
+    try {
+      if (run.faults.failGrow()) {
+        throw new IOException(name + ": injected failure: no space left on device (reserve " + length + " bytes)");
+      }
+      cache.asSlice(offset, length).fill((byte) 0);
+      java.util.Arrays.fill(baseline, (int) offset, (int) (offset + length), (byte) 0);
+      java.util.Arrays.fill(durable, (int) offset, (int) (offset + length), (byte) 0);
+    } catch (IOException | RuntimeException e) {
+      failure = e;
+      throw e;
+    } finally {
+      end(call, failure);
+    }
+  }
+
+  @Override
+  public synchronized MemorySegment map(long offset, long length) throws IOException {
+    requireWithinFile(offset, length);
+    StorageCall call = begin(StorageCall.Kind.MAP, offset, length);
+    Throwable failure = null;
+    try {
+      if (run.faults.failMap()) {
+        throw new IOException(name + ": injected failure: cannot map [" + offset + ", " + (offset + length) + ")");
+      }
+      MemorySegment slice = cache.asSlice(offset, length);
+      return readOnly ? slice.asReadOnly() : slice;
+    } catch (IOException | RuntimeException e) {
+      failure = e;
+      throw e;
+    } finally {
+      end(call, failure);
+    }
+  }
+
+  @Override
+  public synchronized void sync(long offset, long length) throws IOException {
+    requireWritable();
+    StorageCall call = begin(StorageCall.Kind.SYNC, offset, length);
+    Throwable failure = null;
+    try {
+      long first = Math.max(0, offset) / osPageSize;
+      long end = Math.min(offset + length, size);
+      syncPages(first, end <= 0 ? first : (end + osPageSize - 1) / osPageSize, call);
+    } catch (IOException | RuntimeException e) {
+      failure = e;
+      throw e;
+    } finally {
+      end(call, failure);
+    }
+  }
+
+  @Override
+  public synchronized void syncAll() throws IOException {
+    requireWritable();
+    StorageCall call = begin(StorageCall.Kind.SYNC_ALL, 0, size);
+    Throwable failure = null;
+    try {
+      syncPages(0, pageCount(), call);
+    } catch (IOException | RuntimeException e) {
+      failure = e;
+      throw e;
+    } finally {
+      end(call, failure);
+    }
+  }
+
+  /**
+   * Closes the storage: every mapped segment throws {@link IllegalStateException} from now on.
+   * Nothing is synced; what the cache held stays available to {@link #restart} and {@link
+   * #crash}. Closing twice does nothing.
+   */
+  @Override
+  public synchronized void close() {
+    if (cacheAtClose != null) {
+      return;
+    }
+    cacheAtClose = cache.asSlice(0, size).toArray(ValueLayout.JAVA_BYTE);
+    arena.close();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Simulation
+
+  /**
+   * Simulates a power loss now: returns a new, clean storage holding what the disk would hold,
+   * each dirty OS page resolved at random (old, new or torn) from the seed. This storage is
+   * left as it was.
+   *
+   * @param seed decides each dirty page's fate
+   * @return the post-crash storage, with this one's OS page size and capacity and no faults
+   */
+  public synchronized SimulatedStorage crash(long seed) {
+    return fromCrashImage(crashImage(seed, CrashImage.ALL_NEW + 1));
+  }
+
+  /**
+   * Builds one post-crash image of the disk as it is now; see {@link CrashImage} for the
+   * numbering of images.
+   *
+   * @param seed decides the random images
+   * @param imageNumber {@link CrashImage#ALL_OLD}, {@link CrashImage#ALL_NEW}, or a larger number
+   *     for a random mix
+   * @return the image
+   */
+  public synchronized CrashImage crashImage(long seed, int imageNumber) {
+    return CrashImage.build(snapshot(), imageNumber, seed, 0);
+  }
+
+  /**
+   * Creates a clean storage holding a post-crash image, with this storage's OS page size and
+   * capacity (or the image's length, if larger) and no faults.
+   *
+   * @param image the image
+   * @return the storage
+   */
+  public SimulatedStorage fromCrashImage(CrashImage image) {
+    byte[] bytes = image.bytes();
+    return new SimulatedStorage(
+        name + " (after crash)", osPageSize, Math.max(capacity, bytes.length), false,
+        new Run(FaultPlan.none(), null), bytes, null, null);
+  }
+
+  /**
+   * Simulates the process ending and starting again without a power loss: the page cache
+   * survives, dirty pages stay dirty. Closes this storage if still open (its mappings die with
+   * the process) and returns a new one over the same simulated file; the call numbering, the
+   * fault plan and any crash explorer watching carry over.
+   *
+   * @return the storage the restarted process opens
+   */
+  public synchronized SimulatedStorage restart() {
+    close();
+    byte[] image = Objects.requireNonNull(cacheAtClose);
+    return new SimulatedStorage(
+        name, osPageSize, capacity, readOnly, run, image,
+        java.util.Arrays.copyOf(baseline, image.length), java.util.Arrays.copyOf(durable, image.length));
+  }
+
+  /**
+   * Flips one bit of the durable image and of the cache, as when a disk returns a rotted sector
+   * that the page cache then holds. The page stays clean: nothing will write it back.
+   *
+   * @param offset the byte, within the file
+   * @param bit from 0 to 7
+   */
+  public synchronized void rotBit(long offset, int bit) {
+    requireWithinFile(offset, 1);
+    if (bit < 0 || bit > 7) {
+      throw new IllegalArgumentException("bit " + bit + " is outside [0, 7]");
+    }
+    byte mask = (byte) (1 << bit);
+    durable[(int) offset] ^= mask;
+    baseline[(int) offset] ^= mask;
+    byte cached = cache.get(ValueLayout.JAVA_BYTE, offset);
+    cache.set(ValueLayout.JAVA_BYTE, offset, (byte) (cached ^ mask));
+  }
+
+  /**
+   * Makes {@link #tryLockForWriting()} report that another writer holds the file.
+   *
+   * @param held true to simulate a lock held elsewhere
+   */
+  public synchronized void simulateLockHeldElsewhere(boolean held) {
+    this.lockedElsewhere = held;
+  }
+
+  /**
+   * Returns the OS page size: the unit of writeback.
+   *
+   * @return bytes
+   */
+  public int osPageSize() {
+    return osPageSize;
+  }
+
+  /**
+   * Returns how many calls were intercepted so far in this run (restarts included).
+   *
+   * @return the count
+   */
+  public synchronized long callCount() {
+    return run.nextCall;
+  }
+
+  /**
+   * Returns the indexes of the OS pages that are dirty now: the cache differs from what the
+   * kernel believes is on disk.
+   *
+   * @return the page indexes, increasing
+   */
+  public synchronized long[] dirtyPages() {
+    List<Long> dirty = new ArrayList<>();
+    for (long p = 0; p < pageCount(); p++) {
+      if (isDirty(p)) {
+        dirty.add(p);
+      }
+    }
+    return dirty.stream().mapToLong(Long::longValue).toArray();
+  }
+
+  /**
+   * Returns a copy of the durable image: what the disk holds now.
+   *
+   * @return the bytes, as long as the file
+   */
+  public synchronized byte[] durableImage() {
+    return java.util.Arrays.copyOf(durable, (int) size);
+  }
+
+  /** Records what a crash now could leave; the cache must still be open. */
+  synchronized Snapshot snapshot() {
+    List<Long> dirty = new ArrayList<>();
+    List<byte[]> content = new ArrayList<>();
+    MemorySegment current = currentCache();
+    for (long p = 0; p < pageCount(); p++) {
+      if (isDirty(current, p)) {
+        dirty.add(p);
+        long start = p * osPageSize;
+        content.add(current.asSlice(start, Math.min(osPageSize, size - start)).toArray(ValueLayout.JAVA_BYTE));
+      }
+    }
+    return new Snapshot(
+        osPageSize,
+        java.util.Arrays.copyOf(durable, (int) size),
+        dirty.stream().mapToLong(Long::longValue).toArray(),
+        content.toArray(new byte[0][]));
+  }
+
+  void observe(@Nullable CallObserver observer) {
+    run.observer = observer;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Internals
+
+  private StorageCall begin(StorageCall.Kind kind, long offset, long length) {
+    StorageCall call = new StorageCall(run.nextCall++, kind, offset, length);
+    if (!readOnly && cacheAtClose == null && run.faults.writeBack()) {
+      writeBackAtRandom(run.faults.random());
+    }
+    CallObserver observer = run.observer;
+    if (observer != null) {
+      observer.before(this, call);
+    }
+    return call;
+  }
+
+  private void end(StorageCall call, @Nullable Throwable failure) {
+    CallObserver observer = run.observer;
+    if (observer != null) {
+      observer.after(this, call, failure);
+    }
+  }
+
+  /** The kernel writing back dirty pages of its own accord, in no particular order. */
+  private void writeBackAtRandom(SplittableRandom random) {
+    for (long p = 0; p < pageCount(); p++) {
+      if (isDirty(p) && random.nextBoolean()) {
+        copyCacheTo(p, durable);
+        copyCacheTo(p, baseline);
+      }
+    }
+  }
+
+  private void syncPages(long first, long end, StorageCall call) throws IOException {
+    if (cacheAtClose != null) {
+      throw new IllegalStateException("storage is closed: " + name);
+    }
+    if (run.faults.failSync()) {
+      // Linux: each dirty page may or may not have reached the disk, and all are clean now.
+      SplittableRandom random = run.faults.random();
+      for (long p = first; p < end; p++) {
+        if (isDirty(p)) {
+          writeFailed(p, random);
+          copyCacheTo(p, baseline);
+        }
+      }
+      throw new IOException(name + ": injected failure: input/output error in " + call);
+    }
+    for (long p = first; p < end; p++) {
+      if (isDirty(p)) {
+        copyCacheTo(p, durable);
+        copyCacheTo(p, baseline);
+      }
+    }
+  }
+
+  private void writeFailed(long page, SplittableRandom random) {
+    int choice = random.nextInt(3);
+    if (choice == 1) {
+      copyCacheTo(page, durable);
+    } else if (choice == 2) {
+      long start = page * osPageSize;
+      long end = Math.min(size, start + osPageSize);
+      for (long s = start; s < end; s += CrashImage.SECTOR_SIZE) {
+        if (random.nextBoolean()) {
+          MemorySegment.copy(cache, ValueLayout.JAVA_BYTE, s, durable, (int) s, (int) Math.min(CrashImage.SECTOR_SIZE, end - s));
+        }
+      }
+    }
+  }
+
+  private void copyCacheTo(long page, byte[] target) {
+    long start = page * osPageSize;
+    int length = (int) Math.min(osPageSize, size - start);
+    MemorySegment.copy(cache, ValueLayout.JAVA_BYTE, start, target, (int) start, length);
+  }
+
+  private boolean isDirty(long page) {
+    return isDirty(currentCache(), page);
+  }
+
+  private boolean isDirty(MemorySegment current, long page) {
+    long start = page * osPageSize;
+    long end = Math.min(size, start + osPageSize);
+    return MemorySegment.mismatch(current, start, end, baselineView, start, end) >= 0;
+  }
+
+  private MemorySegment currentCache() {
+    byte[] closed = cacheAtClose;
+    return closed == null ? cache : MemorySegment.ofArray(closed);
+  }
+
+  private long pageCount() {
+    return (size + osPageSize - 1) / osPageSize;
+  }
+
+  private void requireWritable() {
+    if (readOnly) {
+      throw new IllegalStateException("storage is read-only: " + name);
+    }
+  }
+
+  private void requireWithinFile(long offset, long length) {
+    if (offset < 0 || length < 0 || offset + length > size) {
+      throw new IllegalArgumentException(
+          "range [" + offset + ", " + (offset + length) + ") is outside " + name + " of " + size + " bytes");
+    }
+  }
+
+  private static long roundUp(long value, long unit) {
+    return (value + unit - 1) / unit * unit;
+  }
+
+  @Override
+  public String toString() {
+    return "SimulatedStorage[" + name + ", size=" + size + ", osPageSize=" + osPageSize + "]";
+  }
+}

@@ -1,0 +1,111 @@
+package io.github.pager.testkit;
+
+import static io.github.pager.testkit.PagerWorkload.Operation.ALLOC;
+import static io.github.pager.testkit.PagerWorkload.Operation.ALLOC_BULK;
+import static io.github.pager.testkit.PagerWorkload.Operation.ALLOC_RUN;
+import static io.github.pager.testkit.PagerWorkload.Operation.FREE;
+import static io.github.pager.testkit.PagerWorkload.Operation.FREE_BULK;
+import static io.github.pager.testkit.PagerWorkload.Operation.GROW;
+import static io.github.pager.testkit.PagerWorkload.Operation.REOPEN;
+import static io.github.pager.testkit.PagerWorkload.Operation.RESTART;
+import static io.github.pager.testkit.PagerWorkload.Operation.ROOTS;
+import static io.github.pager.testkit.PagerWorkload.Operation.WRITE_AND_SYNC;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.github.pager.core.PagerOptions;
+import io.github.pager.testkit.PagerWorkload.Operation;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * pager-core's crash suite: every operation of the pager, crashed before and after every storage
+ * call, with and without injected failures, judged by {@link PagerCheck}.
+ *
+ * <p>It lives here rather than in pager-core because the kit depends on the core. The seed is
+ * printed per exploration; rerun one with {@code -Dpager.seed=N}, or turn the scale up with
+ * {@code -Dpager.soak=true}.
+ */
+class PagerCrashSuiteTest {
+  private static final PagerOptions OPTIONS = PagerOptions.defaults().withPageSize(1024);
+  private static final int ROUNDS = CrashExplorer.soak() ? 100 : 20;
+  private static final long BASE_SEED = CrashExplorer.defaultSeed();
+
+  private static void explore(String name, int operations, long seedOffset, FaultPlan faults, Operation... mix) {
+    long checked = 0;
+    for (int round = 0; round < ROUNDS; round++) {
+      long seed = BASE_SEED + seedOffset * 1000 + round;
+      CrashExploration result = CrashExplorer.of(name, PagerWorkload.of(OPTIONS, operations, mix), PagerCheck.standard(OPTIONS))
+          .withSeed(seed)
+          .withFaults(faults.withSeed(seed))
+          .explore()
+          .assertNoViolations();
+      checked += result.crashStates();
+    }
+    assertThat(checked).isPositive();
+  }
+
+  @Test
+  void alloc() {
+    explore("alloc", 25, 1, FaultPlan.none(), ALLOC);
+  }
+
+  @Test
+  void allocAndFree() {
+    explore("alloc and free", 40, 2, FaultPlan.none(), ALLOC, FREE);
+  }
+
+  @Test
+  void bulk() {
+    explore("bulk", 30, 3, FaultPlan.none(), ALLOC_BULK, FREE_BULK, ALLOC_RUN);
+  }
+
+  @Test
+  void grow() {
+    explore("grow", 25, 4, FaultPlan.none(), GROW, ALLOC_RUN, ALLOC);
+  }
+
+  @Test
+  void rootUpdates() {
+    explore("roots", 30, 5, FaultPlan.none(), ROOTS, WRITE_AND_SYNC, FREE);
+  }
+
+  @Test
+  void reopenAndRestart() {
+    explore("reopen", 30, 6, FaultPlan.none(), ALLOC, FREE, REOPEN, RESTART, WRITE_AND_SYNC);
+  }
+
+  @Test
+  void everything() {
+    explore("everything", 60, 7, FaultPlan.none());
+  }
+
+  @Test
+  void withSpontaneousWriteback() {
+    explore("writeback", 40, 8, FaultPlan.none().withWritebackProbability(0.5));
+  }
+
+  @Test
+  void withFailedSyncs() {
+    for (long sync = 2; sync < 40; sync += 3) {
+      CrashExplorer.of("failed sync " + sync, PagerWorkload.of(OPTIONS, 20), PagerCheck.standard(OPTIONS))
+          .withSeed(BASE_SEED + sync)
+          .withFaults(FaultPlan.none().withSeed(BASE_SEED + sync).failingSync(sync))
+          .explore()
+          .assertNoViolations();
+    }
+  }
+
+  @Test
+  void withRandomFailuresOfEveryKind() {
+    explore(
+        "random faults", 40, 9,
+        FaultPlan.none().failingSyncWithProbability(0.02).failingExtendWithProbability(0.2)
+            .failingMapWithProbability(0.1).withWritebackProbability(0.3));
+  }
+
+  @AfterAll
+  static void printTotal() {
+    System.out.println("[crash explorer] crash states checked in this JVM so far: "
+        + CrashExplorer.crashStatesCheckedInThisJvm());
+  }
+}

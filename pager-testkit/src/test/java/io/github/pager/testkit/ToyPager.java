@@ -1,0 +1,163 @@
+package io.github.pager.testkit;
+
+import io.github.pager.core.storage.Storage;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.zip.CRC32C;
+
+/**
+ * A tiny shadow-paging store of one 64-bit value, written on {@link Storage} the way the pager
+ * is, with switches that break its commit protocol in the ways a real pager could go wrong.
+ *
+ * <p>Layout, in 4 KiB pages: page 0 holds a 16-byte pointer (slot u32, generation u64, CRC32C
+ * u32 of the first 12 bytes) at {@code pointerOffset}; pages 1 and 2 hold a 1 KiB record each
+ * (generation u64, value u64, filler, CRC32C u32 at 1020), two sectors long, like a real
+ * metadata record that does not fit one sector. A commit writes the inactive record, syncs
+ * everything, writes the pointer and syncs page 0.
+ */
+final class ToyPager implements AutoCloseable {
+  static final int PAGE = 4096;
+  static final int RECORD = 1024;
+  private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED;
+  private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
+
+  /** The ways to break the protocol; all false is the correct toy. */
+  record Flaws(boolean writeActiveInPlace, boolean skipSyncBeforeFlip, int pointerOffset) {
+    static final Flaws NONE = new Flaws(false, false, 0);
+  }
+
+  private final Storage storage;
+  private final Flaws flaws;
+  private final MemorySegment file;
+  private int activeSlot;
+  private long generation;
+  private long value;
+
+  private ToyPager(Storage storage, Flaws flaws, MemorySegment file) {
+    this.storage = storage;
+    this.flaws = flaws;
+    this.file = file;
+  }
+
+  static ToyPager create(Storage storage, Flaws flaws) throws IOException {
+    storage.extend(3L * PAGE);
+    ToyPager toy = new ToyPager(storage, flaws, storage.map(0, 3L * PAGE));
+    toy.writeRecord(1, 1, 0);
+    storage.syncAll();
+    toy.writePointer(1, 1);
+    storage.sync(0, PAGE);
+    toy.activeSlot = 1;
+    toy.generation = 1;
+    return toy;
+  }
+
+  static ToyPager open(Storage storage, Flaws flaws) throws IOException {
+    if (storage.size() < 3L * PAGE) {
+      throw new IOException("not a toy file: " + storage.size() + " bytes");
+    }
+    ToyPager toy = new ToyPager(storage, flaws, storage.map(0, 3L * PAGE));
+    MemorySegment pointer = toy.file.asSlice(flaws.pointerOffset(), 16);
+    if (pointer.get(U32, 12) != crc(pointer, 12)) {
+      throw new IOException("corrupt pointer");
+    }
+    int slot = pointer.get(U32, 0);
+    long generation = pointer.get(U64, 4);
+    if (slot != 1 && slot != 2) {
+      throw new IOException("pointer names slot " + slot);
+    }
+    MemorySegment record = toy.file.asSlice((long) slot * PAGE, RECORD);
+    if (record.get(U32, RECORD - 4) != crc(record, RECORD - 4) || record.get(U64, 0) != generation) {
+      throw new IOException("record in slot " + slot + " is corrupt or not generation " + generation);
+    }
+    toy.activeSlot = slot;
+    toy.generation = generation;
+    toy.value = record.get(U64, 8);
+    return toy;
+  }
+
+  long value() {
+    return value;
+  }
+
+  void commit(long newValue) throws IOException {
+    int slot = flaws.writeActiveInPlace() ? activeSlot : 3 - activeSlot;
+    writeRecord(slot, generation + 1, newValue);
+    if (!flaws.skipSyncBeforeFlip()) {
+      storage.syncAll();
+    }
+    writePointer(slot, generation + 1);
+    storage.sync(0, PAGE);
+    activeSlot = slot;
+    generation++;
+    value = newValue;
+  }
+
+  private void writeRecord(int slot, long gen, long newValue) {
+    MemorySegment record = file.asSlice((long) slot * PAGE, RECORD);
+    record.set(U64, 0, gen);
+    record.set(U64, 8, newValue);
+    for (long at = 16; at < RECORD - 4; at += 8) {
+      record.set(U64, at, newValue ^ at);
+    }
+    record.set(U32, RECORD - 4, crc(record, RECORD - 4));
+  }
+
+  private void writePointer(int slot, long gen) {
+    MemorySegment pointer = file.asSlice(flaws.pointerOffset(), 16);
+    pointer.set(U32, 0, slot);
+    pointer.set(U64, 4, gen);
+    pointer.set(U32, 12, crc(pointer, 12));
+  }
+
+  private static int crc(MemorySegment segment, int length) {
+    CRC32C crc = new CRC32C();
+    crc.update(segment.asSlice(0, length).asByteBuffer());
+    return (int) crc.getValue();
+  }
+
+  @Override
+  public void close() throws IOException {
+    storage.close();
+  }
+
+  /** A workload: create, then commit {@code commits} increasing values, acknowledging each. */
+  static CrashWorkload<Long> workload(Flaws flaws, int commits) {
+    return context -> {
+      context.inFlight(0L);
+      try (ToyPager toy = create(context.storage(), flaws)) {
+        context.acknowledge(0L);
+        for (long v = 1; v <= commits; v++) {
+          context.inFlight(v);
+          toy.commit(v);
+          context.acknowledge(v);
+        }
+      }
+    };
+  }
+
+  /** The check: the file opens (once created) and holds the acknowledged or in-flight value. */
+  static CrashCheck<Long> check(Flaws flaws) {
+    return (crashed, expected) -> {
+      if (expected.acknowledged() == null && crashed.size() < 3L * PAGE) {
+        crashed.close();
+        return;
+      }
+      ToyPager toy;
+      try {
+        toy = open(crashed, flaws);
+      } catch (IOException e) {
+        crashed.close();
+        if (expected.acknowledged() == null) {
+          return;
+        }
+        throw new AssertionError("the toy file no longer opens: " + e.getMessage(), e);
+      }
+      try (toy) {
+        if (!expected.allows(toy.value())) {
+          throw new AssertionError("recovered " + toy.value() + ", expected " + expected);
+        }
+      }
+    };
+  }
+}
