@@ -3,7 +3,7 @@ package io.github.pager.core;
 import java.io.IOException;
 
 /**
- * The allocation state of every page: a {@link BitmapTree} with one bit per page, set when the
+ * The allocation state of every page: a {@link CopyOnWriteTree} with one bit per page, set when the
  * page is in use (by a user, by a tree's node, or as one of the three reserved pages), rooted in
  * the metadata record.
  *
@@ -29,7 +29,7 @@ final class FreeSpaceTree {
   private final TreeGeometry geometry;
   private final PendingFrees pending;
   private final FileGrower grower;
-  private final BitmapTree bits;
+  private final CopyOnWriteTree bits;
 
   private long pageCount;
   private long freeCount;
@@ -41,8 +41,8 @@ final class FreeSpaceTree {
   private boolean grown;
 
   /** Places this tree's own nodes in pages taken from itself; replaced pages become pending. */
-  private final BitmapTree.Placement selfPlacement =
-      new BitmapTree.Placement() {
+  private final CopyOnWriteTree.Placement selfPlacement =
+      new CopyOnWriteTree.Placement() {
         @Override
         public long take() throws IOException {
           return allocate();
@@ -66,7 +66,7 @@ final class FreeSpaceTree {
     this.geometry = geometry;
     this.pending = pending;
     this.grower = grower;
-    this.bits = new BitmapTree(file, geometry, cache, committed.treeRoot, committed.treeRootCrc, committed.treeHeight);
+    this.bits = new CopyOnWriteTree(file, geometry, cache, committed.treeRoot, committed.treeRootCrc, committed.treeHeight);
     this.pageCount = committed.pageCount;
     this.freeCount = committed.freeCount;
     this.cursor = cursor;
@@ -74,12 +74,12 @@ final class FreeSpaceTree {
 
   /** Words of the initial root leaf: pages 0 to 3 in use. */
   static long[] initialRootLeaf(TreeGeometry geometry) {
-    long[] words = BitmapTree.emptyNode(geometry, 0, 0);
+    long[] words = CopyOnWriteTree.emptyNode(geometry, 0, 0);
     words[2] = 0b1111;
     return words;
   }
 
-  BitmapTree bits() {
+  CopyOnWriteTree bits() {
     return bits;
   }
 
@@ -222,7 +222,7 @@ final class FreeSpaceTree {
     bits.assignPages(selfPlacement);
   }
 
-  /** Stores every changed node into its new page; see {@link BitmapTree#writeOut()}. */
+  /** Stores every changed node into its new page; see {@link CopyOnWriteTree#writeOut()}. */
   void writeOut() {
     bits.writeOut();
     grown = false;

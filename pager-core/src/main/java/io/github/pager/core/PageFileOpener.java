@@ -34,7 +34,7 @@ final class PageFileOpener {
     TreeGeometry geometry = TreeGeometry.of(pageSize);
     // One leaf covers thousands of pages; a larger initial count is reached by the pager's first
     // commit, which grows the tree like any other growth.
-    long pageCount = Math.min(options.initialPageCount(), geometry.leafBits());
+    long pageCount = Math.min(options.initialPageCount(), geometry.leafSlots());
     MappedFile file = new MappedFile(storage, pageSize);
     file.grow(0, pageCount, !options.sparse());
 

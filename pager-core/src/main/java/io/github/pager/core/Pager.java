@@ -475,11 +475,30 @@ public final class Pager implements AutoCloseable {
    * @return the view
    */
   public PersistentBitmap readBitmap(int slot) {
-    Transaction.checkBitmapSlot(slot);
+    Transaction.checkStructureSlot(slot);
     checkOpen();
     MetadataRecord record = committed;
     return new PersistentBitmap(
-        this, slot, PersistentBitmap.tree(file, geometry, cache, record.root(slot), record.root(slot + 1)), false);
+        this, slot, RootedStructure.tree(file, cache, slot, 0, record.root(slot), record.root(slot + 1)), false);
+  }
+
+  /**
+   * Returns a read-only view of the record array kept under root slots {@code slot} and {@code
+   * slot + 1}, as of the last commit (see {@link PersistentArray}). Each of its calls takes the
+   * writer lock briefly; to change the array, use {@link Transaction#array(int, int)}.
+   *
+   * @param slot the first of the array's two root slots, from 0 to {@link Transaction#ROOT_SLOTS} - 2
+   * @param recordSize the array's record size, as it was created with
+   * @return the view
+   * @throws IllegalStateException when the slots hold a structure of another kind or record size
+   */
+  public PersistentArray readArray(int slot, int recordSize) {
+    Transaction.checkStructureSlot(slot);
+    PersistentArray.checkRecordSize(recordSize);
+    checkOpen();
+    MetadataRecord record = committed;
+    return new PersistentArray(
+        this, slot, RootedStructure.tree(file, cache, slot, recordSize, record.root(slot), record.root(slot + 1)), false);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -636,13 +655,18 @@ public final class Pager implements AutoCloseable {
   }
 
   PersistentBitmap txBitmap(int slot, long rootPage, long rootMeta) {
-    return new PersistentBitmap(this, slot, PersistentBitmap.tree(file, geometry, cache, rootPage, rootMeta), true);
+    return new PersistentBitmap(this, slot, RootedStructure.tree(file, cache, slot, 0, rootPage, rootMeta), true);
   }
 
-  /** Places a bitmap's changed nodes in pages taken from the free-space tree and writes them. */
-  void txFlushBitmap(BitmapTree bits) throws IOException {
+  PersistentArray txArray(int slot, int recordSize, long rootPage, long rootMeta) {
+    return new PersistentArray(
+        this, slot, RootedStructure.tree(file, cache, slot, recordSize, rootPage, rootMeta), true);
+  }
+
+  /** Places a structure's changed nodes in pages taken from the free-space tree and writes them. */
+  void txFlushStructure(CopyOnWriteTree bits) throws IOException {
     bits.assignPages(
-        new BitmapTree.Placement() {
+        new CopyOnWriteTree.Placement() {
           @Override
           public long take() throws IOException {
             return tree.allocate();

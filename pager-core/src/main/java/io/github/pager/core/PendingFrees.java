@@ -17,7 +17,7 @@ import java.util.TreeMap;
  * at once. That costs the fallback only during the first commit after an open, and only if the
  * active copy also becomes unreadable in that window; see FORMAT.md, "Recovery".
  */
-final class PendingFrees implements BitmapTree.Exclusion {
+final class PendingFrees implements CopyOnWriteTree.Exclusion {
   private final TreeGeometry geometry;
 
   /** Freed by the last durable commit: allocatable once the next commit is durable. */
@@ -35,8 +35,8 @@ final class PendingFrees implements BitmapTree.Exclusion {
   }
 
   void add(long page) {
-    long leaf = page / geometry.leafBits();
-    int bit = (int) (page % geometry.leafBits());
+    long leaf = page / geometry.leafSlots();
+    int bit = (int) (page % geometry.leafSlots());
     freedByThisCommit.computeIfAbsent(leaf, k -> new long[geometry.leafWords()])[bit >>> 6] |= 1L << bit;
     lowestFreedByThisCommit = Math.min(lowestFreedByThisCommit, page);
   }

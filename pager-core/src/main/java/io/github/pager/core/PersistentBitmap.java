@@ -1,8 +1,6 @@
 package io.github.pager.core;
 
 import java.io.IOException;
-import java.util.List;
-import java.util.Set;
 
 /**
  * A bitmap over a sparse index space of up to 2^63 bits, stored in the page file as a
@@ -11,9 +9,9 @@ import java.util.Set;
  *
  * <p>Layers built on the pager keep their allocation state in such bitmaps: which sub-pages are
  * taken, which directory slots are in use. A bitmap lives under two consecutive root slots of
- * the metadata ({@code slot} holds its root page, {@code slot + 1} its root's CRC and the tree's
- * height), so it costs nothing until a bit is set, and a commit writes only the nodes it changed.
- * Its node pages are allocated from the pager like any user page.
+ * the metadata (see FORMAT.md, "Structures under root values"), costs nothing until a bit is
+ * set, and a commit writes only the nodes it changed. Its node pages are allocated from the pager
+ * like any user page, and given back when the bitmap empties out.
  *
  * <pre>{@code
  * try (Transaction tx = pager.begin()) {
@@ -28,38 +26,10 @@ import java.util.Set;
  * read-only instance from {@link Pager#readBitmap(int)} reads the last committed state. Not
  * thread-safe.
  */
-public final class PersistentBitmap {
-  private final Pager pager;
-  private final int slot;
-  private final BitmapTree bits;
-  private final boolean writable;
-  private boolean ended;
+public final class PersistentBitmap extends RootedStructure {
 
-  PersistentBitmap(Pager pager, int slot, BitmapTree bits, boolean writable) {
-    this.pager = pager;
-    this.slot = slot;
-    this.bits = bits;
-    this.writable = writable;
-  }
-
-  /** Builds the tree a bitmap's two root values describe. */
-  static BitmapTree tree(MappedFile file, TreeGeometry geometry, NodeCache cache, long rootPage, long rootMeta) {
-    int height = (int) (rootMeta >>> 32);
-    return new BitmapTree(file, geometry, cache, rootPage, (int) rootMeta, height);
-  }
-
-  /** The second root value of a bitmap: its height and its root's CRC. */
-  static long rootMeta(BitmapTree bits) {
-    return ((long) bits.height() << 32) | (bits.rootCrc() & 0xFFFF_FFFFL);
-  }
-
-  /**
-   * Returns the first of the two root slots this bitmap lives under.
-   *
-   * @return the slot
-   */
-  public int slot() {
-    return slot;
+  PersistentBitmap(Pager pager, int slot, CopyOnWriteTree tree, boolean writable) {
+    super(pager, slot, tree, writable);
   }
 
   /**
@@ -72,7 +42,7 @@ public final class PersistentBitmap {
   public boolean get(long index) throws IOException {
     checkUsable(false);
     checkIndex(index);
-    return read(() -> bits.isSet(index));
+    return read(() -> tree().isSet(index));
   }
 
   /**
@@ -85,8 +55,8 @@ public final class PersistentBitmap {
   public void set(long index) throws IOException {
     checkUsable(true);
     checkIndex(index);
-    bits.ensureCapacity(index + 1);
-    bits.set(index);
+    tree().ensureCapacity(index + 1);
+    tree().set(index);
   }
 
   /**
@@ -99,7 +69,7 @@ public final class PersistentBitmap {
   public void clear(long index) throws IOException {
     checkUsable(true);
     checkIndex(index);
-    bits.clear(index);
+    tree().clear(index);
   }
 
   /**
@@ -112,7 +82,7 @@ public final class PersistentBitmap {
   public long nextSet(long from) throws IOException {
     checkUsable(false);
     checkIndex(from);
-    return read(() -> bits.nextSetOrExcluded(from, bits.capacity(), BitmapTree.Exclusion.NONE));
+    return read(() -> tree().nextSetOrExcluded(from, tree().capacity(), CopyOnWriteTree.Exclusion.NONE));
   }
 
   /**
@@ -125,53 +95,8 @@ public final class PersistentBitmap {
   public long nextClear(long from) throws IOException {
     checkUsable(false);
     checkIndex(from);
-    long found = read(() -> bits.findClear(from, bits.capacity(), BitmapTree.Exclusion.NONE));
-    return found >= 0 ? found : Math.max(from, bits.capacity());
-  }
-
-  /**
-   * Checks every node of the bitmap: checksums, headers and flags.
-   *
-   * @return one line per problem; empty when all is well
-   * @throws IOException when the bitmap cannot be read at all
-   */
-  public List<String> verify() throws IOException {
-    checkUsable(false);
-    return read(() -> List.copyOf(new TreeWalker(bits, bits.capacity()).check().problems()));
-  }
-
-  /**
-   * Returns the pages the bitmap's nodes occupy, for tools that account for every page.
-   *
-   * @return the page indexes
-   * @throws IOException when the bitmap cannot be read
-   */
-  public Set<Long> nodePages() throws IOException {
-    checkUsable(false);
-    return read(() -> Set.copyOf(new TreeWalker(bits, bits.capacity()).collectNodePages()));
-  }
-
-  /** Runs a read: a transaction's bitmap already holds the writer lock, a view takes it. */
-  private <T> T read(Pager.IoSupplier<T> action) throws IOException {
-    return writable ? action.get() : pager.underLock(action);
-  }
-
-  BitmapTree bits() {
-    return bits;
-  }
-
-  void end() {
-    ended = true;
-  }
-
-  private void checkUsable(boolean change) {
-    if (ended) {
-      throw new IllegalStateException("the transaction of the bitmap at root slot " + slot + " has ended");
-    }
-    if (change && !writable) {
-      throw new IllegalStateException("bitmap at root slot " + slot + " was opened for reading; change it in a transaction");
-    }
-    pager.checkUsable();
+    long found = read(() -> tree().findClear(from, tree().capacity(), CopyOnWriteTree.Exclusion.NONE));
+    return found >= 0 ? found : Math.max(from, tree().capacity());
   }
 
   private static void checkIndex(long index) {

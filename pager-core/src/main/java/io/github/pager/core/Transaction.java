@@ -44,7 +44,7 @@ public final class Transaction implements AutoCloseable {
 
   private final Pager pager;
   private final long[] roots;
-  private final Map<Integer, PersistentBitmap> bitmaps = new TreeMap<>();
+  private final Map<Integer, RootedStructure> structures = new TreeMap<>();
   private State state = State.OPEN;
 
   Transaction(Pager pager, long[] roots) {
@@ -186,8 +186,8 @@ public final class Transaction implements AutoCloseable {
   public void setRoot(int slot, long value) {
     checkOpen();
     checkSlot(slot);
-    if (bitmaps.containsKey(slot) || bitmaps.containsKey(slot - 1)) {
-      throw new IllegalStateException("root slot " + slot + " holds a bitmap opened in this transaction");
+    if (structures.containsKey(slot) || structures.containsKey(slot - 1)) {
+      throw new IllegalStateException("root slot " + slot + " holds a structure opened in this transaction");
     }
     roots[slot] = value;
   }
@@ -199,21 +199,50 @@ public final class Transaction implements AutoCloseable {
    *
    * @param slot the first of the bitmap's two root slots, from 0 to {@link #ROOT_SLOTS} - 2
    * @return the bitmap, usable until this transaction ends
-   * @throws IllegalStateException when the slots overlap another bitmap opened in this transaction
+   * @throws IllegalStateException when the slots overlap another structure opened in this
+   *     transaction, or hold a record array
    */
   public PersistentBitmap bitmap(int slot) {
     checkOpen();
-    checkBitmapSlot(slot);
-    PersistentBitmap open = bitmaps.get(slot);
-    if (open != null) {
+    checkStructureSlot(slot);
+    if (structures.get(slot) instanceof PersistentBitmap open) {
       return open;
     }
-    if (bitmaps.containsKey(slot - 1) || bitmaps.containsKey(slot + 1)) {
-      throw new IllegalStateException("root slots " + slot + " and " + (slot + 1) + " overlap another bitmap");
-    }
+    checkFree(slot);
     PersistentBitmap bitmap = pager.txBitmap(slot, roots[slot], roots[slot + 1]);
-    bitmaps.put(slot, bitmap);
+    structures.put(slot, bitmap);
     return bitmap;
+  }
+
+  /**
+   * Opens the record array kept under root slots {@code slot} and {@code slot + 1} for changes;
+   * they commit with this transaction. Slots never used hold an array of zero records. Asking
+   * twice for the same slot returns the same array.
+   *
+   * @param slot the first of the array's two root slots, from 0 to {@link #ROOT_SLOTS} - 2
+   * @param recordSize bytes per record: a multiple of 8 from 8 to {@link
+   *     PersistentArray#MAX_RECORD_SIZE}; the same every time the array is opened
+   * @return the array, usable until this transaction ends
+   * @throws IllegalStateException when the slots overlap another structure opened in this
+   *     transaction, or hold a bitmap or an array of another record size
+   */
+  public PersistentArray array(int slot, int recordSize) {
+    checkOpen();
+    checkStructureSlot(slot);
+    PersistentArray.checkRecordSize(recordSize);
+    if (structures.get(slot) instanceof PersistentArray open && open.recordSize() == recordSize) {
+      return open;
+    }
+    checkFree(slot);
+    PersistentArray array = pager.txArray(slot, recordSize, roots[slot], roots[slot + 1]);
+    structures.put(slot, array);
+    return array;
+  }
+
+  private void checkFree(int slot) {
+    if (structures.containsKey(slot) || structures.containsKey(slot - 1) || structures.containsKey(slot + 1)) {
+      throw new IllegalStateException("root slots " + slot + " and " + (slot + 1) + " overlap another structure");
+    }
   }
 
   /**
@@ -227,16 +256,16 @@ public final class Transaction implements AutoCloseable {
   public void commit() throws IOException {
     checkOpen();
     try {
-      for (PersistentBitmap bitmap : bitmaps.values()) {
-        if (bitmap.bits().isDirty()) {
-          pager.txFlushBitmap(bitmap.bits());
-          roots[bitmap.slot()] = bitmap.bits().rootPage();
-          roots[bitmap.slot() + 1] = PersistentBitmap.rootMeta(bitmap.bits());
+      for (RootedStructure structure : structures.values()) {
+        if (structure.tree().isDirty()) {
+          pager.txFlushStructure(structure.tree());
+          roots[structure.slot()] = structure.tree().rootPage();
+          roots[structure.slot() + 1] = RootedStructure.rootMeta(structure.tree());
         }
       }
       pager.txCommit(roots.clone());
       state = State.COMMITTED;
-      endBitmaps();
+      endStructures();
     } catch (IOException | RuntimeException e) {
       failed();
       throw e;
@@ -255,18 +284,19 @@ public final class Transaction implements AutoCloseable {
       }
     } finally {
       state = State.CLOSED;
-      endBitmaps();
+      endStructures();
       pager.txEnd();
     }
   }
 
-  private void endBitmaps() {
-    bitmaps.values().forEach(PersistentBitmap::end);
+  private void endStructures() {
+    structures.values().forEach(RootedStructure::end);
   }
 
-  static void checkBitmapSlot(int slot) {
+  static void checkStructureSlot(int slot) {
     if (slot < 0 || slot >= ROOT_SLOTS - 1) {
-      throw new IndexOutOfBoundsException("a bitmap needs root slots " + slot + " and " + (slot + 1) + "; slots are [0, " + ROOT_SLOTS + ")");
+      throw new IndexOutOfBoundsException(
+          "a structure needs root slots " + slot + " and " + (slot + 1) + "; slots are [0, " + ROOT_SLOTS + ")");
     }
   }
 
@@ -287,7 +317,7 @@ public final class Transaction implements AutoCloseable {
     if (state == State.OPEN) {
       pager.txRollback();
       state = State.FAILED;
-      endBitmaps();
+      endStructures();
     }
   }
 }

@@ -9,12 +9,12 @@ import java.util.function.LongConsumer;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Visits a whole {@link BitmapTree} in bit order: to list its set bits, to list the pages its
+ * Visits a whole {@link CopyOnWriteTree} in bit order: to list its set bits, to list the pages its
  * nodes occupy, or to check every node (checksum, header, FULL and EMPTY flags, no bit set at or
  * past the limit). Costs time proportional to the tree and memory proportional to its node count.
  */
 final class TreeWalker {
-  private final BitmapTree bits;
+  private final CopyOnWriteTree bits;
   private final TreeGeometry geometry;
   private final long limit;
   private final List<String> problems = new ArrayList<>();
@@ -25,7 +25,7 @@ final class TreeWalker {
    * @param bits the tree
    * @param limit bits at or past it must be clear (the page count, for the free-space tree)
    */
-  TreeWalker(BitmapTree bits, long limit) {
+  TreeWalker(CopyOnWriteTree bits, long limit) {
     this.bits = bits;
     this.geometry = bits.geometry();
     this.limit = limit;
@@ -94,11 +94,11 @@ final class TreeWalker {
     boolean empty = true;
     for (int e = 0; e < geometry.fanout(); e++) {
       long childIndex = index * geometry.fanout() + e;
-      long childPage = words[BitmapTree.entryChild(e)];
-      int flags = BitmapTree.entryFlags(words, e);
+      long childPage = words[CopyOnWriteTree.entryChild(e)];
+      int flags = CopyOnWriteTree.entryFlags(words, e);
       String where = "tree node (level " + level + ", index " + index + ") entry " + e;
       if (childPage == 0) {
-        if (words[BitmapTree.entryMeta(e)] != 0) {
+        if (words[CopyOnWriteTree.entryMeta(e)] != 0) {
           problems.add(where + " names no child but is not zero");
         }
         full = false;
@@ -137,7 +137,7 @@ final class TreeWalker {
       return;
     }
     for (int e = 0; e < geometry.fanout(); e++) {
-      long childPage = words[BitmapTree.entryChild(e)];
+      long childPage = words[CopyOnWriteTree.entryChild(e)];
       if (childPage == 0) {
         continue;
       }
@@ -154,7 +154,7 @@ final class TreeWalker {
       return;
     }
     if (level == 0) {
-      long leafStart = index * geometry.leafBits();
+      long leafStart = index * geometry.leafSlots();
       for (int w = 0; w < geometry.leafWords(); w++) {
         long word = words[2 + w];
         while (word != 0) {
@@ -172,7 +172,7 @@ final class TreeWalker {
       if (childIndex * geometry.span(level - 1) >= limit) {
         break;
       }
-      if ((BitmapTree.entryFlags(words, e) & Format.FLAG_EMPTY) != 0) {
+      if ((CopyOnWriteTree.entryFlags(words, e) & Format.FLAG_EMPTY) != 0) {
         continue;
       }
       visitLeaves(level - 1, childIndex, bits.child(level - 1, childIndex, words, e), action);

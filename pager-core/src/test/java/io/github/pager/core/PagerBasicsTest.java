@@ -227,22 +227,22 @@ class PagerBasicsTest {
   void pagesFreedByTheLastCommitAreNotReusedEvenWhenTheirLeafEmptiedOut() throws IOException {
     PagerOptions options = PagerOptions.defaults().withPageSize(1024).withDurability(Durability.NONE);
     try (Pager pager = Pager.create(file(), options)) {
-      long leafBits = TreeGeometry.of(1024).leafBits();
-      pager.allocRun(2 * leafBits + 100); // leaf 1 is all user pages; tree pages land after the run
+      long leafSlots = TreeGeometry.of(1024).leafSlots();
+      pager.allocRun(2 * leafSlots + 100); // leaf 1 is all user pages; tree pages land after the run
       List<PageId> secondLeaf = new java.util.ArrayList<>();
-      for (long i = leafBits; i < 2 * leafBits; i++) {
+      for (long i = leafSlots; i < 2 * leafSlots; i++) {
         secondLeaf.add(pager.pageId(i));
       }
       // A free page just below them, so that the lowest run of 100 would reach into them.
-      pager.free(pager.pageId(leafBits - 10));
+      pager.free(pager.pageId(leafSlots - 10));
       pager.freeBulk(secondLeaf); // leaf 1 holds no set bit now and is dropped from the tree
       assertThat(pager.verify().problems()).isEmpty();
       PageId next = pager.allocRun(100);
-      assertThat(next.index() + 100 <= leafBits || next.index() >= 2 * leafBits)
+      assertThat(next.index() + 100 <= leafSlots || next.index() >= 2 * leafSlots)
           .as("run at %d overlaps pages freed by the last commit", next.index())
           .isTrue();
       // That commit made them allocatable again.
-      assertThat(pager.allocRun(50).index()).isLessThan(2 * leafBits);
+      assertThat(pager.allocRun(50).index()).isLessThan(2 * leafSlots);
     }
   }
 

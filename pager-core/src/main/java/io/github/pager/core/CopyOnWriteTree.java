@@ -14,7 +14,8 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A copy-on-write bitmap stored as a tree of node pages, each child's CRC32C kept in its parent.
+ * A copy-on-write tree of node pages holding a bitmap (or a record array), each child's CRC32C
+ * kept in its parent.
  *
  * <p>Leaves (level 0) hold the bits; interior entries name a child page, its CRC, and two flags:
  * FULL (every bit below is set) and EMPTY (none is), so searches for the first clear or first set
@@ -28,11 +29,15 @@ import org.jspecify.annotations.Nullable;
  * from is the caller's {@link Placement}: the pager's own free-space tree places its nodes in
  * itself, other bitmaps take theirs from the pager. Not thread-safe: the writer lock guards it.
  *
+ * <p>The same tree holds a record array when its leaves hold fixed-size records instead of bits
+ * ({@link TreeGeometry#forRecords}): {@link #readRecord} and {@link #writeRecord} then replace
+ * the bit operations, and a leaf of all-zero records counts as empty.
+ *
  * <p>Node words: {@code words[0]} holds magic and level, {@code words[1]} the index, then a leaf's
- * bitmap words, or an interior node's entries as two words each (child page; CRC in the low and
- * flags in the high half). See FORMAT.md, "Bitmap trees".
+ * bitmap words or records, or an interior node's entries as two words each (child page; CRC in
+ * the low and flags in the high half). See FORMAT.md, "Copy-on-write trees".
  */
-final class BitmapTree {
+final class CopyOnWriteTree {
 
   /** Where changed nodes go at commit: a source of fresh pages, and a sink for replaced ones. */
   interface Placement {
@@ -100,7 +105,7 @@ final class BitmapTree {
   private int rootCrc;
   private int height;
 
-  BitmapTree(MappedFile file, TreeGeometry geometry, NodeCache cache, long rootPage, int rootCrc, int height) {
+  CopyOnWriteTree(MappedFile file, TreeGeometry geometry, NodeCache cache, long rootPage, int rootCrc, int height) {
     this.file = file;
     this.geometry = geometry;
     this.cache = cache;
@@ -141,11 +146,11 @@ final class BitmapTree {
     if (bit >= capacity()) {
       return false;
     }
-    long[] leaf = node(0, bit / geometry.leafBits());
+    long[] leaf = node(0, bit / geometry.leafSlots());
     if (leaf == null) {
       return false;
     }
-    int b = (int) (bit % geometry.leafBits());
+    int b = (int) (bit % geometry.leafSlots());
     return (leaf[2 + (b >>> 6)] & (1L << b)) != 0;
   }
 
@@ -198,8 +203,8 @@ final class BitmapTree {
     long end = Math.min(limit, saturatedAdd(start, geometry.span(level)));
     if (words == null) {
       for (long bit = Math.max(from, start); bit < end; bit++) {
-        long leaf = bit / geometry.leafBits();
-        int b = (int) (bit % geometry.leafBits());
+        long leaf = bit / geometry.leafSlots();
+        int b = (int) (bit % geometry.leafSlots());
         if (!exclusion.hasAny(leaf) || (exclusion.mask(leaf, b >>> 6) & (1L << b)) == 0) {
           return bit;
         }
@@ -230,7 +235,7 @@ final class BitmapTree {
   }
 
   private long findClearInLeaf(long leaf, long[] words, long from, long end, Exclusion exclusion) {
-    long start = leaf * geometry.leafBits();
+    long start = leaf * geometry.leafSlots();
     if (from >= end) {
       return -1;
     }
@@ -273,11 +278,11 @@ final class BitmapTree {
       // out and was dropped), so look them up leaf by leaf.
       long lo = Math.max(from, start);
       long hi = Math.min(to, saturatedAdd(start, geometry.span(level)));
-      for (long leaf = exclusion.nextLeafWithAny(lo / geometry.leafBits());
-          leaf >= 0 && leaf * geometry.leafBits() < hi;
+      for (long leaf = exclusion.nextLeafWithAny(lo / geometry.leafSlots());
+          leaf >= 0 && leaf * geometry.leafSlots() < hi;
           leaf = exclusion.nextLeafWithAny(leaf + 1)) {
-        for (long bit = Math.max(lo, leaf * geometry.leafBits()); bit < Math.min(hi, (leaf + 1) * geometry.leafBits()); bit++) {
-          int b = (int) (bit % geometry.leafBits());
+        for (long bit = Math.max(lo, leaf * geometry.leafSlots()); bit < Math.min(hi, (leaf + 1) * geometry.leafSlots()); bit++) {
+          int b = (int) (bit % geometry.leafSlots());
           if ((exclusion.mask(leaf, b >>> 6) & (1L << b)) != 0) {
             return bit;
           }
@@ -329,8 +334,8 @@ final class BitmapTree {
 
   /** Sets a clear bit; the tree must already be tall enough ({@link #ensureCapacity}). */
   void set(long bit) throws IOException {
-    long leaf = bit / geometry.leafBits();
-    int b = (int) (bit % geometry.leafBits());
+    long leaf = bit / geometry.leafSlots();
+    int b = (int) (bit % geometry.leafSlots());
     DirtyNode node = dirty(0, leaf);
     int w = 2 + (b >>> 6);
     if ((node.words[w] & (1L << b)) != 0) {
@@ -351,8 +356,8 @@ final class BitmapTree {
     if (bit >= capacity()) {
       throw new IllegalStateException("bit " + bit + " of a bitmap in " + file.describe() + " is already clear");
     }
-    long leaf = bit / geometry.leafBits();
-    int b = (int) (bit % geometry.leafBits());
+    long leaf = bit / geometry.leafSlots();
+    int b = (int) (bit % geometry.leafSlots());
     DirtyNode node = dirty(0, leaf);
     int w = 2 + (b >>> 6);
     if ((node.words[w] & (1L << b)) == 0) {
@@ -370,13 +375,13 @@ final class BitmapTree {
 
   /** Sets every bit in [from, to), all of which the caller knows to be clear. */
   void setRun(long from, long to) throws IOException {
-    long leafBits = geometry.leafBits();
+    long leafSlots = geometry.leafSlots();
     for (long bit = from; bit < to; ) {
-      long leaf = bit / leafBits;
-      long leafEnd = Math.min(to, (leaf + 1) * leafBits);
+      long leaf = bit / leafSlots;
+      long leafEnd = Math.min(to, (leaf + 1) * leafSlots);
       DirtyNode node = dirty(0, leaf);
       for (long p = bit; p < leafEnd; ) {
-        int b = (int) (p - leaf * leafBits);
+        int b = (int) (p - leaf * leafSlots);
         int w = 2 + (b >>> 6);
         int n = (int) Math.min(64 - (b & 63), leafEnd - p);
         node.words[w] |= (n == 64 ? -1L : ((1L << n) - 1)) << (b & 63);
@@ -388,6 +393,42 @@ final class BitmapTree {
       }
       bit = leafEnd;
     }
+  }
+
+  /** Copies record {@code index} of a record tree into {@code into}: zeros when never written. */
+  void readRecord(long index, long[] into) throws IOException {
+    java.util.Arrays.fill(into, 0);
+    if (index >= capacity()) {
+      return;
+    }
+    long[] leaf = node(0, index / geometry.leafSlots());
+    if (leaf != null) {
+      System.arraycopy(leaf, recordOffset(index), into, 0, into.length);
+    }
+  }
+
+  /**
+   * Writes record {@code index} of a record tree. A record of zeros is the same as one never
+   * written: a leaf left holding only zeros is dropped at commit.
+   */
+  void writeRecord(long index, long[] record) throws IOException {
+    long leafIndex = index / geometry.leafSlots();
+    boolean zero = true;
+    for (long word : record) {
+      zero &= word == 0;
+    }
+    if (zero && (index >= capacity() || node(0, leafIndex) == null)) {
+      return;
+    }
+    ensureCapacity(index + 1);
+    DirtyNode node = dirty(0, leafIndex);
+    System.arraycopy(record, 0, node.words, recordOffset(index), record.length);
+    setFlag(1, leafIndex, FLAG_EMPTY, isEmpty(node.words, 0));
+    setFlag(1, leafIndex, FLAG_FULL, isFull(node.words, 0));
+  }
+
+  private int recordOffset(long index) {
+    return 2 + (int) (index % geometry.leafSlots()) * (geometry.recordSize() / 8);
   }
 
   /** Adds root levels until the tree can hold {@code bits} bits. */

@@ -1,0 +1,109 @@
+package io.github.pager.core;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What {@link PersistentBitmap} and {@link PersistentArray} share: a {@link CopyOnWriteTree}
+ * kept under two consecutive root slots, bound to the transaction that opened it (or a
+ * read-only view of the last commit), and the encoding of its two root values.
+ *
+ * <p>Slot {@code k} holds the root page (0: no node yet); slot {@code k + 1} holds the root's CRC
+ * in bits 0..31, the tree's height in bits 32..39, and the record size in bits 40..55 (0 for a
+ * bitmap), so a slot opened as the wrong kind of structure is refused rather than misread.
+ */
+abstract class RootedStructure {
+  private final Pager pager;
+  private final int slot;
+  private final CopyOnWriteTree tree;
+  private final boolean writable;
+  private boolean ended;
+
+  RootedStructure(Pager pager, int slot, CopyOnWriteTree tree, boolean writable) {
+    this.pager = pager;
+    this.slot = slot;
+    this.tree = tree;
+    this.writable = writable;
+  }
+
+  /** Builds the tree two root values describe, refusing a structure of another kind. */
+  static CopyOnWriteTree tree(
+      MappedFile file, NodeCache cache, int slot, int recordSize, long rootPage, long rootMeta) {
+    int storedSize = (int) ((rootMeta >>> 40) & 0xFFFF);
+    if (rootPage != 0 && storedSize != recordSize) {
+      throw new IllegalStateException(
+          file.describe() + ": root slots " + slot + "-" + (slot + 1) + " hold "
+              + describe(storedSize) + ", not " + describe(recordSize));
+    }
+    TreeGeometry geometry =
+        recordSize == 0 ? TreeGeometry.of(file.pageSize()) : TreeGeometry.forRecords(file.pageSize(), recordSize);
+    return new CopyOnWriteTree(file, geometry, cache, rootPage, (int) rootMeta, (int) ((rootMeta >>> 32) & 0xFF));
+  }
+
+  private static String describe(int recordSize) {
+    return recordSize == 0 ? "a bitmap" : "an array of " + recordSize + "-byte records";
+  }
+
+  /** The second root value of a tree: record size, height and root CRC. */
+  static long rootMeta(CopyOnWriteTree tree) {
+    return ((long) tree.geometry().recordSize() << 40)
+        | ((long) tree.height() << 32)
+        | (tree.rootCrc() & 0xFFFF_FFFFL);
+  }
+
+  /**
+   * Returns the first of the two root slots this structure lives under.
+   *
+   * @return the slot
+   */
+  public int slot() {
+    return slot;
+  }
+
+  /**
+   * Checks every node of the structure: checksums, headers and flags.
+   *
+   * @return one line per problem; empty when all is well
+   * @throws IOException when the structure cannot be read at all
+   */
+  public List<String> verify() throws IOException {
+    checkUsable(false);
+    return read(() -> List.copyOf(new TreeWalker(tree, tree.capacity()).check().problems()));
+  }
+
+  /**
+   * Returns the pages the structure's nodes occupy, for tools that account for every page.
+   *
+   * @return the page indexes
+   * @throws IOException when the structure cannot be read
+   */
+  public Set<Long> nodePages() throws IOException {
+    checkUsable(false);
+    return read(() -> Set.copyOf(new TreeWalker(tree, tree.capacity()).collectNodePages()));
+  }
+
+  CopyOnWriteTree tree() {
+    return tree;
+  }
+
+  void end() {
+    ended = true;
+  }
+
+  /** Runs a read: a transaction's structure already holds the writer lock, a view takes it. */
+  <T> T read(Pager.IoSupplier<T> action) throws IOException {
+    return writable ? action.get() : pager.underLock(action);
+  }
+
+  void checkUsable(boolean change) {
+    if (ended) {
+      throw new IllegalStateException("the transaction of the structure at root slot " + slot + " has ended");
+    }
+    if (change && !writable) {
+      throw new IllegalStateException(
+          "the structure at root slot " + slot + " was opened for reading; change it in a transaction");
+    }
+    pager.checkUsable();
+  }
+}
