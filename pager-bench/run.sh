@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Builds the benchmark jar and runs it on a JDK 25 or newer, with the settings BENCHMARKS.md quotes.
+#
+# Without arguments: two JMH passes, results in pager-bench/target/results-*.json.
+#   1. Everything that syncs (commits, allocBulk, open, and the raw sync baselines).
+#   2. The random reads, whose two 1 GiB files are written and deleted last: deleting them keeps
+#      the disk busy for a while, which shows up as multi-millisecond stalls in any sync after it.
+# With arguments: one pass, the arguments appended to the defaults (a later option wins), e.g.
+#   pager-bench/run.sh DurableCommit -p file=4MiB
+# Benchmark files go to -Dpager.bench.dir (default java.io.tmpdir): set PAGER_BENCH_DIR to move them.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+# The same JDK ../mvn25 picks: $JAVA_HOME when it is 25+, else the newest 25+ under /usr/lib/jvm.
+java_major() {
+  [ -x "$1/bin/java" ] || return 0
+  "$1/bin/java" -XshowSettings:properties -version 2>&1 \
+    | sed -n 's/^ *java\.specification\.version = \([0-9][0-9]*\).*/\1/p' | head -n 1
+}
+jdk=""
+if [ -n "${JAVA_HOME:-}" ] && [ "$(java_major "$JAVA_HOME")" -ge 25 ] 2>/dev/null; then
+  jdk="$JAVA_HOME"
+else
+  best_v=0
+  for root in ${PAGER_JDK_ROOTS:-/usr/lib/jvm /usr/local/lib/jvm /opt/java}; do
+    for dir in "$root"/*; do
+      [ -d "$dir" ] || continue
+      v="$(java_major "$dir")"
+      if [ -n "$v" ] && [ "$v" -ge 25 ] && [ "$v" -gt "$best_v" ]; then jdk="$dir"; best_v="$v"; fi
+    done
+  done
+fi
+if [ -z "$jdk" ]; then
+  echo "run.sh: no JDK 25 or newer found: set JAVA_HOME to one." >&2
+  exit 1
+fi
+
+"$here/../mvn25" -B -pl pager-bench -am package -DskipTests
+jvm_args=()
+if [ -n "${PAGER_BENCH_DIR:-}" ]; then
+  jvm_args+=("-jvmArgsAppend" "-Dpager.bench.dir=$PAGER_BENCH_DIR")
+fi
+jmh=("$jdk/bin/java" -jar "$here/target/benchmarks.jar" -foe true -f 1 -wi 2 -w 2s -i 3 -r 3s "${jvm_args[@]}")
+if [ "$#" -gt 0 ]; then
+  exec "${jmh[@]}" "$@"
+fi
+"${jmh[@]}" -e RandomReadBenchmark -rf json -rff "$here/target/results-sync.json"
+"${jmh[@]}" RandomReadBenchmark -rf json -rff "$here/target/results-read.json"

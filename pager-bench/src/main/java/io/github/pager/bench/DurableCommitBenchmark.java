@@ -1,0 +1,112 @@
+package io.github.pager.bench;
+
+import io.github.pager.core.PageId;
+import io.github.pager.core.Pager;
+import io.github.pager.core.PagerOptions;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * The latency of one durable commit: {@link Pager#alloc()} and {@link Pager#free} with the
+ * default {@code Durability.SYNC}, each one commit, on files of several sizes.
+ *
+ * <p>Each measured call is paired with its inverse outside the measurement (a free after each
+ * measured alloc, an alloc before each measured free), so the file never grows and every
+ * invocation sees the same state: two user pages and a handful of tree pages taking turns.
+ *
+ * <p>The {@code file} parameter:
+ *
+ * <ul>
+ *   <li>{@code 4MiB}: a small file with its blocks reserved, as created.
+ *   <li>{@code 4MiB-reopened}: the same file closed and opened again before measuring.
+ *   <li>{@code 1GiB}, {@code 1TiB}: sparse files ({@code withSparse(true)}) of that size, as
+ *       created; the free-space tree is two and three levels tall.
+ * </ul>
+ */
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+public class DurableCommitBenchmark {
+
+  /** A pager on a file of the size the {@code file} parameter names; base of both states. */
+  @State(Scope.Thread)
+  public abstract static class PagerFile {
+    /** The file, see the class comment. */
+    @Param({"4MiB", "4MiB-reopened", "1GiB", "1TiB"})
+    public String file;
+
+    Path path;
+    Pager pager;
+
+    /** Creates (and, for "-reopened", reopens) the pager. */
+    @Setup(Level.Trial)
+    public void create() throws IOException {
+      boolean reopen = file.endsWith("-reopened");
+      String size = reopen ? file.substring(0, file.length() - "-reopened".length()) : file;
+      long pages = FileSize.pages(size);
+      boolean sparse = pages > FileSize.pages("4MiB");
+      path = ScratchFiles.newPath("commit-" + size);
+      pager =
+          Pager.create(path, PagerOptions.defaults().withSparse(sparse).withInitialPageCount(pages));
+      if (reopen) {
+        pager.close();
+        pager = Pager.open(path);
+      }
+    }
+
+    /** Closes the pager and deletes its file. */
+    @TearDown(Level.Trial)
+    public void delete() throws IOException {
+      try {
+        pager.close();
+      } finally {
+        ScratchFiles.delete(path);
+      }
+    }
+  }
+
+  /** For {@link #alloc}: frees the page each measured alloc took. */
+  public static class AllocState extends PagerFile {
+    PageId allocated;
+
+    /** Frees, in a commit of its own, the page the measured alloc took. */
+    @TearDown(Level.Invocation)
+    public void freeIt() throws IOException {
+      pager.free(allocated);
+    }
+  }
+
+  /** For {@link #free}: allocates, before each measured free, the page it frees. */
+  public static class FreeState extends PagerFile {
+    PageId toFree;
+
+    /** Allocates, in a commit of its own, the page the measured free gives back. */
+    @Setup(Level.Invocation)
+    public void allocIt() throws IOException {
+      toFree = pager.alloc();
+    }
+  }
+
+  /** One durable alloc: one commit. */
+  @Benchmark
+  public PageId alloc(AllocState state) throws IOException {
+    state.allocated = state.pager.alloc();
+    return state.allocated;
+  }
+
+  /** One durable free: one commit. */
+  @Benchmark
+  public void free(FreeState state) throws IOException {
+    state.pager.free(state.toFree);
+  }
+}

@@ -1,0 +1,35 @@
+package io.github.pager.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Where benchmark files live: the directory named by the system property {@code pager.bench.dir},
+ * or {@code java.io.tmpdir} when it is unset.
+ *
+ * <p>The directory decides which file system (and which disk cache) a commit is measured on, so
+ * it is a property rather than a constant. Names are unique per process, so two benchmarks never
+ * share a file and a crashed run never blocks the next one.
+ */
+final class ScratchFiles {
+  private static final AtomicLong SEQUENCE = new AtomicLong();
+
+  private ScratchFiles() {}
+
+  /** Returns a fresh path that does not exist yet, in the benchmark directory. */
+  static Path newPath(String prefix) throws IOException {
+    Path dir = Path.of(System.getProperty("pager.bench.dir", System.getProperty("java.io.tmpdir")));
+    Files.createDirectories(dir);
+    Path path =
+        dir.resolve(prefix + "-" + ProcessHandle.current().pid() + "-" + SEQUENCE.incrementAndGet() + ".pages");
+    Files.deleteIfExists(path);
+    return path;
+  }
+
+  /** Deletes a benchmark file if it exists. */
+  static void delete(Path path) throws IOException {
+    Files.deleteIfExists(path);
+  }
+}
