@@ -11,29 +11,9 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
-# The same JDK ../mvn25 picks: $JAVA_HOME when it is 25+, else the newest 25+ under /usr/lib/jvm.
-java_major() {
-  [ -x "$1/bin/java" ] || return 0
-  "$1/bin/java" -XshowSettings:properties -version 2>&1 \
-    | sed -n 's/^ *java\.specification\.version = \([0-9][0-9]*\).*/\1/p' | head -n 1
-}
-jdk=""
-if [ -n "${JAVA_HOME:-}" ] && [ "$(java_major "$JAVA_HOME")" -ge 25 ] 2>/dev/null; then
-  jdk="$JAVA_HOME"
-else
-  best_v=0
-  for root in ${PAGER_JDK_ROOTS:-/usr/lib/jvm /usr/local/lib/jvm /opt/java}; do
-    for dir in "$root"/*; do
-      [ -d "$dir" ] || continue
-      v="$(java_major "$dir")"
-      if [ -n "$v" ] && [ "$v" -ge 25 ] && [ "$v" -gt "$best_v" ]; then jdk="$dir"; best_v="$v"; fi
-    done
-  done
-fi
-if [ -z "$jdk" ]; then
-  echo "run.sh: no JDK 25 or newer found: set JAVA_HOME to one." >&2
-  exit 1
-fi
+# The same JDK ../mvn25 picks (bin/jdk25.sh exports JAVA_HOME or explains and exits).
+source "$here/../bin/jdk25.sh"
+jdk="$JAVA_HOME"
 
 "$here/../mvn25" -B -pl pager-bench -am package -DskipTests
 jvm_args=()

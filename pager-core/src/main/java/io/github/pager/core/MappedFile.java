@@ -64,7 +64,7 @@ final class MappedFile {
       long length = Math.max(needed - end, Math.min(end, MAX_REGION_BYTES));
       length = (length + pageSize - 1) / pageSize * pageSize;
       storage.extend(end + length);
-      regions = regions.with(storage.map(end, length));
+      mapExisting(end + length);
     }
     if (reserve && pageCount > oldPageCount) {
       storage.reserve(oldPageCount * pageSize, (pageCount - oldPageCount) * pageSize);

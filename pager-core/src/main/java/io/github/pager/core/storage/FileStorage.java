@@ -10,6 +10,7 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -156,21 +157,27 @@ public final class FileStorage implements Storage {
   @Override
   public void sync(long offset, long length) throws IOException {
     requireWritable();
-    long end = offset + length;
-    long covered = 0;
-    List<MappedRange> snapshot;
+    List<MappedRange> byStart;
     synchronized (regionsLock) {
-      snapshot = List.copyOf(regions);
+      byStart = new ArrayList<>(regions);
     }
-    for (MappedRange region : snapshot) {
-      long from = Math.max(offset, region.offset());
+    byStart.sort(Comparator.comparingLong(MappedRange::offset));
+    // Every mapping of a range shares the same page cache, so each byte needs forcing once: each
+    // force is an msync, which on ext4 costs a device cache flush of its own.
+    long end = offset + length;
+    long next = offset;
+    for (MappedRange region : byStart) {
+      long from = Math.max(next, region.offset());
       long to = Math.min(end, region.end());
+      if (from > next) {
+        break; // a gap no mapping covers
+      }
       if (from < to) {
         region.segment().asSlice(from - region.offset(), to - from).force();
-        covered += to - from;
+        next = to;
       }
     }
-    if (covered < length) {
+    if (next < end) {
       // Part of the range is not mapped (it was written through the channel): sync the file.
       channel.force(false);
     }
