@@ -3,8 +3,9 @@ package io.github.pager.core;
 import static io.github.pager.core.Format.U64;
 
 import java.lang.foreign.MemorySegment;
+import org.jspecify.annotations.Nullable;
 
-/** Reads and checks free-space tree node pages: the one place that parses a node header. */
+/** Reads and checks copy-on-write tree node pages: the one place that parses a node header. */
 final class TreeNodes {
   private TreeNodes() {}
 
@@ -18,23 +19,33 @@ final class TreeNodes {
       MappedFile file, TreeGeometry geometry, long page, int expectedCrc, int level, long index)
       throws CorruptMetadataException {
     MemorySegment segment = file.page(page);
-    int crc = Checksums.crc32c(segment, 0, geometry.pageSize());
-    if (crc != expectedCrc) {
-      throw new CorruptMetadataException(
-          file.describe() + ": free-space tree node (level " + level + ", index " + index
-              + ") at page " + page + " fails its checksum (expected "
-              + Integer.toHexString(expectedCrc) + ", computed " + Integer.toHexString(crc) + ")");
+    String problem = check(segment, expectedCrc, level, index);
+    if (problem != null) {
+      throw new CorruptMetadataException(file.describe() + ": page " + page + " " + problem);
     }
     long[] words = new long[geometry.pageSize() / 8];
     MemorySegment.copy(segment, U64, 0, words, 0, words.length);
-    int magic = (int) words[0];
-    int storedLevel = (int) (words[0] >>> 32);
-    if (magic != Format.NODE_MAGIC_VALUE || storedLevel != level || words[1] != index) {
-      throw new CorruptMetadataException(
-          file.describe() + ": page " + page + " should hold free-space tree node (level " + level
-              + ", index " + index + ") but its header says level " + storedLevel + ", index "
-              + words[1]);
-    }
     return words;
+  }
+
+  /**
+   * Checks a node page's CRC and header against what its parent expects.
+   *
+   * @return what is wrong, or null when the node is as expected
+   */
+  static @Nullable String check(MemorySegment page, int expectedCrc, int level, long index) {
+    int crc = Checksums.crc32c(page, 0, page.byteSize());
+    if (crc != expectedCrc) {
+      return "should hold tree node (level " + level + ", index " + index + ") but fails its checksum (expected "
+          + Integer.toHexString(expectedCrc) + ", computed " + Integer.toHexString(crc) + ")";
+    }
+    int magic = page.get(Format.U32, Format.NODE_MAGIC);
+    int storedLevel = page.get(Format.U32, Format.NODE_LEVEL);
+    long storedIndex = page.get(U64, Format.NODE_INDEX);
+    if (magic != Format.NODE_MAGIC_VALUE || storedLevel != level || storedIndex != index) {
+      return "should hold tree node (level " + level + ", index " + index + ") but its header says level "
+          + storedLevel + ", index " + storedIndex;
+    }
+    return null;
   }
 }

@@ -1,0 +1,279 @@
+package io.github.pager.core;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What a page file's fixed structures say, read without opening it as a pager: the superblock,
+ * both metadata copies and their tree roots, and which copy an open would trust. For tools that
+ * show or check a file (including a damaged one); it only reads, with plain reads rather than a
+ * mapping, and takes no lock.
+ *
+ * <pre>{@code
+ * PageFileInspection inspection = PageFileInspection.inspect(path);
+ * MetadataCopy used = inspection.copy(inspection.trustedSlot());
+ * }</pre>
+ */
+public final class PageFileInspection {
+
+  /**
+   * One metadata copy as found on disk.
+   *
+   * @param page the page it lives in: 1 (copy A) or 2 (copy B)
+   * @param problem what is wrong with it, or null when an open could use it
+   * @param generation its generation (0 when it could not be decoded)
+   * @param pageCount the page count it records
+   * @param freeCount the free count it records
+   * @param treeRoot the page of its free-space tree's root
+   * @param treeHeight its free-space tree's height
+   * @param crc the CRC32C stored in the record
+   * @param roots its root values
+   */
+  public record MetadataCopy(
+      int page,
+      @Nullable String problem,
+      long generation,
+      long pageCount,
+      long freeCount,
+      long treeRoot,
+      int treeHeight,
+      int crc,
+      List<Long> roots) {
+
+    /** Copies the root list, so the record stays immutable. */
+    public MetadataCopy {
+      roots = List.copyOf(roots);
+    }
+
+    /**
+     * Tells whether an open could use this copy.
+     *
+     * @return true when no problem was found
+     */
+    public boolean usable() {
+      return problem == null;
+    }
+  }
+
+  private final Path path;
+  private final long fileSize;
+  private final int formatVersion;
+  private final int pageSize;
+  private final int activeSlot;
+  private final int activeCrc;
+  private final long generation;
+  private final MetadataCopy copyA;
+  private final MetadataCopy copyB;
+
+  private PageFileInspection(
+      Path path, long fileSize, Superblock superblock, MetadataCopy copyA, MetadataCopy copyB) {
+    this.path = path;
+    this.fileSize = fileSize;
+    this.formatVersion = superblock.formatVersion();
+    this.pageSize = 1 << superblock.pageSizeLog2();
+    this.activeSlot = superblock.activeSlot();
+    this.activeCrc = superblock.activeCrc();
+    this.generation = superblock.generation();
+    this.copyA = copyA;
+    this.copyB = copyB;
+  }
+
+  /**
+   * Reads and checks a file's superblock and both metadata copies.
+   *
+   * @param path the file
+   * @return what was found
+   * @throws java.nio.file.NoSuchFileException when the file does not exist
+   * @throws NotAPageFileException when it does not start with the page-file magic
+   * @throws UnsupportedFormatVersionException when its format is newer than this library
+   * @throws CorruptSuperblockException when the superblock fails its checks
+   * @throws IOException when the file cannot be read
+   */
+  public static PageFileInspection inspect(Path path) throws IOException {
+    try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+      long size = channel.size();
+      String name = path.toString();
+      if (size < Format.SB_LENGTH) {
+        throw new NotAPageFileException(name + " is not a page file: it is only " + size + " bytes long");
+      }
+      Superblock superblock = Superblock.read(read(channel, 0, (int) Math.min(size, Format.SECTOR_SIZE)), name);
+      int pageSize = 1 << superblock.pageSizeLog2();
+      List<MetadataCopy> copies = new ArrayList<>();
+      for (int slot = (int) Format.METADATA_A_PAGE; slot <= Format.METADATA_B_PAGE; slot++) {
+        copies.add(copy(channel, size, pageSize, slot, superblock));
+      }
+      return new PageFileInspection(path, size, superblock, copies.get(0), copies.get(1));
+    }
+  }
+
+  private static MetadataCopy copy(FileChannel channel, long size, int pageSize, int slot, Superblock superblock)
+      throws IOException {
+    if (size < (slot + 1L) * pageSize) {
+      return broken(slot, "missing: the file ends before page " + slot);
+    }
+    MemorySegment page = read(channel, (long) slot * pageSize, pageSize);
+    MetadataRecord record;
+    try {
+      record = MetadataRecord.decode(page, pageSize);
+    } catch (IllegalArgumentException e) {
+      return broken(slot, e.getMessage());
+    }
+    int crc = page.get(Format.U32, Format.MD_CRC);
+    String problem = null;
+    if (slot == superblock.activeSlot() && (crc != superblock.activeCrc() || record.generation != superblock.generation())) {
+      problem = "does not match the superblock (which names CRC " + Integer.toHexString(superblock.activeCrc())
+          + ", generation " + superblock.generation() + ")";
+    } else if (size / pageSize < record.pageCount) {
+      problem = "counts " + record.pageCount + " pages but the file holds only " + size / pageSize;
+    } else {
+      problem = TreeNodes.check(
+          read(channel, record.treeRoot * pageSize, pageSize), record.treeRootCrc, record.treeHeight - 1, 0);
+      if (problem != null) {
+        problem = "free-space tree root at page " + record.treeRoot + " " + problem;
+      }
+    }
+    List<Long> roots = new ArrayList<>();
+    for (int i = 0; i < Format.ROOT_SLOTS; i++) {
+      roots.add(record.root(i));
+    }
+    return new MetadataCopy(
+        slot, problem, record.generation, record.pageCount, record.freeCount, record.treeRoot, record.treeHeight, crc, roots);
+  }
+
+  private static MetadataCopy broken(int slot, @Nullable String problem) {
+    return new MetadataCopy(slot, problem == null ? "unreadable" : problem, 0, 0, 0, 0, 0, 0, List.of());
+  }
+
+  private static MemorySegment read(FileChannel channel, long offset, int length) throws IOException {
+    ByteBuffer buffer = ByteBuffer.allocate(length);
+    while (buffer.hasRemaining()) {
+      if (channel.read(buffer, offset + buffer.position()) < 0) {
+        break;
+      }
+    }
+    return MemorySegment.ofArray(buffer.array());
+  }
+
+  /**
+   * Returns the file inspected.
+   *
+   * @return its path
+   */
+  public Path path() {
+    return path;
+  }
+
+  /**
+   * Returns the file's length in bytes (its apparent size; a sparse file occupies less).
+   *
+   * @return the length
+   */
+  public long fileSize() {
+    return fileSize;
+  }
+
+  /**
+   * Returns the format version the superblock names.
+   *
+   * @return the version
+   */
+  public int formatVersion() {
+    return formatVersion;
+  }
+
+  /**
+   * Returns the page size.
+   *
+   * @return bytes per page
+   */
+  public int pageSize() {
+    return pageSize;
+  }
+
+  /**
+   * Returns the metadata copy the superblock names as active: 1 (A) or 2 (B).
+   *
+   * @return the page of the active copy
+   */
+  public int activeSlot() {
+    return activeSlot;
+  }
+
+  /**
+   * Returns the CRC the superblock records for the active copy.
+   *
+   * @return the CRC32C
+   */
+  public int activeCrc() {
+    return activeCrc;
+  }
+
+  /**
+   * Returns the generation the superblock records for the active copy.
+   *
+   * @return the generation
+   */
+  public long generation() {
+    return generation;
+  }
+
+  /**
+   * Returns one metadata copy.
+   *
+   * @param slot 1 (copy A) or 2 (copy B)
+   * @return the copy
+   */
+  public MetadataCopy copy(int slot) {
+    if (slot == Format.METADATA_A_PAGE) {
+      return copyA;
+    }
+    if (slot == Format.METADATA_B_PAGE) {
+      return copyB;
+    }
+    throw new IllegalArgumentException("metadata copies live in pages 1 and 2, not " + slot);
+  }
+
+  /**
+   * Returns the copy an open would use: the active one when usable, else the alternate when
+   * usable, else 0 (the file cannot be opened).
+   *
+   * @return 1, 2 or 0
+   */
+  public int trustedSlot() {
+    if (copy(activeSlot).usable()) {
+      return activeSlot;
+    }
+    int alternate = (int) (Format.METADATA_A_PAGE + Format.METADATA_B_PAGE) - activeSlot;
+    return copy(alternate).usable() ? alternate : 0;
+  }
+
+  /**
+   * Tells what a page holds in this format, as far as its position and header tell: the
+   * superblock, a metadata copy, a copy-on-write tree node (by its header; a user page may
+   * imitate one), or a data page.
+   *
+   * @param page the page index
+   * @param bytes the page's bytes
+   * @return a short description
+   */
+  public static String describePage(long page, MemorySegment bytes) {
+    if (page == Format.SUPERBLOCK_PAGE) {
+      return "superblock";
+    }
+    if (page == Format.METADATA_A_PAGE || page == Format.METADATA_B_PAGE) {
+      return "metadata copy " + (page == Format.METADATA_A_PAGE ? "A" : "B");
+    }
+    if (bytes.byteSize() >= Format.NODE_BODY && bytes.get(Format.U32, Format.NODE_MAGIC) == Format.NODE_MAGIC_VALUE) {
+      return "tree node? (header says level " + bytes.get(Format.U32, Format.NODE_LEVEL) + ", index "
+          + bytes.get(Format.U64, Format.NODE_INDEX) + ")";
+    }
+    return "data page";
+  }
+}
