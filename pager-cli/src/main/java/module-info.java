@@ -1,7 +1,15 @@
-/** pager-cli: the command-line tool for page files, started by the repository's ./pager launcher. */
+/**
+ * pager-cli: the command-line tool for page files ({@code demo}, {@code info}, {@code verify},
+ * {@code dump}, {@code bench}), started by the repository's ./pager launcher.
+ */
 module io.github.pager.cli {
-  requires io.github.pager.core;
+  requires io.github.pager.allocator;
+  requires info.picocli;
   requires static org.jspecify;
 
   exports io.github.pager.cli;
+
+  // picocli fills the command classes' fields by reflection.
+  opens io.github.pager.cli to
+      info.picocli;
 }

@@ -98,6 +98,22 @@ public final class SubPageAllocator implements BulkPageAllocator<SubPageId> {
     return allocator;
   }
 
+  /**
+   * Tells whether root slot {@code baseSlot} holds a sub-page allocator's configuration, and of
+   * what sub-page size: for tools that find the structures in a file.
+   *
+   * @param pager the pager to look in
+   * @param baseSlot a root slot
+   * @return the sub-page size, or empty when the slot holds no sub-page allocator
+   */
+  public static java.util.OptionalInt storedSubPageSize(Pager pager, int baseSlot) {
+    long stored = pager.root(baseSlot);
+    if (stored >>> 32 != CONFIG_MAGIC || ((stored >>> 8) & 0xFF) != Integer.numberOfTrailingZeros(pager.pageSize())) {
+      return java.util.OptionalInt.empty();
+    }
+    return java.util.OptionalInt.of(1 << (stored & 0xFF));
+  }
+
   /** The configuration value: magic, log2 of the page size, log2 of the sub-page size. */
   private long config() {
     return (CONFIG_MAGIC << 32)

@@ -1,34 +1,47 @@
 package io.github.pager.cli;
 
+import io.github.pager.allocator.PageWriter;
+import io.github.pager.allocator.SubPageAllocator;
+import io.github.pager.allocator.SubPageId;
+import io.github.pager.core.PageFileInspection;
 import io.github.pager.core.PageId;
 import io.github.pager.core.Pager;
 import io.github.pager.core.PagerOptions;
 import io.github.pager.core.Transaction;
 import io.github.pager.core.TreeReport;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code demo} command: a guided tour of a page file for a newcomer. It creates a file,
- * allocates and writes pages, commits several changes at once, reopens the file and shows that
- * everything acknowledged is still there.
+ * allocates and writes pages and sub-pages, commits several changes at once, reopens the file,
+ * checks that everything acknowledged is there, and ends by damaging a copy of the file's active
+ * metadata to show the copy opening on the alternate.
  */
 final class Demo {
-  private final PrintStream out;
+  /** Root slots the demo's sub-page allocator keeps its state in. */
+  private static final int SUB_PAGE_SLOTS = 10;
 
-  Demo(PrintStream out) {
+  private final PrintWriter out;
+
+  Demo(PrintWriter out) {
     this.out = out;
   }
 
   /**
    * Runs the tour in {@code directory}, or in a new temporary directory when null.
    *
-   * @throws IOException when the file cannot be created or read
+   * @throws IOException when the file cannot be created or read, or what was read back differs
    */
   void run(@Nullable Path directory) throws IOException {
     Path dir = directory != null ? Files.createDirectories(directory) : Files.createTempDirectory("pager-demo");
@@ -37,6 +50,7 @@ final class Demo {
     out.println();
 
     List<Long> indexes;
+    List<Long> subPages = new ArrayList<>();
     long root;
     try (Pager pager = Pager.create(file, PagerOptions.defaults())) {
       out.printf("created     page size %d bytes, %d pages (pages 0-2 hold the superblock and metadata)%n",
@@ -51,7 +65,7 @@ final class Demo {
       for (PageId id : bulk) {
         write(pager, id, "bulk page " + id.index());
       }
-      out.printf("allocBulk   100 pages, %d to %d, in one commit (file grew to %d pages)%n",
+      out.printf("allocBulk   100 pages, %d to %d, in one commit (the file grew to %d pages)%n",
           bulk.get(0).index(), bulk.get(bulk.size() - 1).index(), pager.pageCount());
 
       pager.freeBulk(bulk.subList(0, 50));
@@ -66,6 +80,17 @@ final class Demo {
       }
       root = pager.root(0);
       out.printf("transaction alloc + write + free + set root 0 = page %d, all in one superblock flip%n", root);
+
+      SubPageAllocator sub = SubPageAllocator.open(pager, SUB_PAGE_SLOTS, 256);
+      for (SubPageId id : sub.allocBulk(20)) {
+        try (PageWriter writer = id.write(sub)) {
+          writer.segment().set(ValueLayout.JAVA_LONG_UNALIGNED, 0, id.value());
+          writer.commit();
+        }
+        subPages.add(id.value());
+      }
+      out.printf("sub-pages   20 sub-pages of 256 bytes (16 to a page) in one commit, state under root slots %d-%d%n",
+          SUB_PAGE_SLOTS, SUB_PAGE_SLOTS + SubPageAllocator.ROOT_SLOTS_USED - 1);
       indexes = pager.allocatedPages().stream().map(PageId::index).toList();
       out.printf("before      %d pages allocated, generation %d%n", indexes.size(), pager.generation());
     }
@@ -77,19 +102,61 @@ final class Demo {
           after.size(), pager.generation(), pager.root(0));
       out.printf("            page %d says \"%s\"%n", pager.root(0), read(pager, pager.pageId(pager.root(0))));
       out.printf("            page %d says \"%s\"%n", after.get(0), read(pager, pager.pageId(after.get(0))));
+      SubPageAllocator sub = SubPageAllocator.open(pager, SUB_PAGE_SLOTS, 256);
+      List<Long> subAfter = new ArrayList<>();
+      boolean subContents = true;
+      for (long value : subPages) {
+        SubPageId id = sub.handle(value);
+        subContents &= id.read(sub).get(ValueLayout.JAVA_LONG_UNALIGNED, 0) == value;
+      }
+      sub.forEachAllocated(id -> subAfter.add(id.value()));
+      out.printf("            %d sub-pages back, each holding what was written: %s%n", subAfter.size(), subContents);
       TreeReport report = pager.verify();
+      List<String> subProblems = sub.verify();
       out.printf("verify      %s: %d pages, %d free, free-space tree of %d page(s) and height %d%n",
-          report.isClean() ? "clean" : "PROBLEMS " + report.problems(),
+          report.isClean() && subProblems.isEmpty() ? "clean" : "PROBLEMS " + report.problems() + " " + subProblems,
           report.pageCount(), report.countedFreeCount(), report.treeNodeCount(), report.treeHeight());
-      boolean same = after.equals(indexes) && pager.root(0) == root;
+      boolean same = after.equals(indexes) && pager.root(0) == root && subAfter.equals(subPages) && subContents;
       out.println(same
           ? "result      everything acknowledged before the reopen is there"
           : "result      MISMATCH: the reopened file differs from what was committed");
-      if (!same || !report.isClean()) {
+      if (!same || !report.isClean() || !subProblems.isEmpty()) {
         throw new IOException("the reopened file does not match what was committed");
       }
     }
     out.printf("file        %s (%d bytes)%n", file, Files.size(file));
+    out.println();
+    showRecovery(file);
+  }
+
+  /** Damages the active metadata copy of a copy of the file, and opens it on the alternate. */
+  private void showRecovery(Path file) throws IOException {
+    Path damaged = file.resolveSibling(file.getFileName() + ".damaged");
+    Files.copy(file, damaged);
+    PageFileInspection before = PageFileInspection.inspect(damaged);
+    int active = before.activeSlot();
+    long offset = (long) active * before.pageSize() + 40;
+    try (FileChannel channel = FileChannel.open(damaged, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      ByteBuffer one = ByteBuffer.allocate(1);
+      channel.read(one, offset);
+      one.put(0, (byte) ~one.get(0));
+      one.rewind();
+      channel.write(one, offset);
+    }
+    PageFileInspection after = PageFileInspection.inspect(damaged);
+    out.printf("recovery    on a copy, flipped one byte of the active metadata (copy %s, page %d)%n",
+        active == 1 ? "A" : "B", active);
+    out.printf("            that copy now fails its check: %s%n", after.copy(active).problem());
+    try (Pager pager = Pager.open(damaged, PagerOptions.defaults().withReadOnly(true))) {
+      out.printf("            open falls back to copy %s: generation %d instead of %d, %d pages allocated, tree %s%n",
+          after.trustedSlot() == 1 ? "A" : "B", pager.generation(), before.generation(),
+          pager.allocatedPages().size(), pager.verify().isClean() ? "clean" : "NOT clean");
+      if (!pager.openedFromAlternate()) {
+        throw new IOException("the damaged copy did not open on the alternate metadata");
+      }
+    }
+    out.println("            the previous commit is intact; the next commit would overwrite the damaged copy");
+    Files.delete(damaged);
   }
 
   private static void write(Pager pager, PageId id, String text) {

@@ -2,55 +2,200 @@ package io.github.pager.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.pager.allocator.SubPageAllocator;
+import io.github.pager.core.PageFileInspection;
+import io.github.pager.core.Pager;
+import io.github.pager.core.PagerOptions;
+import io.github.pager.core.Transaction;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** Every command, on good files and on corrupted, truncated, foreign and missing ones. */
 class MainTest {
   @TempDir Path dir;
 
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+  private ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private ByteArrayOutputStream err = new ByteArrayOutputStream();
+  private Path good;
+
+  @BeforeEach
+  void goodFile() throws IOException {
+    good = dir.resolve("good.pages");
+    try (Pager pager = Pager.create(good, PagerOptions.defaults())) {
+      pager.allocBulk(10);
+      SubPageAllocator sub = SubPageAllocator.open(pager, 4, 128);
+      sub.allocBulk(40);
+      try (Transaction tx = pager.begin()) {
+        tx.setRoot(0, 1234);
+        tx.commit();
+      }
+    }
+  }
 
   private int run(String... args) {
+    out = new ByteArrayOutputStream();
+    err = new ByteArrayOutputStream();
     return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
   }
 
+  private String out() {
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  private String err() {
+    return err.toString(StandardCharsets.UTF_8);
+  }
+
   @Test
-  void demoCreatesAFileReopensItAndReportsThatEverythingSurvived() throws Exception {
-    assertThat(run("demo", dir.toString())).isZero();
-    String text = out.toString(StandardCharsets.UTF_8);
-    assertThat(text)
-        .contains("reopened    51 pages allocated")
+  void demoTellsTheWholeStoryAndShowsRecovery() throws Exception {
+    assertThat(run("demo", dir.resolve("demo").toString())).as(err()).isZero();
+    assertThat(out())
+        .contains("reopened    ")
         .containsPattern("says \"index page: start at page \\d+\"")
+        .contains("20 sub-pages back, each holding what was written: true")
         .contains("verify      clean")
-        .contains("everything acknowledged before the reopen is there");
-    try (var files = Files.list(dir)) {
-      assertThat(files.filter(p -> p.toString().endsWith(".pages")).count()).isEqualTo(1);
+        .contains("everything acknowledged before the reopen is there")
+        .contains("open falls back to copy");
+    assertThat(err()).isEmpty();
+  }
+
+  @Test
+  void infoDescribesAGoodFile() {
+    assertThat(run("info", good.toString())).as(err()).isZero();
+    assertThat(out())
+        .contains("format      version 1, page size 4096 bytes")
+        .contains("metadata    active: copy")
+        .contains("slot  0 = 1234")
+        .contains("structure   slots 4-8: sub-page allocator: 128-byte sub-pages, 40 in use");
+    assertThat(run("info", "--json", good.toString())).isZero();
+    assertThat(out()).startsWith("{\"file\":").contains("\"pageSize\":4096").contains("\"roots\":{\"0\":1234");
+  }
+
+  @Test
+  void verifyPassesAGoodFileAndNeverWritesIt() throws IOException {
+    byte[] before = Files.readAllBytes(good);
+    long modified = Files.getLastModifiedTime(good).toMillis();
+    assertThat(run("verify", good.toString())).as(out() + err()).isZero();
+    assertThat(out()).contains("is consistent").contains("note: 10 allocated page(s) belong to no known structure");
+    assertThat(run("verify", "--json", good.toString())).isZero();
+    assertThat(out()).contains("\"ok\":true").contains("\"pagesOwnedByNoKnownStructure\":10");
+    assertThat(run("verify", "--strict", good.toString())).isEqualTo(ExitCode.PROBLEMS);
+    assertThat(Files.readAllBytes(good)).isEqualTo(before);
+    assertThat(Files.getLastModifiedTime(good).toMillis()).isEqualTo(modified);
+  }
+
+  @Test
+  void verifyReportsADamagedActiveCopyAsAProblem() throws IOException {
+    PageFileInspection inspection = PageFileInspection.inspect(good);
+    flip((long) inspection.activeSlot() * 4096 + 24);
+    assertThat(run("verify", good.toString())).isEqualTo(ExitCode.PROBLEMS);
+    assertThat(out()).contains("PROBLEM: active metadata copy").contains("checksum");
+  }
+
+  @Test
+  void verifyFindsADamagedSubPageBitmap() throws IOException {
+    // Damage a node of the sub-page allocator's used bitmap: its checksum no longer matches.
+    long node;
+    try (Pager pager = Pager.open(good, PagerOptions.defaults().withReadOnly(true))) {
+      node = pager.readBitmap(5).nodePages().iterator().next();
     }
-    assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
+    flip(node * 4096 + 100);
+    assertThat(run("verify", good.toString())).isEqualTo(ExitCode.PROBLEMS);
+    assertThat(out()).contains("PROBLEM: slots 4-8:").contains("checksum");
   }
 
   @Test
-  void anUnknownCommandIsAUsageErrorWithoutAStackTrace() {
-    assertThat(run("frobnicate")).isEqualTo(Main.USAGE);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown command 'frobnicate'").doesNotContain("Exception");
+  void bothCopiesDamagedIsCorrupt() throws IOException {
+    flip(4096 + 24);
+    flip(2 * 4096 + 24);
+    assertThat(run("verify", good.toString())).isEqualTo(ExitCode.CORRUPT);
+    assertThat(run("info", good.toString())).isEqualTo(ExitCode.CORRUPT);
+    assertThat(err()).startsWith("pager info: ").contains("no usable metadata").doesNotContain("\tat ");
   }
 
   @Test
-  void noCommandPrintsUsage() {
-    assertThat(run()).isEqualTo(Main.USAGE);
-    assertThat(err.toString(StandardCharsets.UTF_8)).contains("usage: pager");
+  void truncatedForeignMissingAndLockedFilesGetTheirOwnExitCodes() throws Exception {
+    try (FileChannel channel = FileChannel.open(good, StandardOpenOption.WRITE)) {
+      channel.truncate(5 * 4096);
+    }
+    assertThat(run("info", good.toString())).isEqualTo(ExitCode.CORRUPT);
+    assertThat(err()).contains("truncated");
+    assertThat(run("verify", good.toString())).isEqualTo(ExitCode.CORRUPT);
+
+    Path foreign = Files.writeString(dir.resolve("notes.txt"), "dear diary, today I was not a page file".repeat(30));
+    for (String command : new String[] {"info", "verify", "dump"}) {
+      String[] args = command.equals("dump") ? new String[] {command, foreign.toString(), "0"} : new String[] {command, foreign.toString()};
+      assertThat(run(args)).as(command).isEqualTo(ExitCode.NOT_A_PAGE_FILE);
+      assertThat(err()).contains("not a page file").doesNotContain("\tat ");
+    }
+
+    assertThat(run("info", dir.resolve("missing").toString())).isEqualTo(ExitCode.NOT_FOUND);
+    assertThat(err()).isEqualTo("pager info: no such file: " + dir.resolve("missing") + System.lineSeparator());
+
+    Path locked = dir.resolve("locked.pages");
+    try (Pager writer = Pager.create(locked, PagerOptions.defaults())) {
+      writer.alloc();
+      // This JVM holds the writer's lock; the CLI's check uses another channel, which the JDK
+      // refuses in-process just as the OS refuses another process.
+      assertThat(run("verify", locked.toString())).isEqualTo(ExitCode.LOCKED);
+      assertThat(err()).contains("open for writing by another process");
+    }
   }
 
   @Test
-  void aDemoDirectoryThatCannotBeCreatedIsAOneLineError() throws Exception {
-    Path blocker = Files.writeString(dir.resolve("a-file"), "x");
-    assertThat(run("demo", blocker.resolve("sub").toString())).isEqualTo(Main.FAILED);
-    assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("pager demo: ").doesNotContain("\tat ");
+  void dumpShowsPagesInHexAndDecodesMetadata() {
+    assertThat(run("dump", good.toString(), "0")).as(err()).isZero();
+    assertThat(out()).contains("superblock").contains("format version 1, page size 4096").contains("|PAGEFILE");
+    int active = activeSlot();
+    assertThat(run("dump", good.toString(), Integer.toString(active))).isZero();
+    assertThat(out()).contains("metadata copy").contains("active; usable").contains("root  0 = 1234").contains("|PAGERMD1");
+    assertThat(out()).contains("*");
+    assertThat(run("dump", good.toString(), "999999")).isEqualTo(ExitCode.USAGE);
+    assertThat(err()).contains("outside");
+  }
+
+  @Test
+  void benchPrintsATableOfRatiosToTheRawSync() {
+    assertThat(run("bench", dir.resolve("bench").toString(), "--rounds", "20")).as(err()).isZero();
+    assertThat(out()).contains("raw sync of one 4 KiB page").contains("durable alloc (one commit)").contains("x sync");
+    assertThat(run("bench", "--rounds", "1")).isEqualTo(ExitCode.USAGE);
+  }
+
+  @Test
+  void usageErrorsAreUsageErrors() {
+    assertThat(run()).isEqualTo(ExitCode.USAGE);
+    assertThat(run("frobnicate")).isEqualTo(ExitCode.USAGE);
+    assertThat(err()).contains("frobnicate").doesNotContain("\tat ");
+    assertThat(run("dump", good.toString())).isEqualTo(ExitCode.USAGE);
+    assertThat(run("--help")).isZero();
+    assertThat(out()).contains("demo").contains("verify").contains("Exit codes");
+  }
+
+  private int activeSlot() {
+    try {
+      return PageFileInspection.inspect(good).activeSlot();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private void flip(long offset) throws IOException {
+    try (FileChannel channel = FileChannel.open(good, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      ByteBuffer one = ByteBuffer.allocate(1);
+      channel.read(one, offset);
+      one.put(0, (byte) ~one.get(0));
+      one.rewind();
+      channel.write(one, offset);
+    }
   }
 }

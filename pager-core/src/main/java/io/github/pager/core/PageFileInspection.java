@@ -34,6 +34,8 @@ public final class PageFileInspection {
    * @param treeRoot the page of its free-space tree's root
    * @param treeHeight its free-space tree's height
    * @param crc the CRC32C stored in the record
+   * @param truncated whether the file is shorter than the record's page count (open then
+   *     refuses the file rather than fall back)
    * @param roots its root values
    */
   public record MetadataCopy(
@@ -45,6 +47,7 @@ public final class PageFileInspection {
       long treeRoot,
       int treeHeight,
       int crc,
+      boolean truncated,
       List<Long> roots) {
 
     /** Copies the root list, so the record stays immutable. */
@@ -127,11 +130,13 @@ public final class PageFileInspection {
     }
     int crc = page.get(Format.U32, Format.MD_CRC);
     String problem = null;
+    boolean truncated = false;
     if (slot == superblock.activeSlot() && (crc != superblock.activeCrc() || record.generation != superblock.generation())) {
       problem = "does not match the superblock (which names CRC " + Integer.toHexString(superblock.activeCrc())
           + ", generation " + superblock.generation() + ")";
     } else if (size / pageSize < record.pageCount) {
       problem = "counts " + record.pageCount + " pages but the file holds only " + size / pageSize;
+      truncated = true;
     } else {
       problem = TreeNodes.check(
           read(channel, record.treeRoot * pageSize, pageSize), record.treeRootCrc, record.treeHeight - 1, 0);
@@ -144,11 +149,12 @@ public final class PageFileInspection {
       roots.add(record.root(i));
     }
     return new MetadataCopy(
-        slot, problem, record.generation, record.pageCount, record.freeCount, record.treeRoot, record.treeHeight, crc, roots);
+        slot, problem, record.generation, record.pageCount, record.freeCount, record.treeRoot, record.treeHeight, crc,
+        truncated, roots);
   }
 
   private static MetadataCopy broken(int slot, @Nullable String problem) {
-    return new MetadataCopy(slot, problem == null ? "unreadable" : problem, 0, 0, 0, 0, 0, 0, List.of());
+    return new MetadataCopy(slot, problem == null ? "unreadable" : problem, 0, 0, 0, 0, 0, 0, false, List.of());
   }
 
   private static MemorySegment read(FileChannel channel, long offset, int length) throws IOException {
@@ -242,7 +248,8 @@ public final class PageFileInspection {
 
   /**
    * Returns the copy an open would use: the active one when usable, else the alternate when
-   * usable, else 0 (the file cannot be opened).
+   * usable, else 0 (the file cannot be opened). A truncated file cannot be opened whichever copy
+   * is asked.
    *
    * @return 1, 2 or 0
    */
@@ -251,6 +258,9 @@ public final class PageFileInspection {
       return activeSlot;
     }
     int alternate = (int) (Format.METADATA_A_PAGE + Format.METADATA_B_PAGE) - activeSlot;
+    if (copy(activeSlot).truncated() || copy(alternate).truncated()) {
+      return 0;
+    }
     return copy(alternate).usable() ? alternate : 0;
   }
 

@@ -1,0 +1,181 @@
+package io.github.pager.cli;
+
+import io.github.pager.allocator.PageWriter;
+import io.github.pager.allocator.SubPageAllocator;
+import io.github.pager.allocator.SubPageId;
+import io.github.pager.core.PageId;
+import io.github.pager.core.Pager;
+import io.github.pager.core.PagerOptions;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code pager bench [DIR]}: a short measurement of this machine's disk and of the pager on it,
+ * each figure beside the raw cost of syncing one page, measured in the same run. A few seconds;
+ * for careful figures use the JMH benchmarks in pager-bench.
+ */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = "Measure sync latency, durable commit rates and read speed here, as ratios to one raw page sync.")
+final class BenchCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", arity = "0..1", paramLabel = "DIR", description = "where to put the scratch files (default: a temporary directory)")
+  @Nullable Path directory;
+
+  @Option(names = "--rounds", description = "timed repetitions of each durable operation (default: ${DEFAULT-VALUE})")
+  int rounds = 200;
+
+  @Override
+  public Integer call() throws Exception {
+    if (rounds < 10) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--rounds must be at least 10");
+    }
+    Path dir = directory != null ? Files.createDirectories(directory) : Files.createTempDirectory("pager-bench");
+    PrintWriter out = spec.commandLine().getOut();
+    out.printf("pager bench in %s: %d rounds each, medians%n%n", dir, rounds);
+    double sync = rawPageSync(dir.resolve("raw.bin"));
+    out.printf("%-34s %12s %14s %10s%n", "operation", "median", "per second", "x sync");
+    row(out, "raw sync of one 4 KiB page", sync, sync);
+    Path file = dir.resolve("bench.pages");
+    try (Pager pager = Pager.create(file, PagerOptions.defaults().withInitialPageCount(16_384))) {
+      row(out, "durable alloc (one commit)", timeAllocs(pager, true), sync);
+      row(out, "durable free (one commit)", timeAllocs(pager, false), sync);
+      row(out, "durable allocBulk(64)", timeBulk(pager), sync);
+      SubPageAllocator sub = SubPageAllocator.open(pager, 0, 256);
+      row(out, "sub-page alloc, then write + sync", timeSubPages(sub), sync);
+      double[] reads = randomReads(pager);
+      out.printf("%-34s %9.1f ns %14s %10s%n", "random 8-byte page read", reads[0], perSecond(reads[0] / 1e3), "-");
+      out.printf("%-34s %9.1f ns %14s %10s%n", "  same read on a raw segment", reads[1], perSecond(reads[1] / 1e3), "-");
+    } finally {
+      Files.deleteIfExists(file);
+      Files.deleteIfExists(dir.resolve("raw.bin"));
+    }
+    out.println();
+    out.println("A durable commit syncs twice (new state, then the superblock), so about 2x one page sync is its floor.");
+    return ExitCode.OK;
+  }
+
+  /** Median microseconds to store 8 bytes into a mapped page and force that page. */
+  private double rawPageSync(Path path) throws IOException {
+    double[] times = new double[rounds];
+    try (FileChannel channel =
+            FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        Arena arena = Arena.ofConfined()) {
+      MemorySegment file = channel.map(FileChannel.MapMode.READ_WRITE, 0, 1 << 20, arena);
+      for (int i = 0; i < rounds; i++) {
+        MemorySegment page = file.asSlice((long) (i % 256) * 4096, 4096);
+        long start = System.nanoTime();
+        page.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, i);
+        page.force();
+        times[i] = (System.nanoTime() - start) / 1e3;
+      }
+    }
+    return median(times);
+  }
+
+  private double timeAllocs(Pager pager, boolean alloc) throws IOException {
+    double[] times = new double[rounds];
+    for (int i = 0; i < rounds; i++) {
+      long start;
+      if (alloc) {
+        start = System.nanoTime();
+        PageId id = pager.alloc();
+        times[i] = (System.nanoTime() - start) / 1e3;
+        pager.free(id);
+      } else {
+        PageId id = pager.alloc();
+        start = System.nanoTime();
+        pager.free(id);
+        times[i] = (System.nanoTime() - start) / 1e3;
+      }
+    }
+    return median(times);
+  }
+
+  private double timeBulk(Pager pager) throws IOException {
+    double[] times = new double[rounds / 4];
+    for (int i = 0; i < times.length; i++) {
+      long start = System.nanoTime();
+      var ids = pager.allocBulk(64);
+      times[i] = (System.nanoTime() - start) / 1e3;
+      pager.freeBulk(ids);
+    }
+    return median(times);
+  }
+
+  private double timeSubPages(SubPageAllocator sub) throws IOException {
+    double[] times = new double[rounds];
+    for (int i = 0; i < rounds; i++) {
+      long start = System.nanoTime();
+      SubPageId id = sub.alloc();
+      try (PageWriter writer = id.write(sub)) {
+        writer.segment().set(ValueLayout.JAVA_LONG_UNALIGNED, 0, i);
+        writer.commit();
+      }
+      times[i] = (System.nanoTime() - start) / 1e3;
+      sub.free(id);
+    }
+    return median(times);
+  }
+
+  /** Nanoseconds per random 8-byte read through pager views, and on one raw segment. */
+  private static double[] randomReads(Pager pager) throws IOException {
+    var ids = pager.allocBulk(8_192);
+    MemorySegment[] views = new MemorySegment[ids.size()];
+    for (int i = 0; i < views.length; i++) {
+      views[i] = pager.page(ids.get(i)).segment();
+      views[i].set(ValueLayout.JAVA_LONG_UNALIGNED, 8, i);
+    }
+    SplittableRandom random = new SplittableRandom(42);
+    int reads = 5_000_000;
+    long sum = 0;
+    long start = System.nanoTime();
+    for (int i = 0; i < reads; i++) {
+      sum += pager.page(ids.get(random.nextInt(views.length))).getLong(8 * (1 + random.nextInt(8)));
+    }
+    double pagerNs = (System.nanoTime() - start) / (double) reads;
+    MemorySegment whole = views[0];
+    start = System.nanoTime();
+    for (int i = 0; i < reads; i++) {
+      sum += views[random.nextInt(views.length)].get(ValueLayout.JAVA_LONG_UNALIGNED, 8 * (1 + random.nextInt(8)));
+    }
+    double rawNs = (System.nanoTime() - start) / (double) reads;
+    pager.freeBulk(ids);
+    if (sum == 42 && whole.byteSize() == 0) {
+      throw new IllegalStateException("unreachable: keeps the reads from being optimised away");
+    }
+    return new double[] {pagerNs, rawNs};
+  }
+
+  private static void row(PrintWriter out, String name, double micros, double sync) {
+    out.printf("%-34s %9.1f us %14s %9.2fx%n", name, micros, perSecond(micros), micros / sync);
+  }
+
+  private static String perSecond(double micros) {
+    return String.format("%,.0f", 1e6 / micros);
+  }
+
+  private static double median(double[] values) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    return sorted[sorted.length / 2];
+  }
+}

@@ -1,0 +1,33 @@
+package io.github.pager.cli;
+
+/**
+ * The exit codes of the {@code pager} command, one per kind of outcome, so scripts can tell a
+ * damaged file from a missing one without parsing messages.
+ */
+public final class ExitCode {
+  private ExitCode() {}
+
+  /** All is well. */
+  public static final int OK = 0;
+
+  /** The command ran and found problems (verify), or could not finish (demo, bench). */
+  public static final int PROBLEMS = 1;
+
+  /** The command line could not be understood. */
+  public static final int USAGE = 2;
+
+  /** The file does not exist. */
+  public static final int NOT_FOUND = 3;
+
+  /** The file is not a page file, or was written by a newer format version. */
+  public static final int NOT_A_PAGE_FILE = 4;
+
+  /** The file is a page file but damaged: corrupt superblock or metadata, or truncated. */
+  public static final int CORRUPT = 5;
+
+  /** Another process has the file open for writing. */
+  public static final int LOCKED = 6;
+
+  /** Reading or writing failed for another reason (permissions, I/O errors). */
+  public static final int IO_ERROR = 7;
+}

@@ -1,0 +1,40 @@
+package io.github.pager.cli;
+
+import io.github.pager.core.CorruptPageFileException;
+import io.github.pager.core.NotAPageFileException;
+import io.github.pager.core.PageFileLockedException;
+import io.github.pager.core.UnsupportedFormatVersionException;
+import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+
+/**
+ * Turns what went wrong into an exit code and one line for a person: bad input never shows a
+ * stack trace.
+ */
+final class Failures {
+  private Failures() {}
+
+  static int exitCode(Throwable failure) {
+    return switch (failure) {
+      case NoSuchFileException e -> ExitCode.NOT_FOUND;
+      case NotAPageFileException e -> ExitCode.NOT_A_PAGE_FILE;
+      case UnsupportedFormatVersionException e -> ExitCode.NOT_A_PAGE_FILE;
+      case CorruptPageFileException e -> ExitCode.CORRUPT;
+      case PageFileLockedException e -> ExitCode.LOCKED;
+      case IOException e -> ExitCode.IO_ERROR;
+      default -> ExitCode.PROBLEMS;
+    };
+  }
+
+  static String message(Throwable failure) {
+    return switch (failure) {
+      case NoSuchFileException e -> "no such file: " + e.getFile();
+      case AccessDeniedException e -> "permission denied: " + e.getFile();
+      default -> {
+        String message = failure.getMessage();
+        yield message == null || message.isBlank() ? failure.getClass().getSimpleName() : message;
+      }
+    };
+  }
+}

@@ -1,0 +1,115 @@
+package io.github.pager.cli;
+
+import io.github.pager.core.PageFileInspection;
+import io.github.pager.core.PageFileInspection.MetadataCopy;
+import io.github.pager.core.Pager;
+import io.github.pager.core.PagerOptions;
+import io.github.pager.core.Transaction;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code pager info FILE}: what a page file is made of. Only reads. */
+@Command(
+    name = "info",
+    mixinStandardHelpOptions = true,
+    description = "Show a page file's size, page counts, metadata copies, root values and structures.")
+final class InfoCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "FILE", description = "the page file")
+  Path file = Path.of("");
+
+  @Option(names = "--json", description = "print one JSON object instead of text")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    FileChecks.requireNoWriter(file);
+    PageFileInspection inspection = PageFileInspection.inspect(file);
+    OptionalLong onDisk = FileChecks.bytesOnDisk(file);
+    try (Pager pager = Pager.open(file, PagerOptions.defaults().withReadOnly(true))) {
+      KnownStructures structures = KnownStructures.find(pager);
+      int trusted = inspection.trustedSlot();
+      MetadataCopy used = inspection.copy(trusted);
+      MetadataCopy other = inspection.copy(3 - trusted);
+      Map<String, Object> info = new LinkedHashMap<>();
+      info.put("file", file.toString());
+      info.put("apparentBytes", inspection.fileSize());
+      info.put("bytesOnDisk", onDisk.isPresent() ? onDisk.getAsLong() : "unknown");
+      info.put("formatVersion", inspection.formatVersion());
+      info.put("pageSize", pager.pageSize());
+      info.put("pageCount", pager.pageCount());
+      info.put("freePageCount", pager.freePageCount());
+      info.put("activeMetadata", copyName(trusted));
+      info.put("generation", pager.generation());
+      info.put("openedFromAlternate", pager.openedFromAlternate());
+      info.put("alternateMetadata", copyName(other.page()));
+      info.put("alternateGeneration", other.generation());
+      info.put("alternateUsable", other.usable());
+      info.put("treeRootPage", used.treeRoot());
+      info.put("treeHeight", used.treeHeight());
+      Map<String, Object> roots = new LinkedHashMap<>();
+      for (int slot = 0; slot < Transaction.ROOT_SLOTS; slot++) {
+        if (pager.root(slot) != 0) {
+          roots.put(Integer.toString(slot), pager.root(slot));
+        }
+      }
+      info.put("roots", roots);
+      List<Object> found = new ArrayList<>();
+      for (KnownStructures.Found structure : structures.all()) {
+        found.add(Map.of("slots", structure.firstSlot() + "-" + structure.lastSlot(), "kind", structure.description()));
+      }
+      info.put("structures", found);
+
+      PrintWriter out = spec.commandLine().getOut();
+      if (json) {
+        out.println(Json.of(info));
+        return ExitCode.OK;
+      }
+      out.printf("file        %s%n", file);
+      out.printf("size        %,d bytes apparent, %s on disk%n", inspection.fileSize(),
+          onDisk.isPresent() ? String.format("%,d bytes", onDisk.getAsLong()) : "unknown bytes");
+      out.printf("format      version %d, page size %d bytes%n", inspection.formatVersion(), pager.pageSize());
+      out.printf("pages       %,d (3 reserved), %,d free%n", pager.pageCount(), pager.freePageCount());
+      out.printf("metadata    active: copy %s (page %d), generation %d%s%n", copyName(trusted), trusted,
+          pager.generation(), pager.openedFromAlternate() ? " (FALLBACK: the superblock names the other copy, which is damaged)" : "");
+      out.printf("            alternate: copy %s, generation %d, %s%n", copyName(other.page()), other.generation(),
+          other.usable() ? "usable" : "not usable (" + other.problem() + ")");
+      out.printf("free space  tree root at page %d, height %d%n", used.treeRoot(), used.treeHeight());
+      if (roots.isEmpty()) {
+        out.println("roots       none set");
+      }
+      boolean first = true;
+      for (int slot = 0; slot < Transaction.ROOT_SLOTS; slot++) {
+        long value = pager.root(slot);
+        if (value != 0) {
+          out.printf("%s slot %2d = %d (0x%x)%s%n", first ? "roots      " : "           ", slot, value, value,
+              structures.claims(slot) ? "  (kept by a structure below)" : "");
+          first = false;
+        }
+      }
+      if (structures.all().isEmpty()) {
+        out.println("structures  none known (pages are the application's own)");
+      }
+      for (KnownStructures.Found structure : structures.all()) {
+        out.printf("structure   slots %d-%d: %s%n", structure.firstSlot(), structure.lastSlot(), structure.description());
+      }
+      return ExitCode.OK;
+    }
+  }
+
+  private static String copyName(int slot) {
+    return slot == 1 ? "A" : slot == 2 ? "B" : "none";
+  }
+}

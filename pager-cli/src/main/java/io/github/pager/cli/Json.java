@@ -1,0 +1,70 @@
+package io.github.pager.cli;
+
+import java.util.List;
+import java.util.Map;
+
+/** Writes the few JSON shapes the commands emit: objects of strings, numbers, booleans and lists. */
+final class Json {
+  private Json() {}
+
+  /** Renders a map (in its iteration order), list, string, number or boolean as JSON. */
+  static String of(Object value) {
+    StringBuilder out = new StringBuilder();
+    write(out, value);
+    return out.toString();
+  }
+
+  private static void write(StringBuilder out, Object value) {
+    switch (value) {
+      case Map<?, ?> map -> {
+        out.append('{');
+        boolean first = true;
+        for (Map.Entry<?, ?> entry : map.entrySet()) {
+          if (!first) {
+            out.append(',');
+          }
+          first = false;
+          string(out, String.valueOf(entry.getKey()));
+          out.append(':');
+          write(out, entry.getValue());
+        }
+        out.append('}');
+      }
+      case List<?> list -> {
+        out.append('[');
+        for (int i = 0; i < list.size(); i++) {
+          if (i > 0) {
+            out.append(',');
+          }
+          write(out, list.get(i));
+        }
+        out.append(']');
+      }
+      case Number number -> out.append(number);
+      case Boolean bool -> out.append(bool);
+      default -> string(out, value.toString());
+    }
+  }
+
+  private static void string(StringBuilder out, String text) {
+    out.append('"');
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      switch (c) {
+        case '"' -> out.append("\\\"");
+        case '\\' -> out.append("\\\\");
+        case '\n' -> out.append("\\n");
+        case '\r' -> out.append("\\r");
+        case '\t' -> out.append("\\t");
+        default -> {
+          if (c < 0x20) {
+            out.append(String.format("\\u%04x", (int) c));
+          } else {
+            out.append(c);
+          }
+        }
+      }
+    }
+    out.append('"');
+  }
+}

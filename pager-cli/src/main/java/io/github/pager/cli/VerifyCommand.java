@@ -1,0 +1,150 @@
+package io.github.pager.cli;
+
+import io.github.pager.core.PageFileInspection;
+import io.github.pager.core.PageFileInspection.MetadataCopy;
+import io.github.pager.core.PageId;
+import io.github.pager.core.Pager;
+import io.github.pager.core.PagerOptions;
+import io.github.pager.core.TreeReport;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code pager verify FILE}: checks every checksum and structure it knows, and exits 0 only when
+ * all is well. It never writes to the file.
+ */
+@Command(
+    name = "verify",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Check the superblock, both metadata copies, the free-space tree, every structure found under",
+      "the root values, and account for every allocated page. Exits 0 only when all is well; never writes."
+    })
+final class VerifyCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "FILE", description = "the page file")
+  Path file = Path.of("");
+
+  @Option(names = "--json", description = "print one JSON object instead of text")
+  boolean json;
+
+  @Option(
+      names = "--strict",
+      description = "count allocated pages that no known structure owns as problems (for files whose every page belongs to a structure)")
+  boolean strict;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    Progress progress = new Progress(spec.commandLine().getErr(), Progress.onTerminal() && !json, 5);
+    List<String> problems = new ArrayList<>();
+    List<String> notes = new ArrayList<>();
+    Map<String, Object> report = new LinkedHashMap<>();
+    report.put("file", file.toString());
+
+    progress.step("lock");
+    FileChecks.requireNoWriter(file);
+    progress.step("superblock and metadata copies");
+    PageFileInspection inspection = PageFileInspection.inspect(file);
+    int trusted = inspection.trustedSlot();
+    for (int slot = 1; slot <= 2; slot++) {
+      MetadataCopy copy = inspection.copy(slot);
+      if (copy.usable()) {
+        continue;
+      }
+      String line = "metadata copy " + (slot == 1 ? "A" : "B") + " (page " + slot + "): " + copy.problem();
+      if (slot == inspection.activeSlot()) {
+        problems.add("active " + line);
+      } else if (copy.generation() != 0 || inspection.generation() > 1) {
+        // Right after create only copy A exists; later the alternate must be the commit before.
+        notes.add("alternate " + line);
+      }
+    }
+    if (trusted == 0) {
+      progress.finish();
+      return finish(out, report, problems, notes, ExitCode.CORRUPT);
+    }
+
+    try (Pager pager = Pager.open(file, PagerOptions.defaults().withReadOnly(true))) {
+      progress.step("free-space tree");
+      TreeReport tree = pager.verify();
+      problems.addAll(tree.problems());
+      report.put("pageSize", pager.pageSize());
+      report.put("pageCount", pager.pageCount());
+      report.put("freePageCount", pager.freePageCount());
+      report.put("generation", pager.generation());
+      report.put("treeNodes", tree.treeNodeCount());
+
+      progress.step("structures");
+      KnownStructures structures = KnownStructures.find(pager);
+      problems.addAll(structures.verify());
+      List<Object> found = new ArrayList<>();
+      for (KnownStructures.Found structure : structures.all()) {
+        found.add(Map.of("slots", structure.firstSlot() + "-" + structure.lastSlot(), "kind", structure.description()));
+      }
+      report.put("structures", found);
+
+      progress.step("page accounting");
+      Set<Long> owned = structures.ownedPages();
+      long allocated = 0;
+      long unowned = 0;
+      for (PageId id : pager.allocatedPages()) {
+        allocated++;
+        if (!owned.contains(id.index())) {
+          unowned++;
+        }
+      }
+      for (long page : owned) {
+        if (page >= pager.pageCount() || !pager.isAllocated(pager.pageId(page))) {
+          problems.add("page " + page + " belongs to a structure but is not allocated");
+        }
+      }
+      report.put("allocatedPages", allocated);
+      report.put("pagesOwnedByStructures", owned.size());
+      report.put("pagesOwnedByNoKnownStructure", unowned);
+      String unownedLine = unowned + " allocated page(s) belong to no known structure (the application's own pages, or leaks)";
+      if (unowned > 0) {
+        (strict ? problems : notes).add(unownedLine);
+      }
+    }
+    progress.finish();
+    return finish(out, report, problems, notes, problems.isEmpty() ? ExitCode.OK : ExitCode.PROBLEMS);
+  }
+
+  private int finish(PrintWriter out, Map<String, Object> report, List<String> problems, List<String> notes, int code) {
+    report.put("ok", problems.isEmpty());
+    report.put("problems", problems);
+    report.put("notes", notes);
+    if (json) {
+      out.println(Json.of(report));
+      return code;
+    }
+    for (Map.Entry<String, Object> entry : report.entrySet()) {
+      if (entry.getValue() instanceof List<?> list && entry.getKey().equals("structures")) {
+        for (Object structure : list) {
+          if (structure instanceof Map<?, ?> map) {
+            out.printf("%-28s slots %s: %s%n", "structure", map.get("slots"), map.get("kind"));
+          }
+        }
+      } else if (!List.of("ok", "problems", "notes", "file").contains(entry.getKey())) {
+        out.printf("%-28s %s%n", entry.getKey(), entry.getValue());
+      }
+    }
+    notes.forEach(note -> out.println("note: " + note));
+    problems.forEach(problem -> out.println("PROBLEM: " + problem));
+    out.println(problems.isEmpty() ? "verify: " + file + " is consistent" : "verify: " + file + ": " + problems.size() + " problem(s)");
+    return code;
+  }
+}
