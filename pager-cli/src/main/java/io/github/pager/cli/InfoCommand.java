@@ -68,7 +68,7 @@ final class InfoCommand implements Callable<Integer> {
       info.put("roots", roots);
       List<Object> found = new ArrayList<>();
       for (KnownStructures.Found structure : structures.all()) {
-        found.add(Map.of("slots", structure.firstSlot() + "-" + structure.lastSlot(), "kind", structure.description()));
+        found.add(structure.toJson());
       }
       info.put("structures", found);
 

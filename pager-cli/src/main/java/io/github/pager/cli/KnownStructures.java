@@ -16,7 +16,15 @@ import java.util.Set;
  */
 final class KnownStructures {
   /** One structure found: where it lives, what it is, and how to check it. */
-  record Found(int firstSlot, int lastSlot, String description, SubPageAllocator allocator) {}
+  record Found(int firstSlot, int lastSlot, String description, SubPageAllocator allocator) {
+    /** Where it lives and what it is, in a fixed key order for JSON. */
+    java.util.Map<String, Object> toJson() {
+      java.util.Map<String, Object> json = new java.util.LinkedHashMap<>();
+      json.put("slots", firstSlot + "-" + lastSlot);
+      json.put("kind", description);
+      return json;
+    }
+  }
 
   private final List<Found> found;
 

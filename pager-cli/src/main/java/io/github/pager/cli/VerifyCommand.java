@@ -92,7 +92,7 @@ final class VerifyCommand implements Callable<Integer> {
       problems.addAll(structures.verify());
       List<Object> found = new ArrayList<>();
       for (KnownStructures.Found structure : structures.all()) {
-        found.add(Map.of("slots", structure.firstSlot() + "-" + structure.lastSlot(), "kind", structure.description()));
+        found.add(structure.toJson());
       }
       report.put("structures", found);
 
