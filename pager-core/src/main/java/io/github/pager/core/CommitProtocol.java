@@ -1,11 +1,15 @@
 package io.github.pager.core;
 
 import java.io.IOException;
+import java.util.Collection;
 
 /**
  * The commit protocol: how a change to the allocation state becomes durable, in the order its
  * bytes reach the disk. Every commit of a pager goes through {@link #commit}; FORMAT.md describes
  * the same steps.
+ *
+ * <p>Steps 1 to 3 only write pages that no durable metadata copy reaches; step 4 makes them
+ * durable; step 5 is the single atomic change that publishes them; step 6 acknowledges it.
  *
  * <p>The invariant at every instant: the superblock names a metadata copy whose record, and
  * whose whole free-space tree, are complete and synced. A crash at any point therefore reopens
@@ -41,14 +45,28 @@ final class CommitProtocol {
    *     written that any metadata copy references, and the caller rolls back
    * @throws PagerUnavailableException when a sync failed; the caller must refuse all further work
    */
-  MetadataRecord commit(FreeSpaceTree tree, long[] roots) throws IOException {
-    // Step 1. Give every changed tree node a fresh page (copy on write), freeing the page it
-    // replaces. Fresh pages are free in the active tree and not pending, so neither the active
-    // copy's tree nor the alternate's is touched.
-    tree.assignPages();
+  MetadataRecord commit(FreeSpaceTree tree, Collection<RootedStructure> structures, long[] roots)
+      throws IOException {
+    // Step 1. Layers' structures first: give each changed node of their trees a fresh page
+    // allocated from the free-space tree (freeing the page it replaces), store it there, and
+    // record each structure's new root in its two root values. This changes the free-space
+    // tree, so it comes before that tree is placed.
+    long[] newRoots = roots.clone();
+    for (RootedStructure structure : structures) {
+      CopyOnWriteTree changed = structure.tree();
+      if (changed.isDirty()) {
+        changed.assignPages(tree.placementForOthers());
+        changed.writeOut();
+        newRoots[structure.slot()] = changed.rootPage();
+        newRoots[structure.slot() + 1] = RootedStructure.rootMeta(changed);
+      }
+    }
 
-    // Step 2. Store the changed nodes into their fresh pages, children first, so each parent
-    // carries its children's final page and CRC; the root's page and CRC end up in the tree.
+    // Step 2. Give every changed node of the free-space tree a fresh page (copy on write), taken
+    // from itself, freeing the page it replaces. Fresh pages are free in the active tree and not
+    // pending, so neither the active copy's trees nor the alternate's are touched. Then store the
+    // nodes, children first, so each parent carries its children's final page and CRC.
+    tree.assignPages();
     tree.writeOut();
 
     // Step 3. Write the new record into the inactive metadata copy. The active copy is never
@@ -61,7 +79,7 @@ final class CommitProtocol {
             tree.rootPage(),
             tree.rootCrc(),
             tree.height(),
-            roots);
+            newRoots);
     int slot = superblock.inactiveSlot();
     int crc = next.encodeTo(file.page(slot));
 

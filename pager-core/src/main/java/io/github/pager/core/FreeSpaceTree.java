@@ -217,6 +217,14 @@ final class FreeSpaceTree {
   // ---------------------------------------------------------------------------------------------
   // Commit
 
+  /**
+   * Places other trees' nodes (layers' bitmaps and arrays) in pages allocated from this tree, and
+   * frees the pages they replace, which then become pending like any freed page.
+   */
+  CopyOnWriteTree.Placement placementForOthers() {
+    return selfPlacement;
+  }
+
   /** Gives every changed node a fresh page taken from this tree itself. */
   void assignPages() throws IOException {
     bits.assignPages(selfPlacement);

@@ -5,6 +5,7 @@ import io.github.pager.core.storage.Storage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
@@ -630,14 +631,15 @@ public final class Pager implements AutoCloseable {
     tree.release(id.index());
   }
 
-  void txCommit(long[] newRoots) throws IOException {
+  void txCommit(long[] newRoots, Collection<RootedStructure> structures) throws IOException {
     checkWritable();
-    if (!tree.isDirty() && java.util.Arrays.equals(newRoots, committed.roots())) {
+    boolean structuresChanged = structures.stream().anyMatch(structure -> structure.tree().isDirty());
+    if (!tree.isDirty() && !structuresChanged && Arrays.equals(newRoots, committed.roots())) {
       return;
     }
     MetadataRecord next;
     try {
-      next = protocol.commit(tree, newRoots);
+      next = protocol.commit(tree, structures, newRoots);
     } catch (PagerUnavailableException e) {
       throw poison(e);
     }
@@ -661,23 +663,6 @@ public final class Pager implements AutoCloseable {
   PersistentArray txArray(int slot, int recordSize, long rootPage, long rootMeta) {
     return new PersistentArray(
         this, slot, RootedStructure.tree(file, cache, slot, recordSize, rootPage, rootMeta), true);
-  }
-
-  /** Places a structure's changed nodes in pages taken from the free-space tree and writes them. */
-  void txFlushStructure(CopyOnWriteTree bits) throws IOException {
-    bits.assignPages(
-        new CopyOnWriteTree.Placement() {
-          @Override
-          public long take() throws IOException {
-            return tree.allocate();
-          }
-
-          @Override
-          public void give(long page) throws IOException {
-            tree.release(page);
-          }
-        });
-    bits.writeOut();
   }
 
   /** A read that may fail with an I/O error; see {@link #underLock}. */

@@ -256,14 +256,7 @@ public final class Transaction implements AutoCloseable {
   public void commit() throws IOException {
     checkOpen();
     try {
-      for (RootedStructure structure : structures.values()) {
-        if (structure.tree().isDirty()) {
-          pager.txFlushStructure(structure.tree());
-          roots[structure.slot()] = structure.tree().rootPage();
-          roots[structure.slot() + 1] = RootedStructure.rootMeta(structure.tree());
-        }
-      }
-      pager.txCommit(roots.clone());
+      pager.txCommit(roots.clone(), structures.values());
       state = State.COMMITTED;
       endStructures();
     } catch (IOException | RuntimeException e) {
