@@ -276,9 +276,7 @@ public final class SimulatedStorage implements Storage {
   @Override
   public synchronized void extend(long newSize) throws IOException {
     requireWritable();
-    StorageCall call = begin(StorageCall.Kind.EXTEND, 0, newSize);
-    Throwable failure = null;
-    try {
+    intercepted(StorageCall.Kind.EXTEND, 0, newSize, call -> {
       if (run.faults.failGrow()) {
         throw new IOException(name + ": injected failure: no space left on device (extend to " + newSize + ")");
       }
@@ -287,84 +285,55 @@ public final class SimulatedStorage implements Storage {
       }
       // The new bytes are zero in all three images already: nothing past the size is ever stored.
       size = Math.max(size, newSize);
-    } catch (IOException | RuntimeException e) {
-      failure = e;
-      throw e;
-    } finally {
-      end(call, failure);
-    }
+      return null;
+    });
   }
 
   @Override
   public synchronized void reserve(long offset, long length) throws IOException {
     requireWritable();
     requireWithinFile(offset, length);
-    StorageCall call = begin(StorageCall.Kind.RESERVE, offset, length);
-    Throwable failure = null;
-    try {
+    intercepted(StorageCall.Kind.RESERVE, offset, length, call -> {
       if (run.faults.failGrow()) {
         throw new IOException(name + ": injected failure: no space left on device (reserve " + length + " bytes)");
       }
       cache.asSlice(offset, length).fill((byte) 0);
       java.util.Arrays.fill(baseline, (int) offset, (int) (offset + length), (byte) 0);
       java.util.Arrays.fill(durable, (int) offset, (int) (offset + length), (byte) 0);
-    } catch (IOException | RuntimeException e) {
-      failure = e;
-      throw e;
-    } finally {
-      end(call, failure);
-    }
+      return null;
+    });
   }
 
   @Override
   public synchronized MemorySegment map(long offset, long length) throws IOException {
     requireWithinFile(offset, length);
-    StorageCall call = begin(StorageCall.Kind.MAP, offset, length);
-    Throwable failure = null;
-    try {
+    return intercepted(StorageCall.Kind.MAP, offset, length, call -> {
       if (run.faults.failMap()) {
         throw new IOException(name + ": injected failure: cannot map [" + offset + ", " + (offset + length) + ")");
       }
       MemorySegment slice = cache.asSlice(offset, length);
       return readOnly ? slice.asReadOnly() : slice;
-    } catch (IOException | RuntimeException e) {
-      failure = e;
-      throw e;
-    } finally {
-      end(call, failure);
-    }
+    });
   }
 
   @Override
   public synchronized void sync(long offset, long length) throws IOException {
     requireWritable();
-    StorageCall call = begin(StorageCall.Kind.SYNC, offset, length);
-    Throwable failure = null;
-    try {
+    intercepted(StorageCall.Kind.SYNC, offset, length, call -> {
       long first = Math.max(0, offset) / osPageSize;
       long end = Math.min(offset + length, size);
       syncPages(first, end <= 0 ? first : (end + osPageSize - 1) / osPageSize, call);
-    } catch (IOException | RuntimeException e) {
-      failure = e;
-      throw e;
-    } finally {
-      end(call, failure);
-    }
+      return null;
+    });
   }
 
   @Override
   public synchronized void syncAll() throws IOException {
     requireWritable();
-    StorageCall call = begin(StorageCall.Kind.SYNC_ALL, 0, size);
-    Throwable failure = null;
-    try {
+    intercepted(StorageCall.Kind.SYNC_ALL, 0, size, call -> {
       syncPages(0, pageCount(), call);
-    } catch (IOException | RuntimeException e) {
-      failure = e;
-      throw e;
-    } finally {
-      end(call, failure);
-    }
+      return null;
+    });
   }
 
   /**
@@ -535,6 +504,29 @@ public final class SimulatedStorage implements Storage {
 
   // ---------------------------------------------------------------------------------------------
   // Internals
+
+  /** A storage operation's body, run between the crash points before and after it. */
+  @FunctionalInterface
+  private interface Body<T extends @Nullable Object> {
+    T run(StorageCall call) throws IOException;
+  }
+
+  /**
+   * Runs one storage call: records the crash point before it, runs it, and records the one after
+   * it (with the failure, if any), so that every call is intercepted the same way.
+   */
+  private <T extends @Nullable Object> T intercepted(StorageCall.Kind kind, long offset, long length, Body<T> body) throws IOException {
+    StorageCall call = begin(kind, offset, length);
+    Throwable failure = null;
+    try {
+      return body.run(call);
+    } catch (IOException | RuntimeException e) {
+      failure = e;
+      throw e;
+    } finally {
+      end(call, failure);
+    }
+  }
 
   private StorageCall begin(StorageCall.Kind kind, long offset, long length) {
     StorageCall call = new StorageCall(run.nextCall++, kind, offset, length);
