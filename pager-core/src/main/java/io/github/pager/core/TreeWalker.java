@@ -80,6 +80,9 @@ final class TreeWalker {
         long word = words[2 + w];
         full &= word == -1L;
         empty &= word == 0;
+        if (geometry.recordSize() != 0) {
+          continue; // records, not bits: no bit limit to check, no bits to count
+        }
         long wordStart = start + 64L * w;
         long valid = Math.max(0, Math.min(64, limit - wordStart));
         long mask = valid == 64 ? -1L : (1L << valid) - 1;

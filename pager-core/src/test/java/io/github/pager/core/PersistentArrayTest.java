@@ -44,6 +44,19 @@ class PersistentArrayTest {
   }
 
   @Test
+  void aSmallArrayVerifiesClean() throws IOException {
+    try (Pager pager = Pager.create(file(), PagerOptions.defaults())) {
+      try (Transaction tx = pager.begin()) {
+        tx.array(8, 32).set(0, new long[] {1, 2, 3, 4});
+        tx.array(10, 8).set(5, new long[] {-1});
+        tx.commit();
+      }
+      assertThat(pager.readArray(8, 32).verify()).isEmpty();
+      assertThat(pager.readArray(10, 8).verify()).isEmpty();
+    }
+  }
+
+  @Test
   void erasingEveryRecordGivesThePagesBack() throws IOException {
     try (Pager pager = Pager.create(file(), PagerOptions.defaults())) {
       try (Transaction tx = pager.begin()) {
