@@ -190,6 +190,7 @@ public final class ProtectedTransaction implements AutoCloseable {
         copies.add(pager.pageId(entry.copyA()));
         copies.add(pager.pageId(entry.copyB()));
         used.clear(id.value());
+        allocCursor = Math.min(allocCursor, id.value()); // the lowest free id, even one freed here
         staged.put(id.value(), new Staged(DirectoryEntry.FREE, false, false));
       }
       tx.freeBulk(copies);
