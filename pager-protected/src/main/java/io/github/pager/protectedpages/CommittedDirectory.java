@@ -1,0 +1,131 @@
+package io.github.pager.protectedpages;
+
+import io.github.pager.core.CorruptPageFileException;
+import io.github.pager.core.Pager;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.CRC32C;
+
+/**
+ * The committed directory entries, kept in memory so that reads on any thread take no lock, and
+ * the optimistic copy-out read built on them.
+ *
+ * <p>The purpose of this class is to let readers run beside a writer. The directory itself lives
+ * in a {@link io.github.pager.core.PersistentArray}, whose node cache only the pager's writer
+ * lock guards: a reader going to it would wait for every open transaction. Instead each id's
+ * committed {@link DirectoryEntry} is read once and kept here, and a protected commit publishes
+ * the entries it changed <em>after</em> the pager's commit returns and <em>before</em> it
+ * releases the writer lock. So an entry here always names a committed version whose active copy
+ * no writer touches: writers stage into the inactive copy, and a copy becomes inactive (and thus
+ * writable) only once a newer entry is published.
+ *
+ * <p>A reader therefore reads the entry, copies the active copy out, and re-reads the entry, like
+ * a sequence lock: the same entry object means no commit was published in between, so the copy
+ * is whole, and its CRC32C must match; a different one means a writer may have been staging into
+ * what was the active copy, and the read starts again. A mismatch on a stable entry is
+ * corruption, never a race.
+ *
+ * <p>Entries are loaded lazily. A load reads the directory through a read view and is kept only
+ * if no commit happened meanwhile (the pager's generation did not move), and only if no writer
+ * published the id first ({@code putIfAbsent}); freed ids are published as {@link
+ * DirectoryEntry#FREE} rather than removed, so a late load can never resurrect them.
+ */
+final class CommittedDirectory {
+  private final Pager pager;
+  private final int directorySlot;
+  private final ConcurrentHashMap<Long, DirectoryEntry> entries = new ConcurrentHashMap<>();
+
+  CommittedDirectory(Pager pager, int directorySlot) {
+    this.pager = pager;
+    this.directorySlot = directorySlot;
+  }
+
+  /** Returns the committed entry of {@code id}, {@link DirectoryEntry#FREE} when it is free. */
+  DirectoryEntry entry(long id) throws IOException {
+    DirectoryEntry entry = entries.get(id);
+    return entry != null ? entry : load(id);
+  }
+
+  private DirectoryEntry load(long id) throws IOException {
+    while (true) {
+      long generation = pager.generation();
+      DirectoryEntry loaded;
+      try {
+        long[] record = pager.readArray(directorySlot, DirectoryEntry.RECORD_SIZE).get(id);
+        loaded = DirectoryEntry.fromRecord(record, id, pager.pageCount(), pager.describe());
+      } catch (CorruptPageFileException e) {
+        if (pager.generation() != generation) {
+          continue; // the view's nodes were replaced under it: read the new directory
+        }
+        throw e;
+      }
+      if (pager.generation() != generation) {
+        continue;
+      }
+      DirectoryEntry raced = entries.putIfAbsent(id, loaded);
+      return raced != null ? raced : loaded;
+    }
+  }
+
+  /** Makes a committed entry visible to readers; called with the writer lock held. */
+  void publish(long id, DirectoryEntry entry) {
+    entries.put(id, entry);
+  }
+
+  /**
+   * Copies the active copy of {@code id} into {@code target}, retrying while commits race with
+   * the copy.
+   *
+   * @param verify whether to check the copy against the directory's CRC32C
+   * @return the entry the copy belongs to
+   */
+  @SuppressWarnings("ReferenceEquality") // identity is the point: each publish is a new object
+  DirectoryEntry copyOut(long id, byte[] target, boolean verify) throws IOException {
+    while (true) {
+      DirectoryEntry entry = entry(id);
+      if (entry.isFree()) {
+        throw new IllegalArgumentException("protected page " + id + " of " + pager.describe() + " is not allocated");
+      }
+      MemorySegment page = pager.page(pager.pageId(entry.activePage())).segment();
+      MemorySegment.copy(page, ValueLayout.JAVA_BYTE, 0, target, 0, target.length);
+      // Orders the copy's loads before the re-check, as StampedLock.validate does.
+      VarHandle.acquireFence();
+      if (entries.get(id) != entry) {
+        Thread.onSpinWait();
+        continue;
+      }
+      if (verify) {
+        int actual = crc32c(target);
+        if (actual != entry.activeCrc()) {
+          throw corrupt(id, entry, actual);
+        }
+      }
+      return entry;
+    }
+  }
+
+  ProtectedPageCorruptException corrupt(long id, DirectoryEntry entry, int actual) {
+    return new ProtectedPageCorruptException(
+        pager.describe() + ": protected page " + id + " is corrupt: its active copy, physical page "
+            + entry.activePage() + " (version " + entry.version() + "), has CRC32C 0x"
+            + Integer.toHexString(actual) + ", the directory records 0x" + Integer.toHexString(entry.activeCrc()),
+        id,
+        entry.activePage());
+  }
+
+  static int crc32c(byte[] bytes) {
+    CRC32C crc = new CRC32C();
+    crc.update(bytes);
+    return (int) crc.getValue();
+  }
+
+  /** CRC32C over a mapped page, handed to the JDK as a direct buffer without copying. */
+  static int crc32c(MemorySegment segment) {
+    CRC32C crc = new CRC32C();
+    crc.update(segment.asByteBuffer());
+    return (int) crc.getValue();
+  }
+}
