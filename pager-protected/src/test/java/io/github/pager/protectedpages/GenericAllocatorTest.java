@@ -1,7 +1,12 @@
-package io.github.pager.allocator;
+package io.github.pager.protectedpages;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.pager.allocator.BulkPageAllocator;
+import io.github.pager.allocator.PageHandle;
+import io.github.pager.allocator.PageWriter;
+import io.github.pager.allocator.RegularPageAllocator;
+import io.github.pager.allocator.SubPageAllocator;
 import io.github.pager.core.Pager;
 import io.github.pager.core.PagerOptions;
 import java.io.IOException;
@@ -12,7 +17,11 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** One generic routine, written once against the interfaces, drives every kind of page. */
+/**
+ * One generic routine, written once against the allocator interfaces, drives every kind of page
+ * this project has: regular pages, sub-pages and protected pages. It lives here because this is
+ * the module that sees all three.
+ */
 class GenericAllocatorTest {
   @TempDir Path dir;
 
@@ -44,12 +53,13 @@ class GenericAllocatorTest {
   }
 
   @Test
-  void theSameRoutineRunsOnRegularPagesAndSubPages() throws IOException {
+  void theSameRoutineRunsOnEveryKindOfPage() throws IOException {
     try (Pager pager = Pager.create(dir.resolve("generic.db"), PagerOptions.defaults())) {
       List<Long> expected = List.of(1000L, 1002L, 1004L, 1006L, 1008L);
       assertThat(churn(new RegularPageAllocator(pager), 10)).isEqualTo(expected);
       assertThat(churn(SubPageAllocator.open(pager, 0, 128), 10)).isEqualTo(expected);
       assertThat(churn(SubPageAllocator.open(pager, 5, 2048), 10)).isEqualTo(expected);
+      assertThat(churn(ProtectedPageAllocator.open(pager, 10), 10)).isEqualTo(expected);
       assertThat(pager.verify().problems()).isEmpty();
     }
   }
