@@ -3,7 +3,7 @@
  * {@code dump}, {@code bench}), started by the repository's ./pager launcher.
  */
 module io.github.pager.cli {
-  requires io.github.pager.allocator;
+  requires io.github.pager.protectedpages;
   requires info.picocli;
   requires static org.jspecify;
 

@@ -6,6 +6,9 @@ import io.github.pager.allocator.SubPageId;
 import io.github.pager.core.PageId;
 import io.github.pager.core.Pager;
 import io.github.pager.core.PagerOptions;
+import io.github.pager.protectedpages.ProtectedPageAllocator;
+import io.github.pager.protectedpages.ProtectedPageId;
+import io.github.pager.protectedpages.ProtectedTransaction;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
@@ -16,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
@@ -61,6 +65,10 @@ final class BenchCommand implements Callable<Integer> {
       row(out, "durable allocBulk(64)", timeBulk(pager), sync);
       SubPageAllocator sub = SubPageAllocator.open(pager, 0, 256);
       row(out, "sub-page alloc, then write + sync", timeSubPages(sub), sync);
+      ProtectedPageAllocator pages = ProtectedPageAllocator.open(pager, 10);
+      List<ProtectedPageId> ids = pages.allocBulk(16);
+      row(out, "protected 4 KiB write + commit", timeProtected(pages, ids.subList(0, 1)), sync);
+      row(out, "protected 16-page transaction", timeProtected(pages, ids), sync);
       double[] reads = randomReads(pager);
       out.printf("%-34s %9.1f ns %14s %10s%n", "random 8-byte page read", reads[0], perSecond(reads[0] / 1e3), "-");
       out.printf("%-34s %9.1f ns %14s %10s%n", "  same read on a raw segment", reads[1], perSecond(reads[1] / 1e3), "-");
@@ -132,6 +140,22 @@ final class BenchCommand implements Callable<Integer> {
       }
       times[i] = (System.nanoTime() - start) / 1e3;
       sub.free(id);
+    }
+    return median(times);
+  }
+
+  /** Median microseconds to rewrite every page of {@code ids} whole and commit them together. */
+  private double timeProtected(ProtectedPageAllocator pages, List<ProtectedPageId> ids) throws IOException {
+    double[] times = new double[rounds];
+    for (int i = 0; i < rounds; i++) {
+      long start = System.nanoTime();
+      try (ProtectedTransaction tx = pages.begin()) {
+        for (ProtectedPageId id : ids) {
+          tx.write(id).fill((byte) i);
+        }
+        tx.commit();
+      }
+      times[i] = (System.nanoTime() - start) / 1e3;
     }
     return median(times);
   }

@@ -9,6 +9,9 @@ import io.github.pager.core.Pager;
 import io.github.pager.core.PagerOptions;
 import io.github.pager.core.Transaction;
 import io.github.pager.core.TreeReport;
+import io.github.pager.protectedpages.ProtectedPageAllocator;
+import io.github.pager.protectedpages.ProtectedPageId;
+import io.github.pager.protectedpages.ProtectedTransaction;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.foreign.ValueLayout;
@@ -24,13 +27,20 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The {@code demo} command: a guided tour of a page file for a newcomer. It creates a file,
- * allocates and writes pages and sub-pages, commits several changes at once, reopens the file,
+ * allocates and writes pages, sub-pages and protected pages, commits several changes at once,
+ * reopens the file,
  * checks that everything acknowledged is there, and ends by damaging a copy of the file's active
  * metadata to show the copy opening on the alternate.
  */
 final class Demo {
   /** Root slots the demo's sub-page allocator keeps its state in. */
   private static final int SUB_PAGE_SLOTS = 10;
+
+  /** Root slots the demo's protected pages keep their directory in. */
+  private static final int PROTECTED_SLOTS = 20;
+
+  /** How many protected pages the demo commits together. */
+  private static final int PROTECTED_PAGES = 3;
 
   private final PrintWriter out;
 
@@ -51,12 +61,15 @@ final class Demo {
 
     List<Long> indexes;
     List<Long> subPages = new ArrayList<>();
+    List<Long> protectedIds = new ArrayList<>();
+    long greetingIndex;
     long root;
     try (Pager pager = Pager.create(file, PagerOptions.defaults())) {
       out.printf("created     page size %d bytes, %d pages (pages 0-2 hold the superblock and metadata)%n",
           pager.pageSize(), pager.pageCount());
 
       PageId greeting = pager.alloc();
+      greetingIndex = greeting.index();
       write(pager, greeting, "hello from page " + greeting.index());
       out.printf("alloc       page %d, wrote a greeting into it (one durable commit, generation %d)%n",
           greeting.index(), pager.generation());
@@ -91,6 +104,24 @@ final class Demo {
       }
       out.printf("sub-pages   20 sub-pages of 256 bytes (16 to a page) in one commit, state under root slots %d-%d%n",
           SUB_PAGE_SLOTS, SUB_PAGE_SLOTS + SubPageAllocator.ROOT_SLOTS_USED - 1);
+      ProtectedPageAllocator pages = ProtectedPageAllocator.open(pager, PROTECTED_SLOTS);
+      try (ProtectedTransaction tx = pages.begin()) {
+        for (int i = 0; i < PROTECTED_PAGES; i++) {
+          ProtectedPageId id = tx.alloc();
+          tx.write(id).set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 1000L + i);
+          protectedIds.add(id.value());
+        }
+        tx.commit();
+      }
+      try (ProtectedTransaction tx = pages.begin()) {
+        for (long value : protectedIds) {
+          tx.write(pages.handle(value)).set(ValueLayout.JAVA_LONG_UNALIGNED, 8, 2000L + value);
+        }
+        tx.commit();
+      }
+      out.printf("protected   %d protected pages (two checksummed copies each), allocated and written in one commit,%n",
+          PROTECTED_PAGES);
+      out.printf("            then all rewritten in a second one: each write staged in the inactive copy, %d syncs per commit%n", 2);
       indexes = pager.allocatedPages().stream().map(PageId::index).toList();
       out.printf("before      %d pages allocated, generation %d%n", indexes.size(), pager.generation());
     }
@@ -101,7 +132,7 @@ final class Demo {
       out.printf("reopened    %d pages allocated, generation %d, root 0 = page %d%n",
           after.size(), pager.generation(), pager.root(0));
       out.printf("            page %d says \"%s\"%n", pager.root(0), read(pager, pager.pageId(pager.root(0))));
-      out.printf("            page %d says \"%s\"%n", after.get(0), read(pager, pager.pageId(after.get(0))));
+      out.printf("            page %d says \"%s\"%n", greetingIndex, read(pager, pager.pageId(greetingIndex)));
       SubPageAllocator sub = SubPageAllocator.open(pager, SUB_PAGE_SLOTS, 256);
       List<Long> subAfter = new ArrayList<>();
       boolean subContents = true;
@@ -111,12 +142,23 @@ final class Demo {
       }
       sub.forEachAllocated(id -> subAfter.add(id.value()));
       out.printf("            %d sub-pages back, each holding what was written: %s%n", subAfter.size(), subContents);
+      ProtectedPageAllocator pages = ProtectedPageAllocator.open(pager, PROTECTED_SLOTS);
+      boolean protectedContents = true;
+      for (long value : protectedIds) {
+        byte[] content = pages.get(pages.handle(value));
+        java.nio.ByteBuffer words = java.nio.ByteBuffer.wrap(content).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        protectedContents &= words.getLong(8) == 2000L + value && words.getLong(0) >= 1000L;
+      }
+      pages.verify();
+      out.printf("            %d protected pages read back verified (CRC32C checked), each at its second version: %s%n",
+          protectedIds.size(), protectedContents);
       TreeReport report = pager.verify();
       List<String> subProblems = sub.verify();
       out.printf("verify      %s: %d pages, %d free, free-space tree of %d page(s) and height %d%n",
           report.isClean() && subProblems.isEmpty() ? "clean" : "PROBLEMS " + report.problems() + " " + subProblems,
           report.pageCount(), report.countedFreeCount(), report.treeNodeCount(), report.treeHeight());
-      boolean same = after.equals(indexes) && pager.root(0) == root && subAfter.equals(subPages) && subContents;
+      boolean same = after.equals(indexes) && pager.root(0) == root && subAfter.equals(subPages) && subContents
+          && protectedContents;
       out.println(same
           ? "result      everything acknowledged before the reopen is there"
           : "result      MISMATCH: the reopened file differs from what was committed");

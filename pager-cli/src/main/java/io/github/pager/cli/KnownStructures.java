@@ -3,26 +3,72 @@ package io.github.pager.cli;
 import io.github.pager.allocator.SubPageAllocator;
 import io.github.pager.core.Pager;
 import io.github.pager.core.Transaction;
+import io.github.pager.protectedpages.ProtectedPageAllocator;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
 
 /**
  * The layers' structures a file holds, found by the configuration values they keep in root
- * slots: today, sub-page allocators. Each can check itself and name the pages it owns.
+ * slots: sub-page allocators and protected pages. Each can check itself and name the pages it
+ * owns.
  */
 final class KnownStructures {
+
   /** One structure found: where it lives, what it is, and how to check it. */
-  record Found(int firstSlot, int lastSlot, String description, SubPageAllocator allocator) {
+  interface Found {
+    int firstSlot();
+
+    int lastSlot();
+
+    /** What it is and how much it holds, for a person. */
+    String description();
+
+    /** Every problem it finds in itself; empty when all is well. */
+    List<String> verify() throws IOException;
+
+    /** The pages it owns: its data pages and its trees' nodes. */
+    Set<Long> ownedPages() throws IOException;
+
     /** Where it lives and what it is, in a fixed key order for JSON. */
-    java.util.Map<String, Object> toJson() {
-      java.util.Map<String, Object> json = new java.util.LinkedHashMap<>();
-      json.put("slots", firstSlot + "-" + lastSlot);
-      json.put("kind", description);
+    default Map<String, Object> toJson() {
+      Map<String, Object> json = new LinkedHashMap<>();
+      json.put("slots", firstSlot() + "-" + lastSlot());
+      json.put("kind", description());
       return json;
+    }
+  }
+
+  private record SubPages(int firstSlot, int lastSlot, String description, SubPageAllocator allocator)
+      implements Found {
+    @Override
+    public List<String> verify() throws IOException {
+      return allocator.verify();
+    }
+
+    @Override
+    public Set<Long> ownedPages() throws IOException {
+      return allocator.ownedPages();
+    }
+  }
+
+  private record ProtectedPages(int firstSlot, int lastSlot, String description, ProtectedPageAllocator allocator)
+      implements Found {
+    /** The protected store reports its first problem as an exception naming it. */
+    @Override
+    public List<String> verify() throws IOException {
+      allocator.verify();
+      return List.of();
+    }
+
+    @Override
+    public Set<Long> ownedPages() throws IOException {
+      return allocator.ownedPages();
     }
   }
 
@@ -34,27 +80,40 @@ final class KnownStructures {
 
   static KnownStructures find(Pager pager) throws IOException {
     List<Found> found = new ArrayList<>();
-    for (int slot = 0; slot + SubPageAllocator.ROOT_SLOTS_USED <= Transaction.ROOT_SLOTS; slot++) {
+    for (int slot = 0; slot < Transaction.ROOT_SLOTS; slot++) {
       OptionalInt size = SubPageAllocator.storedSubPageSize(pager, slot);
       if (size.isPresent()) {
+        int last = slot + SubPageAllocator.ROOT_SLOTS_USED - 1;
         SubPageAllocator allocator = SubPageAllocator.open(pager, slot, size.getAsInt());
-        String inUse;
-        try {
-          int[] count = {0};
-          allocator.forEachAllocated(id -> count[0]++);
-          inUse = count[0] + " in use";
-        } catch (IOException | RuntimeException unreadable) {
-          inUse = "state unreadable (" + Failures.message(unreadable) + ")";
-        }
-        found.add(new Found(
-            slot,
-            slot + SubPageAllocator.ROOT_SLOTS_USED - 1,
-            "sub-page allocator: " + size.getAsInt() + "-byte sub-pages, " + inUse,
-            allocator));
-        slot += SubPageAllocator.ROOT_SLOTS_USED - 1;
+        found.add(new SubPages(slot, last, "sub-page allocator: " + size.getAsInt() + "-byte sub-pages, "
+            + count(() -> {
+              int[] n = {0};
+              allocator.forEachAllocated(id -> n[0]++);
+              return n[0];
+            }), allocator));
+        slot = last;
+      } else if (ProtectedPageAllocator.isStoredAt(pager, slot)) {
+        int last = slot + ProtectedPageAllocator.ROOT_SLOTS_USED - 1;
+        ProtectedPageAllocator allocator = ProtectedPageAllocator.open(pager, slot);
+        found.add(new ProtectedPages(slot, last, "protected pages: "
+            + count(() -> allocator.allocatedIds().size()), allocator));
+        slot = last;
       }
     }
     return new KnownStructures(found);
+  }
+
+  @FunctionalInterface
+  private interface Counter {
+    int count() throws IOException;
+  }
+
+  private static String count(Counter counter) {
+    try {
+      return counter.count() + " in use";
+    } catch (IOException | RuntimeException unreadable) {
+      return "state unreadable (" + Failures.message(unreadable) + ")";
+    }
   }
 
   List<Found> all() {
@@ -70,7 +129,7 @@ final class KnownStructures {
     for (Found structure : found) {
       String where = "slots " + structure.firstSlot() + "-" + structure.lastSlot() + ": ";
       try {
-        for (String problem : structure.allocator().verify()) {
+        for (String problem : structure.verify()) {
           problems.add(where + problem);
         }
       } catch (IOException | RuntimeException unreadable) {
@@ -81,16 +140,16 @@ final class KnownStructures {
   }
 
   /**
-   * The pages the structures own: their data pages and their trees' nodes. A structure that
-   * cannot be walked (already reported by {@link #verify()}) contributes what could be read.
+   * The pages the structures own. A structure that cannot be walked (already reported by {@link
+   * #verify()}) contributes nothing, so the page accounting shows its pages as unowned.
    */
   Set<Long> ownedPages() {
     Set<Long> pages = new HashSet<>();
     for (Found structure : found) {
       try {
-        pages.addAll(structure.allocator().ownedPages());
+        pages.addAll(structure.ownedPages());
       } catch (IOException | RuntimeException unreadable) {
-        // Reported by verify(); the page accounting then shows its pages as unowned.
+        // Reported by verify().
       }
     }
     return pages;

@@ -7,6 +7,7 @@ import io.github.pager.core.PageFileInspection;
 import io.github.pager.core.Pager;
 import io.github.pager.core.PagerOptions;
 import io.github.pager.core.Transaction;
+import io.github.pager.protectedpages.ProtectedPageAllocator;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -35,6 +36,11 @@ class MainTest {
       pager.allocBulk(10);
       SubPageAllocator sub = SubPageAllocator.open(pager, 4, 128);
       sub.allocBulk(40);
+      ProtectedPageAllocator pages = ProtectedPageAllocator.open(pager, 12);
+      try (var writer = pages.write(pages.alloc())) {
+        writer.segment().fill((byte) 7);
+        writer.commit();
+      }
       try (Transaction tx = pager.begin()) {
         tx.setRoot(0, 1234);
         tx.commit();
@@ -63,6 +69,7 @@ class MainTest {
         .contains("reopened    ")
         .containsPattern("says \"index page: start at page \\d+\"")
         .contains("20 sub-pages back, each holding what was written: true")
+        .contains("3 protected pages read back verified (CRC32C checked), each at its second version: true")
         .contains("verify      clean")
         .contains("everything acknowledged before the reopen is there")
         .contains("open falls back to copy");
@@ -76,7 +83,8 @@ class MainTest {
         .contains("format      version 1, page size 4096 bytes")
         .contains("metadata    active: copy")
         .contains("slot  0 = 1234")
-        .contains("structure   slots 4-8: sub-page allocator: 128-byte sub-pages, 40 in use");
+        .contains("structure   slots 4-8: sub-page allocator: 128-byte sub-pages, 40 in use")
+        .contains("structure   slots 12-16: protected pages: 1 in use");
     assertThat(run("info", "--json", good.toString())).isZero();
     assertThat(out()).startsWith("{\"file\":").contains("\"pageSize\":4096").contains("\"roots\":{\"0\":1234");
   }
@@ -112,6 +120,24 @@ class MainTest {
     flip(node * 4096 + 100);
     assertThat(run("verify", good.toString())).isEqualTo(ExitCode.PROBLEMS);
     assertThat(out()).contains("PROBLEM: slots 4-8:").contains("checksum");
+  }
+
+  @Test
+  void verifyFindsADamagedProtectedCopy() throws IOException {
+    java.util.Set<Long> copies;
+    try (Pager pager = Pager.open(good, PagerOptions.defaults().withReadOnly(true))) {
+      ProtectedPageAllocator pages = ProtectedPageAllocator.open(pager, 12);
+      copies = new java.util.HashSet<>(pages.ownedPages());
+      copies.removeAll(pager.readArray(13, 32).nodePages());
+      copies.removeAll(pager.readBitmap(15).nodePages());
+    }
+    assertThat(copies).hasSize(2);
+    for (long copy : copies) {
+      flip(copy * 4096 + 100); // the active copy is one of the two
+    }
+    int code = run("verify", good.toString());
+    assertThat(code).as(out()).isEqualTo(ExitCode.PROBLEMS);
+    assertThat(out()).contains("PROBLEM: slots 12-16:").contains("protected page");
   }
 
   @Test
@@ -167,7 +193,11 @@ class MainTest {
   @Test
   void benchPrintsATableOfRatiosToTheRawSync() {
     assertThat(run("bench", dir.resolve("bench").toString(), "--rounds", "20")).as(err()).isZero();
-    assertThat(out()).contains("raw sync of one 4 KiB page").contains("durable alloc (one commit)").contains("x sync");
+    assertThat(out())
+        .contains("raw sync of one 4 KiB page")
+        .contains("durable alloc (one commit)")
+        .contains("protected 16-page transaction")
+        .contains("x sync");
     assertThat(run("bench", "--rounds", "1")).isEqualTo(ExitCode.USAGE);
   }
 

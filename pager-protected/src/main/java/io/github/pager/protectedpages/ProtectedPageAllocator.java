@@ -113,6 +113,20 @@ public final class ProtectedPageAllocator implements BulkPageAllocator<Protected
     return allocator;
   }
 
+  /**
+   * Tells whether root slot {@code baseSlot} holds protected pages this library can open: for
+   * tools that find the structures in a file.
+   *
+   * @param pager the pager to look in
+   * @param baseSlot a root slot
+   * @return true when {@link #open} would accept the slot's configuration
+   */
+  public static boolean isStoredAt(Pager pager, int baseSlot) {
+    return baseSlot >= 0
+        && baseSlot + ROOT_SLOTS_USED <= Transaction.ROOT_SLOTS
+        && pager.root(baseSlot) == new ProtectedPageAllocator(pager, baseSlot).config();
+  }
+
   /** The configuration value: magic, log2 of the page size, format version. */
   long config() {
     return (CONFIG_MAGIC << 32) | ((long) Integer.numberOfTrailingZeros(pager.pageSize()) << 8) | FORMAT_VERSION;
