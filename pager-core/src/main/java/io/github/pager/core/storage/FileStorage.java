@@ -10,7 +10,6 @@ import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -157,25 +156,28 @@ public final class FileStorage implements Storage {
   @Override
   public void sync(long offset, long length) throws IOException {
     requireWritable();
-    List<MappedRange> byStart;
+    List<MappedRange> mappings;
     synchronized (regionsLock) {
-      byStart = new ArrayList<>(regions);
+      mappings = new ArrayList<>(regions);
     }
-    byStart.sort(Comparator.comparingLong(MappedRange::offset));
-    // Every mapping of a range shares the same page cache, so each byte needs forcing once: each
-    // force is an msync, which on ext4 costs a device cache flush of its own.
+    // Every mapping of a range shares the same page cache, so each byte needs forcing once, and
+    // by as few calls as possible: each force is an msync, which on ext4 costs a device cache
+    // flush of its own. Greedily take, at each point, the mapping that reaches furthest.
     long end = offset + length;
     long next = offset;
-    for (MappedRange region : byStart) {
-      long from = Math.max(next, region.offset());
-      long to = Math.min(end, region.end());
-      if (from > next) {
+    while (next < end) {
+      MappedRange best = null;
+      for (MappedRange region : mappings) {
+        if (region.offset() <= next && region.end() > next && (best == null || region.end() > best.end())) {
+          best = region;
+        }
+      }
+      if (best == null) {
         break; // a gap no mapping covers
       }
-      if (from < to) {
-        region.segment().asSlice(from - region.offset(), to - from).force();
-        next = to;
-      }
+      long to = Math.min(end, best.end());
+      best.segment().asSlice(next - best.offset(), to - next).force();
+      next = to;
     }
     if (next < end) {
       // Part of the range is not mapped (it was written through the channel): sync the file.
