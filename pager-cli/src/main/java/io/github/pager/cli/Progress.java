@@ -13,6 +13,8 @@ final class Progress {
   private final boolean enabled;
   private final int steps;
   private int done;
+  private String current = "";
+  private int shownPercent = -1;
 
   Progress(PrintWriter err, boolean enabled, int steps) {
     this.err = err;
@@ -26,13 +28,31 @@ final class Progress {
 
   /** Shows that step {@code name} starts. */
   void step(String name) {
+    current = name;
+    shownPercent = -1;
+    draw(0);
+    done++;
+  }
+
+  /** Shows how far the current step got, from 0 to 1; redraws only when the percentage moves. */
+  void within(double fraction) {
+    int percent = (int) (fraction * 100);
+    if (percent != shownPercent) {
+      shownPercent = percent;
+      done--;
+      draw(fraction);
+      done++;
+    }
+  }
+
+  private void draw(double fraction) {
     if (!enabled) {
       return;
     }
-    int filled = WIDTH * done / steps;
-    err.printf("\r[%s%s] %d/%d %-40s", "#".repeat(filled), " ".repeat(WIDTH - filled), done + 1, steps, name);
+    int filled = (int) (WIDTH * (done + Math.min(1, fraction)) / steps);
+    String label = fraction > 0 ? current + " " + (int) (fraction * 100) + "%" : current;
+    err.printf("\r[%s%s] %d/%d %-40s", "#".repeat(filled), " ".repeat(WIDTH - filled), done + 1, steps, label);
     err.flush();
-    done++;
   }
 
   /** Clears the bar. */

@@ -2,7 +2,6 @@ package io.github.pager.cli;
 
 import io.github.pager.core.PageFileInspection;
 import io.github.pager.core.PageFileInspection.MetadataCopy;
-import io.github.pager.core.PageId;
 import io.github.pager.core.Pager;
 import io.github.pager.core.PagerOptions;
 import io.github.pager.core.TreeReport;
@@ -79,7 +78,7 @@ final class VerifyCommand implements Callable<Integer> {
 
     try (Pager pager = Pager.open(file, PagerOptions.defaults().withReadOnly(true))) {
       progress.step("free-space tree");
-      TreeReport tree = pager.verify();
+      TreeReport tree = pager.verify(progress::within);
       problems.addAll(tree.problems());
       report.put("pageSize", pager.pageSize());
       report.put("pageCount", pager.pageCount());
@@ -98,14 +97,15 @@ final class VerifyCommand implements Callable<Integer> {
 
       progress.step("page accounting");
       Set<Long> owned = structures.ownedPages();
-      long allocated = 0;
-      long unowned = 0;
-      for (PageId id : pager.allocatedPages()) {
-        allocated++;
+      long[] counts = new long[2]; // allocated, of which owned by no known structure
+      pager.forEachAllocated(id -> {
+        counts[0]++;
         if (!owned.contains(id.index())) {
-          unowned++;
+          counts[1]++;
         }
-      }
+      });
+      long allocated = counts[0];
+      long unowned = counts[1];
       for (long page : owned) {
         if (page >= pager.pageCount() || !pager.isAllocated(pager.pageId(page))) {
           problems.add("page " + page + " belongs to a structure but is not allocated");

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.DoubleConsumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -424,10 +425,23 @@ public final class Pager implements AutoCloseable {
    * @throws IOException when a node cannot be read at all
    */
   public TreeReport verify() throws IOException {
+    return verify(fraction -> {});
+  }
+
+  /**
+   * Checks the whole free-space tree, as {@link #verify()} does, telling {@code progress} how
+   * far it got (a fraction from 0 to 1) after each leaf: for tools that show a progress bar on
+   * large files.
+   *
+   * @param progress called on the calling thread, with the writer lock held; keep it quick
+   * @return what was found
+   * @throws IOException when a node cannot be read at all
+   */
+  public TreeReport verify(DoubleConsumer progress) throws IOException {
     writeLock.lock();
     try {
       checkOpen();
-      TreeWalker walker = new TreeWalker(tree.bits(), tree.pageCount()).check();
+      TreeWalker walker = new TreeWalker(tree.bits(), tree.pageCount()).withProgress(progress).check();
       List<String> problems = new ArrayList<>(walker.problems());
       for (long page : walker.nodePages()) {
         if (page < Format.FIRST_DATA_PAGE || page >= tree.pageCount()) {

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.DoubleConsumer;
 import java.util.function.LongConsumer;
 import org.jspecify.annotations.Nullable;
 
@@ -20,6 +21,7 @@ final class TreeWalker {
   private final List<String> problems = new ArrayList<>();
   private final Set<Long> nodePages = new HashSet<>();
   private long setBits;
+  private DoubleConsumer progress = fraction -> {};
 
   /**
    * @param bits the tree
@@ -29,6 +31,12 @@ final class TreeWalker {
     this.bits = bits;
     this.geometry = bits.geometry();
     this.limit = limit;
+  }
+
+  /** Reports, after each leaf {@link #check()} visits, the fraction of the tree done so far. */
+  TreeWalker withProgress(DoubleConsumer progress) {
+    this.progress = progress;
+    return this;
   }
 
   /** Checks every node; afterwards {@link #problems()}, {@link #setBits()} and {@link #nodePages()} tell. */
@@ -91,6 +99,7 @@ final class TreeWalker {
         }
         setBits += Long.bitCount(word & mask);
       }
+      progress.accept(Math.min(1.0, (double) (start + geometry.leafSlots()) / limit));
       return new Shape(full, empty);
     }
     boolean full = true;
