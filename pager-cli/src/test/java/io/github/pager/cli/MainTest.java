@@ -191,6 +191,23 @@ class MainTest {
   }
 
   @Test
+  void dumpStillShowsDamagedAndTruncatedFiles() throws IOException {
+    int active = activeSlot();
+    flip((long) active * 4096 + 24);
+    assertThat(run("dump", good.toString(), Integer.toString(active))).isZero();
+    assertThat(out()).contains("NOT usable: checksum mismatch");
+    flip(0); // the superblock's magic: only --page-size can read the file now
+    assertThat(run("dump", good.toString(), "3")).isEqualTo(ExitCode.NOT_A_PAGE_FILE);
+    assertThat(run("dump", "--page-size", "4096", good.toString(), "3")).isZero();
+    assertThat(out()).contains("page 3 of");
+    try (FileChannel channel = FileChannel.open(good, StandardOpenOption.WRITE)) {
+      channel.truncate(5 * 4096);
+    }
+    assertThat(run("dump", "--page-size", "4096", good.toString(), "7")).isEqualTo(ExitCode.USAGE);
+    assertThat(err()).contains("holds pages 0 to 4");
+  }
+
+  @Test
   void benchPrintsATableOfRatiosToTheRawSync() {
     assertThat(run("bench", dir.resolve("bench").toString(), "--rounds", "20")).as(err()).isZero();
     assertThat(out())
