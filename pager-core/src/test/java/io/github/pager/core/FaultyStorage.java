@@ -1,39 +1,19 @@
 package io.github.pager.core;
 
+import io.github.pager.core.storage.ForwardingStorage;
 import io.github.pager.core.storage.Storage;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 
 /** A real storage with switches that make its next calls fail, for failure-path tests. */
-final class FaultyStorage implements Storage {
-  private final Storage inner;
+final class FaultyStorage extends ForwardingStorage {
   volatile boolean failExtend;
   volatile boolean failReserve;
   volatile boolean failMap;
   volatile boolean failSync;
 
   FaultyStorage(Storage inner) {
-    this.inner = inner;
-  }
-
-  @Override
-  public String describe() {
-    return inner.describe();
-  }
-
-  @Override
-  public boolean isReadOnly() {
-    return inner.isReadOnly();
-  }
-
-  @Override
-  public boolean tryLockForWriting() throws IOException {
-    return inner.tryLockForWriting();
-  }
-
-  @Override
-  public long size() throws IOException {
-    return inner.size();
+    super(inner);
   }
 
   @Override
@@ -41,7 +21,7 @@ final class FaultyStorage implements Storage {
     if (failExtend) {
       throw new IOException("injected: No space left on device");
     }
-    inner.extend(newSize);
+    super.extend(newSize);
   }
 
   @Override
@@ -49,7 +29,7 @@ final class FaultyStorage implements Storage {
     if (failReserve) {
       throw new IOException("injected: No space left on device");
     }
-    inner.reserve(offset, length);
+    super.reserve(offset, length);
   }
 
   @Override
@@ -57,7 +37,7 @@ final class FaultyStorage implements Storage {
     if (failMap) {
       throw new IOException("injected: cannot map");
     }
-    return inner.map(offset, length);
+    return super.map(offset, length);
   }
 
   @Override
@@ -65,7 +45,7 @@ final class FaultyStorage implements Storage {
     if (failSync) {
       throw new IOException("injected: Input/output error");
     }
-    inner.sync(offset, length);
+    super.sync(offset, length);
   }
 
   @Override
@@ -73,11 +53,6 @@ final class FaultyStorage implements Storage {
     if (failSync) {
       throw new IOException("injected: Input/output error");
     }
-    inner.syncAll();
-  }
-
-  @Override
-  public void close() throws IOException {
-    inner.close();
+    super.syncAll();
   }
 }

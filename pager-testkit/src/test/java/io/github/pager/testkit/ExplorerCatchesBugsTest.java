@@ -4,9 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.pager.core.PagerOptions;
+import io.github.pager.core.storage.ForwardingStorage;
 import io.github.pager.core.storage.Storage;
-import java.io.IOException;
-import java.lang.foreign.MemorySegment;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -85,61 +84,19 @@ class ExplorerCatchesBugsTest {
   }
 
   /** A storage whose syncAll does nothing: a pager over it skips the sync before the flip. */
-  private static final class SyncAllDroppingStorage implements Storage {
-    private final Storage delegate;
-
+  private static final class SyncAllDroppingStorage extends ForwardingStorage {
     SyncAllDroppingStorage(Storage delegate) {
-      this.delegate = delegate;
+      super(delegate);
     }
 
     @Override
     public String describe() {
-      return delegate.describe() + " (syncAll dropped)";
-    }
-
-    @Override
-    public boolean isReadOnly() {
-      return delegate.isReadOnly();
-    }
-
-    @Override
-    public boolean tryLockForWriting() throws IOException {
-      return delegate.tryLockForWriting();
-    }
-
-    @Override
-    public long size() throws IOException {
-      return delegate.size();
-    }
-
-    @Override
-    public void extend(long newSize) throws IOException {
-      delegate.extend(newSize);
-    }
-
-    @Override
-    public void reserve(long offset, long length) throws IOException {
-      delegate.reserve(offset, length);
-    }
-
-    @Override
-    public MemorySegment map(long offset, long length) throws IOException {
-      return delegate.map(offset, length);
-    }
-
-    @Override
-    public void sync(long offset, long length) throws IOException {
-      delegate.sync(offset, length);
+      return super.describe() + " (syncAll dropped)";
     }
 
     @Override
     public void syncAll() {
       // The bug under test: nothing reaches the disk before the superblock flip.
-    }
-
-    @Override
-    public void close() throws IOException {
-      delegate.close();
     }
   }
 }
