@@ -3,6 +3,7 @@ package io.github.pager.core;
 import io.github.pager.core.storage.FileStorage;
 import io.github.pager.core.storage.Storage;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -89,14 +90,26 @@ public final class Pager implements AutoCloseable {
    * @param path where to create the file
    * @param options page size, durability, growth and initial size
    * @return the open pager, holding the file's writer lock
-   * @throws java.nio.file.FileAlreadyExistsException when the file exists
-   * @throws IOException when the file cannot be created or written
+   * @throws java.nio.file.FileAlreadyExistsException when the file exists (it is left alone)
+   * @throws IOException when the file cannot be created or written; a file this call created is
+   *     deleted again
    */
   public static Pager create(Path path, PagerOptions options) throws IOException {
     if (options.readOnly()) {
       throw new IllegalArgumentException("cannot create a page file read-only: " + path);
     }
-    return create(FileStorage.createNew(path), options);
+    FileStorage storage = FileStorage.createNew(path);
+    try {
+      return create(storage, options);
+    } catch (IOException | RuntimeException e) {
+      // The file is ours and holds no acknowledged commit: leave nothing half-made behind.
+      try {
+        Files.deleteIfExists(path);
+      } catch (IOException deleting) {
+        e.addSuppressed(deleting);
+      }
+      throw e;
+    }
   }
 
   /**

@@ -61,6 +61,14 @@ class FailureTest {
   }
 
   @Test
+  void aCreateThatFailsLeavesNoFileBehind() {
+    // 2^40 pages of 64 KiB is far past any file system's largest file: growing to it fails.
+    PagerOptions impossible = PagerOptions.defaults().withPageSize(65536).withSparse(true).withInitialPageCount(1L << 40);
+    assertThatThrownBy(() -> Pager.create(file(), impossible)).isInstanceOf(GrowFailedException.class);
+    assertThat(java.nio.file.Files.exists(file())).isFalse();
+  }
+
+  @Test
   void aFailedSyncPoisonsThePagerAndReopenRecoversTheLastDurableCommit() throws IOException {
     long kept;
     try (Pager pager = Pager.create(file(), PagerOptions.defaults())) {
