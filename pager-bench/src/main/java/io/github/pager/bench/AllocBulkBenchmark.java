@@ -54,12 +54,8 @@ public class AllocBulkBenchmark {
 
   /** Closes the pager and deletes its file. */
   @TearDown(Level.Trial)
-  public void delete() throws IOException {
-    try {
-      pager.close();
-    } finally {
-      ScratchFiles.delete(path);
-    }
+  public void delete() throws Exception {
+    ScratchFiles.closeAndDelete(pager, path);
   }
 
   /** Allocates {@code count} pages in one durable commit. */

@@ -66,12 +66,8 @@ public class DurableCommitBenchmark {
 
     /** Closes the pager and deletes its file. */
     @TearDown(Level.Trial)
-    public void delete() throws IOException {
-      try {
-        pager.close();
-      } finally {
-        ScratchFiles.delete(path);
-      }
+    public void delete() throws Exception {
+      ScratchFiles.closeAndDelete(pager, path);
     }
   }
 

@@ -48,12 +48,8 @@ public class ProtectedCommitBenchmark {
 
   /** Closes the pager and deletes its file. */
   @TearDown(Level.Trial)
-  public void delete() throws IOException {
-    try {
-      pager.close();
-    } finally {
-      ScratchFiles.delete(path);
-    }
+  public void delete() throws Exception {
+    ScratchFiles.closeAndDelete(pager, path);
   }
 
   /** Rewrites one protected page whole and commits it: atomic and durable. */

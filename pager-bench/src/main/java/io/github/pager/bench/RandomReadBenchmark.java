@@ -86,12 +86,8 @@ public class RandomReadBenchmark {
 
     /** Closes the pager and deletes its file. */
     @TearDown(Level.Trial)
-    public void delete() throws IOException {
-      try {
-        pager.close();
-      } finally {
-        ScratchFiles.delete(path);
-      }
+    public void delete() throws Exception {
+      ScratchFiles.closeAndDelete(pager, path);
     }
   }
 
@@ -116,12 +112,8 @@ public class RandomReadBenchmark {
 
     /** Unmaps and deletes the file. */
     @TearDown(Level.Trial)
-    public void delete() throws IOException {
-      try {
-        file.close();
-      } finally {
-        ScratchFiles.delete(path);
-      }
+    public void delete() throws Exception {
+      ScratchFiles.closeAndDelete(file, path);
     }
   }
 

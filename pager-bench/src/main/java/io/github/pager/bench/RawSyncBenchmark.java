@@ -57,12 +57,8 @@ public class RawSyncBenchmark {
 
   /** Unmaps and deletes the file. */
   @TearDown(Level.Trial)
-  public void delete() throws IOException {
-    try {
-      file.close();
-    } finally {
-      ScratchFiles.delete(path);
-    }
+  public void delete() throws Exception {
+    ScratchFiles.closeAndDelete(file, path);
   }
 
   /** Writes 8 bytes into one mapped page and forces that page: one flush. */

@@ -28,6 +28,15 @@ final class ScratchFiles {
     return path;
   }
 
+  /** Closes what uses a benchmark file, then deletes the file, even when closing fails. */
+  static void closeAndDelete(AutoCloseable user, Path path) throws Exception {
+    try {
+      user.close();
+    } finally {
+      delete(path);
+    }
+  }
+
   /** Deletes a benchmark file if it exists. */
   static void delete(Path path) throws IOException {
     Files.deleteIfExists(path);

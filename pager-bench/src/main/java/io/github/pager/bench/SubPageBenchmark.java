@@ -60,12 +60,8 @@ public class SubPageBenchmark {
 
   /** Closes the pager and deletes its file. */
   @TearDown(Level.Trial)
-  public void delete() throws IOException {
-    try {
-      pager.close();
-    } finally {
-      ScratchFiles.delete(path);
-    }
+  public void delete() throws Exception {
+    ScratchFiles.closeAndDelete(pager, path);
   }
 
   /** One sub-page, one durable commit. */
