@@ -33,10 +33,6 @@ final class CommitProtocol {
     this.lastGeneration = lastGeneration;
   }
 
-  Superblock superblock() {
-    return superblock;
-  }
-
   /**
    * Makes the tree's changes and the given root values durable as one commit.
    *

@@ -27,20 +27,12 @@ final class MappedFile {
     this.pageSize = pageSize;
   }
 
-  Storage storage() {
-    return storage;
-  }
-
   String describe() {
     return storage.describe();
   }
 
   int pageSize() {
     return pageSize;
-  }
-
-  int regionCount() {
-    return regions.regionCount();
   }
 
   /** Maps whatever part of the file's first {@code bytes} bytes is not mapped yet. */

@@ -90,24 +90,4 @@ final class PendingFrees implements CopyOnWriteTree.Exclusion {
     freedByThisCommit = new TreeMap<>();
     lowestFreedByThisCommit = Long.MAX_VALUE;
   }
-
-  /** Number of pending pages, for statistics. */
-  long count() {
-    long n = 0;
-    for (long[] mask : freedByLastCommit.values()) {
-      n += bits(mask);
-    }
-    for (long[] mask : freedByThisCommit.values()) {
-      n += bits(mask);
-    }
-    return n;
-  }
-
-  private static long bits(long[] mask) {
-    long n = 0;
-    for (long w : mask) {
-      n += Long.bitCount(w);
-    }
-    return n;
-  }
 }

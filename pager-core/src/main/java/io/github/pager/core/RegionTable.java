@@ -40,10 +40,6 @@ final class RegionTable {
     return n == 0 ? 0 : starts[n - 1] + segments[n - 1].byteSize();
   }
 
-  int regionCount() {
-    return starts.length;
-  }
-
   /**
    * Returns the {@code length} bytes at file offset {@code offset}, which must lie in one region
    * (pages never straddle two, since regions are page aligned).
