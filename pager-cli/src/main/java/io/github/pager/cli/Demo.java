@@ -171,7 +171,10 @@ final class Demo {
     showRecovery(file);
   }
 
-  /** Damages the active metadata copy of a copy of the file, and opens it on the alternate. */
+  /**
+   * Tears the newest metadata record of a copy of the file, as a crash while a commit writes it
+   * would, and opens it on the other copy: the commit before.
+   */
   private void showRecovery(Path file) throws IOException {
     Path damaged = file.resolveSibling(file.getFileName() + ".damaged");
     Files.copy(file, damaged);
@@ -186,18 +189,20 @@ final class Demo {
       channel.write(one, offset);
     }
     PageFileInspection after = PageFileInspection.inspect(damaged);
-    out.printf("recovery    on a copy, flipped one byte of the active metadata (copy %s, page %d)%n",
+    out.printf("recovery    on a copy, flipped one byte of the newest metadata record (copy %s, page %d),%n",
         active == 1 ? "A" : "B", active);
+    out.println("            as a crash in the middle of writing it would leave it");
     out.printf("            that copy now fails its check: %s%n", after.copy(active).problem());
     try (Pager pager = Pager.open(damaged, PagerOptions.defaults().withReadOnly(true))) {
-      out.printf("            open falls back to copy %s: generation %d instead of %d, %d pages allocated, tree %s%n",
+      out.printf("            open uses copy %s, the commit before: generation %d instead of %d, %d pages allocated, tree %s%n",
           after.trustedSlot() == 1 ? "A" : "B", pager.generation(), before.generation(),
           pager.allocatedPages().size(), pager.verify().isClean() ? "clean" : "NOT clean");
-      if (!pager.openedFromAlternate()) {
-        throw new IOException("the damaged copy did not open on the alternate metadata");
+      if (pager.generation() != before.generation() - 1) {
+        throw new IOException("the torn record did not open on the commit before it");
       }
     }
-    out.println("            the previous commit is intact; the next commit would overwrite the damaged copy");
+    out.println("            a commit is acknowledged only once its record is synced, so a torn record is one");
+    out.println("            that was never acknowledged; the next commit overwrites it");
     Files.delete(damaged);
   }
 

@@ -64,9 +64,10 @@ final class DumpCommand implements Callable<Integer> {
 
   private void decode(PrintWriter out, PageFileInspection inspection) {
     if (page == 0) {
-      out.printf("  format version %d, page size %d, active metadata page %d, its CRC %08x, generation %d%n",
-          inspection.formatVersion(), inspection.pageSize(), inspection.activeSlot(), inspection.activeCrc(),
-          inspection.generation());
+      out.printf("  format version %d, page size %d%s%n", inspection.formatVersion(), inspection.pageSize(),
+          inspection.superblockProblem() == null ? "" : "; DAMAGED: " + inspection.superblockProblem());
+      out.printf("  newest metadata: page %d, CRC %08x, generation %d%n",
+          inspection.activeSlot(), inspection.activeCrc(), inspection.generation());
     } else if (page == 1 || page == 2) {
       MetadataCopy copy = inspection.copy((int) page);
       out.printf("  %s; %s%n", page == inspection.activeSlot() ? "active" : "alternate",

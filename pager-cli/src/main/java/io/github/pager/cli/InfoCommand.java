@@ -83,7 +83,7 @@ final class InfoCommand implements Callable<Integer> {
       out.printf("format      version %d, page size %d bytes%n", inspection.formatVersion(), pager.pageSize());
       out.printf("pages       %,d (3 reserved), %,d free%n", pager.pageCount(), pager.freePageCount());
       out.printf("metadata    active: copy %s (page %d), generation %d%s%n", copyName(trusted), trusted,
-          pager.generation(), pager.openedFromAlternate() ? " (FALLBACK: the superblock names the other copy, which is damaged)" : "");
+          pager.generation(), pager.openedFromAlternate() ? " (FALLBACK: the newest copy's free-space tree root is damaged)" : "");
       out.printf("            alternate: copy %s, generation %d, %s%n", copyName(other.page()), other.generation(),
           other.usable() ? "usable" : "not usable (" + other.problem() + ")");
       out.printf("free space  tree root at page %d, height %d%n", used.treeRoot(), used.treeHeight());

@@ -64,11 +64,13 @@ final class VerifyCommand implements Callable<Integer> {
         continue;
       }
       String line = "metadata copy " + (slot == 1 ? "A" : "B") + " (page " + slot + "): " + copy.problem();
-      if (slot == inspection.activeSlot()) {
-        problems.add("active " + line);
-      } else if (copy.generation() != 0 || inspection.generation() > 1) {
-        // Right after create only copy A exists; later the alternate must be the commit before.
-        notes.add("alternate " + line);
+      if (inspection.generation() <= 1 && copy.generation() == 0 && slot == 2) {
+        // Right after create only copy A exists: copy B is written by the first commit.
+        notes.add(line + " (not written yet: the file has had no commit since it was created)");
+      } else {
+        // Either the newest commit's record was torn or damaged, or the previous one was: either
+        // way the file has lost its fallback copy until the next commit rewrites this one.
+        problems.add(line + "; the file has no intact fallback copy until its next commit");
       }
     }
     if (trusted == 0) {

@@ -1,6 +1,7 @@
 package io.github.pager.core;
 
 import java.io.IOException;
+import java.lang.invoke.VarHandle;
 import java.util.Collection;
 
 /**
@@ -8,35 +9,41 @@ import java.util.Collection;
  * bytes reach the disk. Every commit of a pager goes through {@link #commit}; FORMAT.md describes
  * the same steps.
  *
- * <p>Steps 1 to 3 only write pages that no durable metadata copy reaches; step 4 makes them
- * durable; step 5 is the single atomic change that publishes them; step 6 acknowledges it.
+ * <p>Steps 1 to 2 only write pages that no metadata copy reaches; step 3 makes them durable; step 4
+ * writes the new record over the older copy, which is the single change that publishes them; step
+ * 5 acknowledges it.
  *
- * <p>The invariant at every instant: the superblock names a metadata copy whose record, and
- * whose whole free-space tree, are complete and synced. A crash at any point therefore reopens
- * at the last acknowledged commit, or (between steps 4 and 6) at the commit in progress, which is
- * complete too; never at a mix.
+ * <p>The invariant at every instant: the valid metadata copy with the higher generation, and its
+ * whole free-space tree, are complete. The new record is stored only after everything it refers
+ * to is synced, and a record torn by a crash or a kill fails its CRC, so it is never chosen. A
+ * crash at any point therefore reopens at the last acknowledged commit or at the commit in
+ * progress, which is complete too; never at a mix.
  */
 final class CommitProtocol {
   private final MappedFile file;
   private final Durability durability;
 
-  /** The superblock as it is on disk (or, after a fallback on open, as the next commit will treat it). */
-  private Superblock superblock;
+  /** The metadata page holding the current record; a commit writes the other one. */
+  private int activeSlot;
 
   /** No commit may reuse a generation the file has already seen, even in a copy it fell back from. */
   private long lastGeneration;
 
-  CommitProtocol(MappedFile file, Durability durability, Superblock superblock, long lastGeneration) {
+  /** Page 0 failed its checks at open: the next commit writes it again. */
+  private boolean superblockToRewrite;
+
+  CommitProtocol(MappedFile file, Durability durability, int activeSlot, long lastGeneration, boolean superblockToRewrite) {
     this.file = file;
     this.durability = durability;
-    this.superblock = superblock;
+    this.activeSlot = activeSlot;
     this.lastGeneration = lastGeneration;
+    this.superblockToRewrite = superblockToRewrite;
   }
 
   /**
    * Makes the tree's changes and the given root values durable as one commit.
    *
-   * @return the record now active
+   * @return the record now current
    * @throws GrowFailedException when step 1 needed room the file could not get; nothing was
    *     written that any metadata copy references, and the caller rolls back
    * @throws PagerUnavailableException when a sync failed; the caller must refuse all further work
@@ -59,14 +66,29 @@ final class CommitProtocol {
     }
 
     // Step 2. Give every changed node of the free-space tree a fresh page (copy on write), taken
-    // from itself, freeing the page it replaces. Fresh pages are free in the active tree and not
-    // pending, so neither the active copy's trees nor the alternate's are touched. Then store the
-    // nodes, children first, so each parent carries its children's final page and CRC.
+    // from itself, freeing the page it replaces. Fresh pages are free in the current tree and not
+    // pending, so neither the current record's trees nor the older record's are touched. Then
+    // store the nodes, children first, so each parent carries its children's final page and CRC.
     tree.assignPages();
     tree.writeOut();
+    if (superblockToRewrite) {
+      // Page 0 is never part of a commit otherwise; a damaged one is rewritten whole here, and
+      // step 3 makes it durable with the rest. Its content does not depend on the commit.
+      Superblock.current(file.pageSize()).writeTo(file.page(Format.SUPERBLOCK_PAGE));
+    }
 
-    // Step 3. Write the new record into the inactive metadata copy. The active copy is never
-    // written while active, so a torn write here can only damage a copy nobody relies on.
+    // Step 3. Sync. One flush covers the new nodes and the user's page writes made before the
+    // commit. After it the new state is complete on disk, and nothing refers to it yet.
+    if (durability == Durability.SYNC) {
+      syncOrFail(file::syncAll);
+    }
+
+    // Step 4. Write the new record over the older copy. The current copy is never written while
+    // current. The record fits in the page's first sector, so the disk holds the old bytes or the
+    // new; a process killed in the middle of the store leaves bytes that fail the CRC. Either way
+    // the older copy is not chosen over the current one, and a whole new record names only
+    // synced pages. The fence keeps the record's stores after the nodes' ones (for a kill with
+    // Durability.NONE, where no sync separates them).
     MetadataRecord next =
         new MetadataRecord(
             lastGeneration + 1,
@@ -76,37 +98,39 @@ final class CommitProtocol {
             tree.rootCrc(),
             tree.height(),
             newRoots);
-    int slot = superblock.inactiveSlot();
-    int crc = next.encodeTo(file.page(slot));
+    int slot = MetadataCopies.otherSlot(activeSlot);
+    VarHandle.storeStoreFence();
+    next.writeTo(file.page(slot), file.pageSize());
 
-    // Step 4. Sync. One flush covers the new nodes, the new record, and the user's page writes
-    // made before the commit. After it the new state is complete on disk, still unreferenced.
+    // Step 5. Sync the record. When this returns, the commit is acknowledged.
     if (durability == Durability.SYNC) {
-      syncOrFail(false);
+      syncOrFail(() -> file.syncPage(slot));
     }
-
-    // Step 5. Flip: name the new copy, its CRC and generation in the superblock. All of it lies
-    // in the first sector of page 0, written at once, so a crash leaves the old name or the new.
-    Superblock flipped =
-        new Superblock(superblock.formatVersion(), superblock.pageSizeLog2(), slot, crc, next.generation);
-    flipped.writeTo(file.page(Format.SUPERBLOCK_PAGE));
-
-    // Step 6. Sync the superblock. When this returns, the commit is acknowledged.
-    if (durability == Durability.SYNC) {
-      syncOrFail(true);
-    }
-    superblock = flipped;
+    activeSlot = slot;
     lastGeneration = next.generation;
+    superblockToRewrite = false;
     return next;
   }
 
-  private void syncOrFail(boolean superblockOnly) throws PagerUnavailableException {
+  /**
+   * Makes page writes durable when a commit has nothing else to write: an empty commit still
+   * keeps the promise that page writes made before it are durable when it returns.
+   */
+  void commitPageWritesOnly() throws PagerUnavailableException {
+    if (durability == Durability.SYNC) {
+      syncOrFail(file::syncAll);
+    }
+  }
+
+  /** A sync of some part of the file. */
+  @FunctionalInterface
+  private interface Sync {
+    void run() throws IOException;
+  }
+
+  private void syncOrFail(Sync sync) throws PagerUnavailableException {
     try {
-      if (superblockOnly) {
-        file.syncPage(Format.SUPERBLOCK_PAGE);
-      } else {
-        file.syncAll();
-      }
+      sync.run();
     } catch (IOException e) {
       throw new PagerUnavailableException(
           file.describe() + ": sync failed during a commit; what reached the disk is unknown. "

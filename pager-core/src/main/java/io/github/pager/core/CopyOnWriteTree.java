@@ -155,34 +155,36 @@ final class CopyOnWriteTree {
   }
 
   /**
-   * Tells whether {@code page} holds a node of this tree (as committed, or replaced in the change
-   * in progress). A page that merely looks like a node is told apart by asking the tree which
-   * page holds the node its header names.
+   * Calls {@code action} with the page of every node of the committed tree. Reads only interior
+   * nodes: a leaf's page is known from its parent's entry. The tree must have no uncommitted
+   * change.
    */
-  boolean isNodePage(long page) throws IOException {
-    MemorySegment segment = file.page(page);
-    if (segment.get(Format.U32, Format.NODE_MAGIC) != Format.NODE_MAGIC_VALUE) {
-      return false;
+  void forEachNodePage(java.util.function.LongConsumer action) throws IOException {
+    if (!dirty.isEmpty()) {
+      throw new IllegalStateException("node pages of a tree with uncommitted changes");
     }
-    int level = segment.get(Format.U32, Format.NODE_LEVEL);
-    long index = segment.get(U64, Format.NODE_INDEX);
-    if (level < 0 || level >= height || index < 0 || index > (capacity() - 1) / geometry.span(level)) {
-      return false;
+    if (rootPage == 0) {
+      return;
     }
-    return committedPageOf(level, index) == page;
+    action.accept(rootPage);
+    forEachChildPage(height - 1, 0, load(rootPage, rootCrc, height - 1, 0), action);
   }
 
-  /** The page holding node (level, index) as last committed, or 0 when there is none. */
-  private long committedPageOf(int level, long index) throws IOException {
-    DirtyNode changed = dirty.get(new NodeKey(level, index));
-    if (changed != null) {
-      return changed.oldPage;
+  private void forEachChildPage(int level, long index, long[] words, java.util.function.LongConsumer action)
+      throws IOException {
+    if (level == 0) {
+      return;
     }
-    if (level == height - 1) {
-      return index == 0 ? rootPage : 0;
+    for (int e = 0; e < geometry.fanout(); e++) {
+      long page = words[entryChild(e)];
+      if (page != 0) {
+        action.accept(page);
+        if (level > 1) {
+          long childIndex = index * geometry.fanout() + e;
+          forEachChildPage(level - 1, childIndex, load(page, (int) words[entryMeta(e)], level - 1, childIndex), action);
+        }
+      }
     }
-    long[] parent = node(level + 1, index / geometry.fanout());
-    return parent == null ? 0 : parent[entryChild((int) (index % geometry.fanout()))];
   }
 
   /**

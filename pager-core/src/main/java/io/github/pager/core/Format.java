@@ -12,8 +12,11 @@ import java.nio.ByteOrder;
 final class Format {
   private Format() {}
 
-  /** The only format version this code writes, and the newest it reads. */
-  static final int FORMAT_VERSION = 1;
+  /**
+   * The only format version this code writes, and the only one it reads. Version 1 (a superblock
+   * flipped by every commit) is refused: see FORMAT.md, "Versions and compatibility".
+   */
+  static final int FORMAT_VERSION = 2;
 
   static final int MIN_PAGE_SIZE_LOG2 = 10;
   static final int MAX_PAGE_SIZE_LOG2 = 16;
@@ -36,7 +39,7 @@ final class Format {
   static final ValueLayout.OfInt U32 =
       ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-  // ---- Superblock: page 0, its first sector. ----
+  // ---- Superblock: page 0, its first sector; written at create and never by a commit. ----
 
   /** ASCII "PAGEFILE" read as a little-endian u64. */
   static final long SB_MAGIC_VALUE = 0x454C4946_45474150L;
@@ -44,16 +47,15 @@ final class Format {
   static final int SB_MAGIC = 0;
   static final int SB_FORMAT_VERSION = 8;
   static final int SB_PAGE_SIZE_LOG2 = 12;
-  static final int SB_ACTIVE_SLOT = 16;
-  static final int SB_ACTIVE_CRC = 20;
-  static final int SB_GENERATION = 24;
+
+  /** Bytes [16, 32) are reserved and zero. */
   static final int SB_CRC = 32;
   static final int SB_LENGTH = 36;
 
   // ---- Metadata record: the first MD_LENGTH bytes of page 1 (A) or page 2 (B). ----
 
-  /** ASCII "PAGERMD1" read as a little-endian u64. */
-  static final long MD_MAGIC_VALUE = 0x31444D52_45474150L;
+  /** ASCII "PAGERMD2" read as a little-endian u64. */
+  static final long MD_MAGIC_VALUE = 0x32444D52_45474150L;
 
   static final int MD_MAGIC = 0;
   static final int MD_GENERATION = 8;
@@ -64,7 +66,8 @@ final class Format {
   static final int MD_TREE_HEIGHT = 44;
   static final int MD_ROOTS = 48;
   static final int ROOT_SLOTS = 32;
-  static final int MD_CRC = MD_ROOTS + ROOT_SLOTS * 8;
+  static final int MD_PAGE_SIZE_LOG2 = MD_ROOTS + ROOT_SLOTS * 8;
+  static final int MD_CRC = MD_PAGE_SIZE_LOG2 + 4;
   static final int MD_LENGTH = MD_CRC + 4;
 
   // ---- Free-space tree node: one whole page. ----

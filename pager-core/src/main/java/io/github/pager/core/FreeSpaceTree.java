@@ -31,6 +31,9 @@ final class FreeSpaceTree {
   private final FileGrower grower;
   private final CopyOnWriteTree bits;
 
+  /** The pages of this tree's nodes: as committed, then as placed by {@link #assignPages()}. */
+  private TreeNodePages nodePages;
+
   private long pageCount;
   private long freeCount;
 
@@ -61,6 +64,7 @@ final class FreeSpaceTree {
       NodeCache cache,
       FileGrower grower,
       MetadataRecord committed,
+      TreeNodePages nodePages,
       long cursor) {
     this.file = file;
     this.geometry = geometry;
@@ -69,6 +73,7 @@ final class FreeSpaceTree {
     this.bits = new CopyOnWriteTree(file, geometry, cache, committed.treeRoot, committed.treeRootCrc, committed.treeHeight);
     this.pageCount = committed.pageCount;
     this.freeCount = committed.freeCount;
+    this.nodePages = nodePages;
     this.cursor = cursor;
   }
 
@@ -122,9 +127,14 @@ final class FreeSpaceTree {
     return bits.isSet(page);
   }
 
-  /** Tells whether {@code page} holds a node of this tree. */
-  boolean isTreeNode(long page) throws IOException {
-    return bits.isNodePage(page);
+  /** Tells whether {@code page} holds a node of this tree; reads nothing. */
+  boolean isTreeNode(long page) {
+    return nodePages.contains(page);
+  }
+
+  /** The pages of this tree's nodes, as placed by the last {@link #assignPages()}. */
+  TreeNodePages nodePages() {
+    return nodePages;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -187,10 +197,13 @@ final class FreeSpaceTree {
     pending.add(page);
   }
 
-  /** Grows the file, if needed, until it has at least {@code wanted} pages. */
+  /**
+   * Grows the file, if needed, to exactly {@code wanted} pages: an explicit size, unlike the
+   * doubling that allocation uses.
+   */
   void ensurePageCount(long wanted) throws IOException {
     if (wanted > pageCount) {
-      growFor(wanted);
+      growTo(wanted);
     }
   }
 
@@ -206,7 +219,15 @@ final class FreeSpaceTree {
           file.describe() + " cannot grow past " + Format.MAX_PAGE_COUNT + " pages",
           new IOException("page count limit"));
     }
-    long target = Math.min(Format.MAX_PAGE_COUNT, nextPageCount(pageCount, needed, geometry.pageSize()));
+    growTo(Math.min(Format.MAX_PAGE_COUNT, nextPageCount(pageCount, needed, geometry.pageSize())));
+  }
+
+  private void growTo(long target) throws IOException {
+    if (target > Format.MAX_PAGE_COUNT) {
+      throw new GrowFailedException(
+          file.describe() + " cannot grow past " + Format.MAX_PAGE_COUNT + " pages",
+          new IOException("page count limit"));
+    }
     grower.grow(pageCount, target);
     bits.ensureCapacity(target);
     freeCount += target - pageCount;
@@ -225,9 +246,11 @@ final class FreeSpaceTree {
     return selfPlacement;
   }
 
-  /** Gives every changed node a fresh page taken from this tree itself. */
+  /** Gives every changed node a fresh page taken from this tree itself, noting where nodes went. */
   void assignPages() throws IOException {
-    bits.assignPages(selfPlacement);
+    TreeNodePages.Recorder recorder = new TreeNodePages.Recorder(selfPlacement);
+    bits.assignPages(recorder);
+    nodePages = nodePages.with(recorder.added, recorder.removed);
   }
 
   /** Stores every changed node into its new page; see {@link CopyOnWriteTree#writeOut()}. */

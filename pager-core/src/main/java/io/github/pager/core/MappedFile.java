@@ -3,6 +3,7 @@ package io.github.pager.core;
 import io.github.pager.core.storage.Storage;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
 
 /**
  * A storage seen as an array of pages: maps the file region by region as it grows, and hands out
@@ -21,6 +22,12 @@ final class MappedFile {
   private final Storage storage;
   private final int pageSize;
   private volatile RegionTable regions = RegionTable.EMPTY;
+
+  /**
+   * The generation a read-only view reads, or -1 for a writer, whose pages nobody else reuses.
+   * See {@link #readFailure}.
+   */
+  private volatile long viewGeneration = -1;
 
   MappedFile(Storage storage, int pageSize) {
     this.storage = storage;
@@ -66,6 +73,52 @@ final class MappedFile {
   /** Returns the segment of page {@code index}; the page must be mapped. */
   MemorySegment page(long index) {
     return regions.slice(index * pageSize, pageSize);
+  }
+
+  /**
+   * Marks this file as a read-only view of commit {@code generation}: a writer elsewhere may go on
+   * committing, and a check that fails is then judged by {@link #readFailure}.
+   */
+  void readsViewOf(long generation) {
+    viewGeneration = generation;
+  }
+
+  /**
+   * Judges a check that failed on something read from the file. A writer's file has no other
+   * writer, so the failure is damage. A read-only view of generation {@code g} reads pages that the
+   * writer may reuse once generation {@code g + 2} is committed (a page freed by commit {@code g +
+   * 1} is handed out again only after {@code g + 2}); if the file has reached that, the failure is a
+   * stale view, not damage.
+   *
+   * @param problem what failed, naming the page
+   * @return the exception to throw
+   */
+  PageFileException readFailure(String problem) {
+    long view = viewGeneration;
+    String message = storage.describe() + ": " + problem;
+    if (view < 0) {
+      return new CorruptMetadataException(message);
+    }
+    // The writer stores the record of g + 2 before it stores into any page it reuses: reading the
+    // records after the failed read, and not before, sees that record whenever the reuse is seen.
+    VarHandle.acquireFence();
+    long newest = MetadataCopies.read(this).highestGeneration();
+    if (newest >= view + 2) {
+      return new StaleViewException(
+          message + ". This read-only view reads generation " + view + " and the file has reached generation "
+              + newest + ", so the page may have been reused; reopen to read the newest commit");
+    }
+    return new CorruptMetadataException(message);
+  }
+
+  /**
+   * Throws {@link StaleViewException} when this is a read-only view that the file has moved past
+   * (see {@link #readFailure}); does nothing for a writer.
+   */
+  void requireCurrentView(String what) throws StaleViewException {
+    if (viewGeneration >= 0 && readFailure(what) instanceof StaleViewException stale) {
+      throw stale;
+    }
   }
 
   void syncAll() throws IOException {

@@ -7,6 +7,7 @@ import static io.github.pager.core.Format.MD_LENGTH;
 import static io.github.pager.core.Format.MD_MAGIC;
 import static io.github.pager.core.Format.MD_MAGIC_VALUE;
 import static io.github.pager.core.Format.MD_PAGE_COUNT;
+import static io.github.pager.core.Format.MD_PAGE_SIZE_LOG2;
 import static io.github.pager.core.Format.MD_ROOTS;
 import static io.github.pager.core.Format.MD_TREE_HEIGHT;
 import static io.github.pager.core.Format.MD_TREE_ROOT;
@@ -16,13 +17,18 @@ import static io.github.pager.core.Format.U32;
 import static io.github.pager.core.Format.U64;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
  * One metadata record: the allocation state a commit makes durable. Two copies live in pages 1
- * and 2; the superblock names the active one, and a commit only ever writes the other.
+ * and 2; the valid one with the higher generation is current, and a commit only ever writes the
+ * other. Writing a record is what makes a commit visible: it fits in one sector, and its CRC
+ * tells a whole record from a torn one.
  *
- * <p>Immutable: a commit builds a new record rather than changing one.
+ * <p>Immutable: a commit builds a new record rather than changing one. Records are decoded from a
+ * private copy of their bytes, never field by field from the live mapping, so that a record
+ * another process is rewriting cannot pass its check and then be read as something else.
  */
 final class MetadataRecord {
   final long generation;
@@ -62,13 +68,26 @@ final class MetadataRecord {
   }
 
   /**
-   * Decodes and checks the record at the start of {@code page}.
+   * Copies the record bytes at the start of {@code page} into a private array: every check and
+   * every field read afterwards uses the copy.
+   */
+  static byte[] copyOf(MemorySegment page) {
+    byte[] bytes = new byte[MD_LENGTH];
+    MemorySegment.copy(page, ValueLayout.JAVA_BYTE, 0, bytes, 0, MD_LENGTH);
+    return bytes;
+  }
+
+  /**
+   * Decodes and checks a record copied with {@link #copyOf}.
    *
+   * @param bytes the record's {@link Format#MD_LENGTH} bytes
+   * @param pageSize the page size the file uses; the record must name the same
    * @return the record
    * @throws IllegalArgumentException naming the first check that failed; callers turn it into a
    *     {@link CorruptMetadataException} only when no other copy can be used
    */
-  static MetadataRecord decode(MemorySegment page, long pageSize) {
+  static MetadataRecord decode(byte[] bytes, long pageSize) {
+    MemorySegment page = MemorySegment.ofArray(bytes);
     if (page.get(U64, MD_MAGIC) != MD_MAGIC_VALUE) {
       throw new IllegalArgumentException("no metadata magic");
     }
@@ -78,6 +97,10 @@ final class MetadataRecord {
       throw new IllegalArgumentException(
           "checksum mismatch (stored " + Integer.toHexString(stored) + ", computed "
               + Integer.toHexString(actual) + ")");
+    }
+    int pageSizeLog2 = page.get(U32, MD_PAGE_SIZE_LOG2);
+    if (pageSizeLog2 != Integer.numberOfTrailingZeros((int) pageSize) || (1L << pageSizeLog2) != pageSize) {
+      throw new IllegalArgumentException("names page size 2^" + pageSizeLog2 + ", not " + pageSize);
     }
     long[] roots = new long[ROOT_SLOTS];
     for (int i = 0; i < ROOT_SLOTS; i++) {
@@ -94,6 +117,11 @@ final class MetadataRecord {
             roots);
     record.checkPlausible(pageSize);
     return record;
+  }
+
+  /** The CRC stored in a record's bytes, whether or not it matches. */
+  static int storedCrc(byte[] bytes) {
+    return MemorySegment.ofArray(bytes).get(U32, MD_CRC);
   }
 
   private void checkPlausible(long pageSize) {
@@ -113,12 +141,13 @@ final class MetadataRecord {
   }
 
   /**
-   * Writes the record, with its CRC, into the first {@link Format#MD_LENGTH} bytes of {@code page}.
+   * Encodes the record, with its CRC, into a private array of {@link Format#MD_LENGTH} bytes.
    *
-   * @return the CRC written, which the superblock must name
+   * @param pageSize the file's page size, which every record repeats
    */
-  int encodeTo(MemorySegment page) {
-    page.asSlice(0, MD_LENGTH).fill((byte) 0);
+  byte[] encode(int pageSize) {
+    byte[] bytes = new byte[MD_LENGTH];
+    MemorySegment page = MemorySegment.ofArray(bytes);
     page.set(U64, MD_MAGIC, MD_MAGIC_VALUE);
     page.set(U64, MD_GENERATION, generation);
     page.set(U64, MD_PAGE_COUNT, pageCount);
@@ -129,9 +158,19 @@ final class MetadataRecord {
     for (int i = 0; i < ROOT_SLOTS; i++) {
       page.set(U64, MD_ROOTS + 8L * i, roots[i]);
     }
-    int crc = Checksums.crc32c(page, 0, MD_CRC);
-    page.set(U32, MD_CRC, crc);
-    return crc;
+    page.set(U32, MD_PAGE_SIZE_LOG2, Integer.numberOfTrailingZeros(pageSize));
+    page.set(U32, MD_CRC, Checksums.crc32c(page, 0, MD_CRC));
+    return bytes;
+  }
+
+  /**
+   * Stores the encoded record at the start of a metadata page, in one copy. A process killed
+   * during the copy leaves a record that fails its CRC, which open treats as a commit that never
+   * happened.
+   */
+  void writeTo(MemorySegment page, int pageSize) {
+    byte[] bytes = encode(pageSize);
+    MemorySegment.copy(bytes, 0, page, ValueLayout.JAVA_BYTE, 0, bytes.length);
   }
 
   @Override

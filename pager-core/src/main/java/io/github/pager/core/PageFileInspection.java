@@ -12,7 +12,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * What a page file's fixed structures say, read without opening it as a pager: the superblock,
- * both metadata copies and their tree roots, and which copy an open would trust. For tools that
+ * both metadata copies and their tree roots, which copy the newest commit wrote, and which copy an
+ * open would trust. For tools that
  * show or check a file (including a damaged one); it only reads, with plain reads rather than a
  * mapping, and takes no lock.
  *
@@ -69,21 +70,17 @@ public final class PageFileInspection {
   private final long fileSize;
   private final int formatVersion;
   private final int pageSize;
-  private final int activeSlot;
-  private final int activeCrc;
-  private final long generation;
+  private final @Nullable String superblockProblem;
   private final MetadataCopy copyA;
   private final MetadataCopy copyB;
 
   private PageFileInspection(
-      Path path, long fileSize, Superblock superblock, MetadataCopy copyA, MetadataCopy copyB) {
+      Path path, long fileSize, int pageSize, @Nullable String superblockProblem, MetadataCopy copyA, MetadataCopy copyB) {
     this.path = path;
     this.fileSize = fileSize;
-    this.formatVersion = superblock.formatVersion();
-    this.pageSize = 1 << superblock.pageSizeLog2();
-    this.activeSlot = superblock.activeSlot();
-    this.activeCrc = superblock.activeCrc();
-    this.generation = superblock.generation();
+    this.formatVersion = Format.FORMAT_VERSION;
+    this.pageSize = pageSize;
+    this.superblockProblem = superblockProblem;
     this.copyA = copyA;
     this.copyB = copyB;
   }
@@ -95,8 +92,9 @@ public final class PageFileInspection {
    * @return what was found
    * @throws java.nio.file.NoSuchFileException when the file does not exist
    * @throws NotAPageFileException when it does not start with the page-file magic
-   * @throws UnsupportedFormatVersionException when its format is newer than this library
-   * @throws CorruptSuperblockException when the superblock fails its checks
+   * @throws UnsupportedFormatVersionException when its format is not this library's
+   * @throws CorruptSuperblockException when the superblock fails its checks and no metadata copy
+   *     names the page size either
    * @throws IOException when the file cannot be read
    */
   public static PageFileInspection inspect(Path path) throws IOException {
@@ -106,35 +104,36 @@ public final class PageFileInspection {
       if (size < Format.SB_LENGTH) {
         throw new NotAPageFileException(name + " is not a page file: it is only " + size + " bytes long");
       }
-      Superblock superblock = Superblock.read(read(channel, 0, (int) Math.min(size, Format.SECTOR_SIZE)), name);
-      int pageSize = 1 << superblock.pageSizeLog2();
+      MemorySegment head = read(channel, 0, (int) Math.min(size, 3L << Format.MAX_PAGE_SIZE_LOG2));
+      PageFileOpener.Layout layout = PageFileOpener.layout(head, name);
+      int pageSize = layout.pageSize();
+      String superblockProblem = null;
+      if (layout.recovered()) {
+        superblockProblem = "fails its checks; the page size was taken from the metadata copies";
+      }
       List<MetadataCopy> copies = new ArrayList<>();
       for (int slot = (int) Format.METADATA_A_PAGE; slot <= Format.METADATA_B_PAGE; slot++) {
-        copies.add(copy(channel, size, pageSize, slot, superblock));
+        copies.add(copy(channel, size, pageSize, slot));
       }
-      return new PageFileInspection(path, size, superblock, copies.get(0), copies.get(1));
+      return new PageFileInspection(path, size, pageSize, superblockProblem, copies.get(0), copies.get(1));
     }
   }
 
-  private static MetadataCopy copy(FileChannel channel, long size, int pageSize, int slot, Superblock superblock)
-      throws IOException {
+  private static MetadataCopy copy(FileChannel channel, long size, int pageSize, int slot) throws IOException {
     if (size < (slot + 1L) * pageSize) {
       return broken(slot, "missing: the file ends before page " + slot);
     }
-    MemorySegment page = read(channel, (long) slot * pageSize, pageSize);
+    byte[] bytes = MetadataRecord.copyOf(read(channel, (long) slot * pageSize, pageSize));
     MetadataRecord record;
     try {
-      record = MetadataRecord.decode(page, pageSize);
+      record = MetadataRecord.decode(bytes, pageSize);
     } catch (IllegalArgumentException e) {
       return broken(slot, e.getMessage());
     }
-    int crc = page.get(Format.U32, Format.MD_CRC);
+    int crc = MetadataRecord.storedCrc(bytes);
     String problem = null;
     boolean truncated = false;
-    if (slot == superblock.activeSlot() && (crc != superblock.activeCrc() || record.generation != superblock.generation())) {
-      problem = "does not match the superblock (which names CRC " + Integer.toHexString(superblock.activeCrc())
-          + ", generation " + superblock.generation() + ")";
-    } else if (size / pageSize < record.pageCount) {
+    if (size / pageSize < record.pageCount) {
       problem = "counts " + record.pageCount + " pages but the file holds only " + size / pageSize;
       truncated = true;
     } else {
@@ -155,6 +154,11 @@ public final class PageFileInspection {
 
   private static MetadataCopy broken(int slot, @Nullable String problem) {
     return new MetadataCopy(slot, problem == null ? "unreadable" : problem, 0, 0, 0, 0, 0, 0, false, List.of());
+  }
+
+  /** Whether a copy decoded at all (it may still have a problem above its own checksum). */
+  private static boolean decoded(MetadataCopy copy) {
+    return copy.generation() != 0;
   }
 
   private static MemorySegment read(FileChannel channel, long offset, int length) throws IOException {
@@ -204,30 +208,52 @@ public final class PageFileInspection {
   }
 
   /**
-   * Returns the metadata copy the superblock names as active: 1 (A) or 2 (B).
+   * Tells what is wrong with the superblock, when open had to take the page size from the
+   * metadata copies instead.
    *
-   * @return the page of the active copy
+   * @return the problem, or null when the superblock is sound
+   */
+  public @Nullable String superblockProblem() {
+    return superblockProblem;
+  }
+
+  /**
+   * Returns the metadata copy written by the newest commit: of the copies that pass their own
+   * checksum, the one with the higher generation.
+   *
+   * @return the page of that copy, 1 (A) or 2 (B), or 0 when neither copy passes its checksum
    */
   public int activeSlot() {
-    return activeSlot;
+    if (!decoded(copyA) && !decoded(copyB)) {
+      return 0;
+    }
+    if (!decoded(copyB)) {
+      return copyA.page();
+    }
+    if (!decoded(copyA)) {
+      return copyB.page();
+    }
+    return copyA.generation() > copyB.generation() ? copyA.page() : copyB.page();
   }
 
   /**
-   * Returns the CRC the superblock records for the active copy.
+   * Returns the CRC stored in the active copy.
    *
-   * @return the CRC32C
+   * @return the CRC32C, or 0 when no copy is active
    */
   public int activeCrc() {
-    return activeCrc;
+    int active = activeSlot();
+    return active == 0 ? 0 : copy(active).crc();
   }
 
   /**
-   * Returns the generation the superblock records for the active copy.
+   * Returns the generation of the active copy.
    *
-   * @return the generation
+   * @return the generation, or 0 when no copy is active
    */
   public long generation() {
-    return generation;
+    int active = activeSlot();
+    return active == 0 ? 0 : copy(active).generation();
   }
 
   /**
@@ -247,18 +273,21 @@ public final class PageFileInspection {
   }
 
   /**
-   * Returns the copy an open would use: the active one when usable, else the alternate when
-   * usable, else 0 (the file cannot be opened). A truncated file cannot be opened whichever copy
-   * is asked.
+   * Returns the copy an open would use: the active one when usable, else the other when usable,
+   * else 0 (the file cannot be opened). A truncated file cannot be opened whichever copy is asked.
    *
    * @return 1, 2 or 0
    */
   public int trustedSlot() {
-    if (copy(activeSlot).usable()) {
-      return activeSlot;
+    int active = activeSlot();
+    if (active == 0) {
+      return 0;
     }
-    int alternate = (int) (Format.METADATA_A_PAGE + Format.METADATA_B_PAGE) - activeSlot;
-    if (copy(activeSlot).truncated() || copy(alternate).truncated()) {
+    if (copy(active).usable()) {
+      return active;
+    }
+    int alternate = PageFileOpener.otherSlot(active);
+    if (copy(active).truncated() || copy(alternate).truncated()) {
       return 0;
     }
     return copy(alternate).usable() ? alternate : 0;

@@ -3,24 +3,44 @@ package io.github.pager.core;
 import io.github.pager.core.storage.Storage;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Creates new page files and validates existing ones, choosing the metadata copy to trust.
  *
  * <p>Opening only reads: a file that is rejected is never written to, and a file that is
  * accepted is not written either until its first commit.
+ *
+ * <p>A read-only open may run beside a writer in another process that is committing meanwhile.
+ * Everything is therefore checked on private copies, the file's length is read after the record
+ * that counts its pages, and a check that fails while the metadata pages changed under the read
+ * is retried rather than reported: a read-only open either sees one commit whole or keeps trying.
  */
 final class PageFileOpener {
+  /** How long a read-only open keeps retrying while a writer keeps changing the metadata. */
+  private static final long RETRY_NANOS = 10_000_000_000L;
+
   private PageFileOpener() {}
 
-  /** What an accepted file looks like: its mapping, its superblock, and the record to start from. */
+  /**
+   * What an accepted file looks like: its mapping, the record to start from and where it lies.
+   *
+   * @param activeSlot the metadata page holding {@code record}; the next commit writes the other
+   * @param lastGeneration the highest generation any valid copy holds; the next commit writes more
+   * @param fellBack the newest valid copy could not be used (its tree root failed) and the older was
+   * @param superblockRecovered page 0 failed its checks and the page size came from the records
+   */
   record Opened(
       MappedFile file,
       TreeGeometry geometry,
-      Superblock superblock,
       MetadataRecord record,
+      int activeSlot,
       long lastGeneration,
-      boolean fellBack) {}
+      boolean fellBack,
+      boolean superblockRecovered) {}
 
   /**
    * Writes the smallest valid file into an empty storage: superblock, metadata A (generation 1)
@@ -38,7 +58,7 @@ final class PageFileOpener {
     MappedFile file = new MappedFile(storage, pageSize);
     file.grow(0, pageCount, !options.sparse());
 
-    // The tree and metadata first, synced; the superblock last, so a crash during create leaves
+    // The tree and record A first, synced; the superblock last, so a crash during create leaves
     // a file without magic (rejected as not a page file) rather than one that names garbage.
     long[] leaf = FreeSpaceTree.initialRootLeaf(geometry);
     MemorySegment leafPage = file.page(Format.FIRST_DATA_PAGE);
@@ -46,22 +66,26 @@ final class PageFileOpener {
     int leafCrc = Checksums.crc32c(leafPage, 0, pageSize);
     MetadataRecord record =
         new MetadataRecord(1, pageCount, pageCount - 4, Format.FIRST_DATA_PAGE, leafCrc, 1, new long[Format.ROOT_SLOTS]);
-    int recordCrc = record.encodeTo(file.page(Format.METADATA_A_PAGE));
+    record.writeTo(file.page(Format.METADATA_A_PAGE), pageSize);
     if (options.durability() == Durability.SYNC) {
       file.syncAll();
     }
-    Superblock superblock =
-        new Superblock(
-            Format.FORMAT_VERSION,
-            Integer.numberOfTrailingZeros(pageSize),
-            (int) Format.METADATA_A_PAGE,
-            recordCrc,
-            record.generation);
-    superblock.writeTo(file.page(Format.SUPERBLOCK_PAGE));
+    Superblock.current(pageSize).writeTo(file.page(Format.SUPERBLOCK_PAGE));
     if (options.durability() == Durability.SYNC) {
       file.syncPage(Format.SUPERBLOCK_PAGE);
     }
-    return new Opened(file, geometry, superblock, record, record.generation, false);
+    return new Opened(file, geometry, record, (int) Format.METADATA_A_PAGE, record.generation, false, false);
+  }
+
+  /**
+   * Checks that a storage starts with the page-file magic, reading only its first bytes: the
+   * gate before anything else (such as a lock file) is created on the file's behalf.
+   */
+  static void requireMagic(Storage storage) throws IOException {
+    long size = storage.size();
+    if (size < Format.SB_LENGTH) {
+      throw new NotAPageFileException(storage.describe() + " is not a page file: it is only " + size + " bytes long");
+    }
   }
 
   /** Validates an existing file and picks the metadata copy to start from; reads only. */
@@ -71,63 +95,129 @@ final class PageFileOpener {
     if (size < Format.SB_LENGTH) {
       throw new NotAPageFileException(name + " is not a page file: it is only " + size + " bytes long");
     }
-    Superblock superblock = Superblock.read(storage.map(0, Math.min(size, Format.SECTOR_SIZE)), name);
-    int pageSize = 1 << superblock.pageSizeLog2();
-    if (options.pageSize() != 0 && options.pageSize() != pageSize) {
-      throw new PageSizeMismatchException(
-          name + " has page size " + pageSize + ", not the " + options.pageSize() + " asked for");
-    }
-    if (size < (Format.FIRST_DATA_PAGE + 1) * pageSize) {
-      throw new TruncatedPageFileException(
-          name + " is truncated: " + size + " bytes cannot hold the superblock, both metadata pages and a tree root of "
-              + pageSize + " bytes each");
-    }
-    TreeGeometry geometry = TreeGeometry.of(pageSize);
-    MappedFile file = new MappedFile(storage, pageSize);
-    file.mapExisting(size / pageSize * pageSize);
-
-    int activeSlot = superblock.activeSlot();
-    String activeProblem;
-    try {
-      MetadataRecord active = MetadataRecord.decode(file.page(activeSlot), pageSize);
-      int crc = file.page(activeSlot).get(Format.U32, Format.MD_CRC);
-      if (crc != superblock.activeCrc() || active.generation != superblock.generation()) {
-        throw new IllegalArgumentException(
-            "does not match the superblock (record CRC " + Integer.toHexString(crc) + ", generation "
-                + active.generation + "; superblock names CRC " + Integer.toHexString(superblock.activeCrc())
-                + ", generation " + superblock.generation() + ")");
+    // Page 0's first sector, and the first three pages at the largest page size, mapped once:
+    // they are read again on every retry.
+    MemorySegment head = storage.map(0, Math.min(size, 3L << Format.MAX_PAGE_SIZE_LOG2));
+    long deadline = System.nanoTime() + RETRY_NANOS;
+    @Nullable MappedFile file = null;
+    while (true) {
+      Layout layout = layout(head, name);
+      int pageSize = layout.pageSize();
+      if (options.pageSize() != 0 && options.pageSize() != pageSize) {
+        throw new PageSizeMismatchException(
+            name + " has page size " + pageSize + ", not the " + options.pageSize() + " asked for");
       }
-      requireLength(name, size, pageSize, active);
-      TreeNodes.read(file, geometry, active.treeRoot, active.treeRootCrc, active.treeHeight - 1, 0);
-      return new Opened(file, geometry, superblock, active, active.generation, false);
-    } catch (IllegalArgumentException | CorruptMetadataException e) {
-      activeProblem = e.getMessage();
-    }
-
-    int alternateSlot = superblock.inactiveSlot();
-    try {
-      MetadataRecord alternate = MetadataRecord.decode(file.page(alternateSlot), pageSize);
-      requireLength(name, size, pageSize, alternate);
-      TreeNodes.read(file, geometry, alternate.treeRoot, alternate.treeRootCrc, alternate.treeHeight - 1, 0);
-      int crc = file.page(alternateSlot).get(Format.U32, Format.MD_CRC);
-      // From now on the alternate is the active copy; the next commit overwrites the bad one.
-      Superblock effective =
-          new Superblock(superblock.formatVersion(), superblock.pageSizeLog2(), alternateSlot, crc, alternate.generation);
-      return new Opened(
-          file, geometry, effective, alternate, Math.max(alternate.generation, superblock.generation()), true);
-    } catch (IllegalArgumentException | CorruptMetadataException e) {
-      throw new CorruptMetadataException(
-          name + ": no usable metadata. Active copy (page " + activeSlot + "): " + activeProblem
-              + ". Alternate copy (page " + alternateSlot + "): " + e.getMessage());
+      if (size < (Format.FIRST_DATA_PAGE + 1) * pageSize) {
+        throw new TruncatedPageFileException(
+            name + " is truncated: " + size + " bytes cannot hold the superblock, both metadata pages and a tree root of "
+                + pageSize + " bytes each");
+      }
+      if (file == null) {
+        file = new MappedFile(storage, pageSize);
+      }
+      file.mapExisting(size / pageSize * pageSize);
+      MetadataCopies copies = MetadataCopies.read(file);
+      try {
+        Opened opened = choose(storage, file, copies, layout.recovered());
+        if (!opened.fellBack() || !storage.isReadOnly() || unchanged(file, copies)) {
+          return opened;
+        }
+      } catch (PageFileException e) {
+        // A writer in another process may have moved on while this open read: if the metadata
+        // pages changed, what failed was read across two commits, not damage.
+        if (!storage.isReadOnly() || unchanged(file, copies) || System.nanoTime() > deadline) {
+          throw e;
+        }
+      }
+      size = storage.size();
+      Thread.onSpinWait();
     }
   }
 
-  private static void requireLength(String name, long size, int pageSize, MetadataRecord record)
-      throws TruncatedPageFileException {
-    if (size / pageSize < record.pageCount) {
-      throw new TruncatedPageFileException(
-          name + " is truncated: its metadata counts " + record.pageCount + " pages of " + pageSize
-              + " bytes, but the file holds only " + size + " bytes");
+  private static boolean unchanged(MappedFile file, MetadataCopies copies) {
+    return copies.sameBytesAs(MetadataCopies.read(file));
+  }
+
+  /** The page size, and whether it had to be recovered from the records. */
+  record Layout(int pageSize, boolean recovered) {}
+
+  /**
+   * Reads the superblock; when it fails its checks, recovers the page size from the metadata
+   * records, each of which repeats it. A record that passes its CRC at page 1 or 2 of a given
+   * page size and names that page size cannot be there by chance.
+   */
+  static Layout layout(MemorySegment head, String name) throws PageFileException {
+    byte[] sector = new byte[(int) Math.min(head.byteSize(), Format.SECTOR_SIZE)];
+    MemorySegment.copy(head, ValueLayout.JAVA_BYTE, 0, sector, 0, sector.length);
+    MemorySegment copy = MemorySegment.ofArray(sector);
+    try {
+      return new Layout(Superblock.read(copy, name).pageSize(), false);
+    } catch (CorruptSuperblockException damaged) {
+      for (int log2 = Format.MIN_PAGE_SIZE_LOG2; log2 <= Format.MAX_PAGE_SIZE_LOG2; log2++) {
+        int pageSize = 1 << log2;
+        if (head.byteSize() < 3L * pageSize) {
+          break;
+        }
+        MetadataCopies copies =
+            MetadataCopies.read(head.asSlice(pageSize, pageSize), head.asSlice(2L * pageSize, pageSize), pageSize);
+        if (!copies.validNewestFirst().isEmpty()) {
+          return new Layout(pageSize, true);
+        }
+      }
+      int version = Superblock.storedVersion(copy);
+      if (Integer.compareUnsigned(version, Format.FORMAT_VERSION) > 0) {
+        throw new UnsupportedFormatVersionException(Superblock.unsupported(name, version));
+      }
+      throw new CorruptSuperblockException(damaged.getMessage() + ", and neither metadata copy names a page size");
     }
+  }
+
+  /**
+   * Picks the newest valid copy whose free-space tree root checks out; falls back to the other
+   * valid copy, the commit before, only when the newest one's tree root is damaged.
+   */
+  private static Opened choose(Storage storage, MappedFile file, MetadataCopies copies, boolean superblockRecovered)
+      throws IOException {
+    String name = storage.describe();
+    TreeGeometry geometry = TreeGeometry.of(file.pageSize());
+    List<MetadataCopies.Copy> valid = copies.validNewestFirst();
+    List<String> problems = new ArrayList<>();
+    for (int slot = (int) Format.METADATA_A_PAGE; slot <= Format.METADATA_B_PAGE; slot++) {
+      MetadataCopies.Copy copy = copies.copy(slot);
+      if (!copy.valid()) {
+        problems.add("copy " + slotName(slot) + " (page " + slot + "): " + copy.problem());
+      }
+    }
+    // The length is read after the records: a writer extends the file durably before it writes a
+    // record that counts the new pages, so a record read first never counts more than the file has.
+    long size = storage.size();
+    file.mapExisting(size / file.pageSize() * file.pageSize());
+    for (MetadataCopies.Copy copy : valid) {
+      MetadataRecord record = copy.requireRecord();
+      if (size / file.pageSize() < record.pageCount) {
+        throw new TruncatedPageFileException(
+            name + " is truncated: its metadata counts " + record.pageCount + " pages of " + file.pageSize()
+                + " bytes, but the file holds only " + size + " bytes");
+      }
+      try {
+        TreeNodes.read(file, geometry, record.treeRoot, record.treeRootCrc, record.treeHeight - 1, 0);
+      } catch (CorruptMetadataException e) {
+        problems.add("copy " + slotName(copy.slot()) + " (page " + copy.slot() + ", generation " + record.generation
+            + "): " + e.getMessage());
+        continue;
+      }
+      boolean fellBack = copy != valid.get(0);
+      return new Opened(
+          file, geometry, record, copy.slot(), copies.highestGeneration(), fellBack, superblockRecovered);
+    }
+    throw new CorruptMetadataException(name + ": no usable metadata. " + String.join(". ", problems));
+  }
+
+  static int otherSlot(int slot) {
+    return MetadataCopies.otherSlot(slot);
+  }
+
+  static String slotName(int slot) {
+    return slot == Format.METADATA_A_PAGE ? "A" : "B";
   }
 }

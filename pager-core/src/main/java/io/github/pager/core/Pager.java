@@ -52,6 +52,10 @@ public final class Pager implements AutoCloseable {
   private final NodeCache cache = new NodeCache();
   private final ReentrantLock writeLock = new ReentrantLock();
   private final boolean openedFromAlternate;
+  private final boolean superblockRecovered;
+
+  /** The free-space tree's node pages as of the last commit: never handed out as views. */
+  private volatile TreeNodePages treeNodePages;
 
   /** The last durable state; replaced (never changed) by each commit. */
   private volatile MetadataRecord committed;
@@ -67,16 +71,26 @@ public final class Pager implements AutoCloseable {
   private volatile boolean closed;
   private volatile @Nullable PagerUnavailableException poison;
 
-  private Pager(PageFileOpener.Opened opened, PagerOptions options) {
+  private Pager(PageFileOpener.Opened opened, PagerOptions options) throws IOException {
     this.file = opened.file();
     this.geometry = opened.geometry();
     this.options = options;
     this.protocol =
-        new CommitProtocol(file, options.durability(), opened.superblock(), opened.lastGeneration());
+        new CommitProtocol(
+            file, options.durability(), opened.activeSlot(), opened.lastGeneration(),
+            opened.superblockRecovered() && !options.readOnly());
     this.pending = new PendingFrees(geometry);
     this.committed = opened.record();
     this.openedFromAlternate = opened.fellBack();
+    this.superblockRecovered = opened.superblockRecovered();
     this.committedCursor = 0;
+    if (options.readOnly()) {
+      // A writer elsewhere may commit on: checks that fail from now on are judged against it.
+      file.readsViewOf(committed.generation);
+    }
+    this.treeNodePages =
+        TreeNodePages.of(
+            new CopyOnWriteTree(file, geometry, cache, committed.treeRoot, committed.treeRootCrc, committed.treeHeight));
     this.tree = newWorkingTree();
     this.accessiblePageCount = committed.pageCount;
   }
@@ -190,6 +204,7 @@ public final class Pager implements AutoCloseable {
   public static Pager open(Storage storage, PagerOptions options) throws IOException {
     try {
       if (!options.readOnly()) {
+        PageFileOpener.requireMagic(storage);
         lockForWriting(storage);
       }
       return new Pager(PageFileOpener.open(storage, options), options);
@@ -351,13 +366,20 @@ public final class Pager implements AutoCloseable {
    * @param id a page handle of this pager
    * @return the view
    * @throws ForeignPageException when the handle comes from another pager
+   * @throws ReservedPageException when the page holds a node of the free-space tree (a handle
+   *     kept after its page was freed may name one): a store there would damage the file
    * @throws IllegalStateException when the pager is closed
    */
   public MappedPage page(PageId id) {
     checkOpen();
     checkOwn(id);
-    checkIndex(id.index());
-    return new MappedPage(id, file.page(id.index()));
+    long index = id.index();
+    checkIndex(index);
+    if (treeNodePages.contains(index)) {
+      throw new ReservedPageException(
+          "page " + index + " of " + file.describe() + " holds a node of the free-space tree, not a user's page");
+    }
+    return new MappedPage(id, file.page(index));
   }
 
   /**
@@ -389,7 +411,7 @@ public final class Pager implements AutoCloseable {
     writeLock.lock();
     try {
       checkOpen();
-      return tree.isInUse(id.index()) && !tree.isTreeNode(id.index());
+      return !tree.isTreeNode(id.index()) && tree.isInUse(id.index());
     } finally {
       writeLock.unlock();
     }
@@ -407,9 +429,8 @@ public final class Pager implements AutoCloseable {
     try {
       checkOpen();
       TreeWalker walker = new TreeWalker(tree.bits(), tree.pageCount());
-      Set<Long> treePages = walker.collectNodePages();
       walker.forEachSetBit(index -> {
-        if (index >= Format.FIRST_DATA_PAGE && !treePages.contains(index)) {
+        if (index >= Format.FIRST_DATA_PAGE && !tree.isTreeNode(index)) {
           action.accept(new PageId(index, this));
         }
       });
@@ -581,13 +602,41 @@ public final class Pager implements AutoCloseable {
   }
 
   /**
-   * Tells whether open found the active metadata copy unusable and started from the alternate
-   * (the commit before it). The next commit overwrites the bad copy.
+   * Tells whether open found the newest metadata copy damaged (it passed its own checksum, but
+   * its free-space tree root did not) and started from the other copy, the commit before it. The
+   * next commit overwrites the damaged copy. A copy that fails its own checksum is not a fallback:
+   * it is a commit that never completed (see FORMAT.md, "Recovery").
    *
    * @return true after such a fallback
    */
   public boolean openedFromAlternate() {
     return openedFromAlternate;
+  }
+
+  /**
+   * Tells whether page 0, which names the format and page size, failed its checks at open and the
+   * page size was taken from the metadata copies instead, each of which repeats it. A writer
+   * rewrites page 0 with its next commit.
+   *
+   * @return true when the superblock was damaged
+   */
+  public boolean superblockRecovered() {
+    return superblockRecovered;
+  }
+
+  /**
+   * For a read-only pager beside a writer: throws {@link StaleViewException} when the writer has
+   * committed twice since the commit this pager reads, so that pages reachable from it may have
+   * been handed out again and rewritten. A layer that finds a check failing on something it read
+   * calls this before reporting corruption, so that a reused page is not reported as damage. Does
+   * nothing for a writable pager, whose pages no one else reuses.
+   *
+   * @param what what was being read, for the message
+   * @throws StaleViewException when the view is stale
+   */
+  public void requireCurrentView(String what) throws StaleViewException {
+    checkOpen();
+    file.requireCurrentView(what);
   }
 
   /**
@@ -662,6 +711,12 @@ public final class Pager implements AutoCloseable {
     checkWritable();
     boolean structuresChanged = structures.stream().anyMatch(structure -> structure.tree().isDirty());
     if (!tree.isDirty() && !structuresChanged && Arrays.equals(newRoots, committed.roots())) {
+      // Nothing to record, but the promise stands: page writes before a commit are durable after it.
+      try {
+        protocol.commitPageWritesOnly();
+      } catch (PagerUnavailableException e) {
+        throw poison(e);
+      }
       return;
     }
     MetadataRecord next;
@@ -670,6 +725,7 @@ public final class Pager implements AutoCloseable {
     } catch (PagerUnavailableException e) {
       throw poison(e);
     }
+    treeNodePages = tree.nodePages();
     committed = next;
     tree.lowerCursor(pending.commitDurable());
     committedCursor = tree.cursor();
@@ -709,6 +765,11 @@ public final class Pager implements AutoCloseable {
     }
   }
 
+  /** The pages of the free-space tree's nodes as of the last commit, for tests. */
+  Set<Long> treeNodePagesForTests() {
+    return treeNodePages.toSet();
+  }
+
   void checkUsable() {
     checkOpen();
   }
@@ -718,7 +779,7 @@ public final class Pager implements AutoCloseable {
   }
 
   private FreeSpaceTree newWorkingTree() {
-    return new FreeSpaceTree(file, geometry, pending, cache, this::growFile, committed, committedCursor);
+    return new FreeSpaceTree(file, geometry, pending, cache, this::growFile, committed, treeNodePages, committedCursor);
   }
 
   private void growFile(long oldPageCount, long newPageCount) throws GrowFailedException {

@@ -3,6 +3,7 @@ package io.github.pager.core;
 import static io.github.pager.core.Format.U64;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import org.jspecify.annotations.Nullable;
 
 /** Reads and checks copy-on-write tree node pages: the one place that parses a node header. */
@@ -13,18 +14,26 @@ final class TreeNodes {
    * Reads the node at {@code page}, checking it against the CRC its parent recorded and against
    * the level and index the parent expects there.
    *
-   * @throws CorruptMetadataException when any check fails
+   * <p>The page is copied once and everything is checked on the copy: a page that another process
+   * rewrites meanwhile either fails the check or is returned exactly as checked, never half of
+   * each.
+   *
+   * @throws CorruptMetadataException when any check fails and the file's state explains it
+   * @throws StaleViewException when a check fails because a writer has reused the page since the
+   *     commit this (read-only) view reads
    */
   static long[] read(
       MappedFile file, TreeGeometry geometry, long page, int expectedCrc, int level, long index)
-      throws CorruptMetadataException {
-    MemorySegment segment = file.page(page);
-    String problem = check(segment, expectedCrc, level, index);
+      throws PageFileException {
+    byte[] bytes = new byte[geometry.pageSize()];
+    MemorySegment.copy(file.page(page), ValueLayout.JAVA_BYTE, 0, bytes, 0, bytes.length);
+    MemorySegment copy = MemorySegment.ofArray(bytes);
+    String problem = check(copy, expectedCrc, level, index);
     if (problem != null) {
-      throw new CorruptMetadataException(file.describe() + ": page " + page + " " + problem);
+      throw file.readFailure("page " + page + " " + problem);
     }
     long[] words = new long[geometry.pageSize() / 8];
-    MemorySegment.copy(segment, U64, 0, words, 0, words.length);
+    MemorySegment.copy(copy, U64, 0, words, 0, words.length);
     return words;
   }
 

@@ -38,8 +38,9 @@ class RecoveryTest {
     }
   }
 
+  /** The metadata copy the newest commit wrote. */
   private int activeSlot() throws IOException {
-    return readInt(Format.SB_ACTIVE_SLOT);
+    return PageFileInspection.inspect(file).activeSlot();
   }
 
   @Test
@@ -51,10 +52,11 @@ class RecoveryTest {
   }
 
   @Test
-  void aCorruptActiveCopyFallsBackToTheAlternateWhichIsThePreviousCommit() throws IOException {
+  void aNewestCopyThatFailsItsChecksumIsACommitThatNeverHappenedAndTheOtherCopyIsUsed() throws IOException {
+    // A torn record and a rotted one look the same; either way the older copy is whole.
     flipByte((long) activeSlot() * PAGE + Format.MD_FREE_COUNT);
     try (Pager pager = Pager.open(file)) {
-      assertThat(pager.openedFromAlternate()).isTrue();
+      assertThat(pager.openedFromAlternate()).isFalse();
       assertThat(indexes(pager)).containsExactly(first);
       assertThat(pager.verify().isClean()).isTrue();
       // The next commit overwrites the bad copy; after it the file is healthy again.
@@ -77,13 +79,23 @@ class RecoveryTest {
   }
 
   @Test
-  void anActiveCopyThatDoesNotMatchTheSuperblocksChecksumIsNotTrusted() throws IOException {
-    // The record is self-consistent, but the superblock names another CRC: fall back.
-    int activeCrc = readInt(Format.SB_ACTIVE_CRC);
-    writeSuperblockField(Format.SB_ACTIVE_CRC, activeCrc ^ 1);
+  void aCorruptSuperblockLosesNothingTheMetadataCopiesNameThePageSize() throws IOException {
+    flipByte(Format.SB_PAGE_SIZE_LOG2);
+    byte[] damaged = Files.readAllBytes(file);
+    try (Pager reader = Pager.open(file, PagerOptions.defaults().withReadOnly(true))) {
+      assertThat(reader.superblockRecovered()).isTrue();
+      assertThat(reader.pageSize()).isEqualTo(PAGE);
+      assertThat(indexes(reader)).containsExactly(first, second);
+    }
+    assertThat(Files.readAllBytes(file)).as("a read-only open writes nothing").isEqualTo(damaged);
     try (Pager pager = Pager.open(file)) {
-      assertThat(pager.openedFromAlternate()).isTrue();
-      assertThat(indexes(pager)).containsExactly(first);
+      assertThat(pager.superblockRecovered()).isTrue();
+      assertThat(indexes(pager)).containsExactly(first, second);
+      pager.alloc(); // the next commit writes page 0 again
+    }
+    try (Pager pager = Pager.open(file)) {
+      assertThat(pager.superblockRecovered()).isFalse();
+      assertThat(indexes(pager)).hasSize(3).contains(first, second);
     }
   }
 
@@ -106,8 +118,10 @@ class RecoveryTest {
   }
 
   @Test
-  void aCorruptSuperblockIsRefused() throws IOException {
-    flipByte(Format.SB_GENERATION);
+  void aCorruptSuperblockWithNoValidMetadataCopyIsRefused() throws IOException {
+    flipByte(Format.SB_PAGE_SIZE_LOG2);
+    flipByte(PAGE + Format.MD_GENERATION);
+    flipByte(2L * PAGE + Format.MD_GENERATION);
     assertRejectedUntouched(() -> Pager.open(file), CorruptSuperblockException.class, "checksum");
   }
 
@@ -153,7 +167,14 @@ class RecoveryTest {
   @Test
   void aFutureFormatVersionIsRefused() throws IOException {
     writeSuperblockField(Format.SB_FORMAT_VERSION, Format.FORMAT_VERSION + 1);
-    assertRejectedUntouched(() -> Pager.open(file), UnsupportedFormatVersionException.class, "format version 2");
+    assertRejectedUntouched(
+        () -> Pager.open(file), UnsupportedFormatVersionException.class, "format version " + (Format.FORMAT_VERSION + 1));
+  }
+
+  @Test
+  void aVersionOneFileIsRefusedWithItsReason() throws IOException {
+    writeSuperblockField(Format.SB_FORMAT_VERSION, 1);
+    assertRejectedUntouched(() -> Pager.open(file), UnsupportedFormatVersionException.class, "format version 1");
   }
 
   private static List<Long> indexes(Pager pager) throws IOException {
