@@ -2,6 +2,7 @@ package io.github.pager.bench;
 
 import io.github.pager.core.Pager;
 import io.github.pager.core.PagerOptions;
+import io.github.pager.core.storage.FileStorage;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -24,10 +25,11 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * The time to open and close an existing page file, beside the raw floor of the same system calls.
  *
- * <p>A read-write pager takes the file lock, maps the file, checks the superblock, the active
- * metadata and the free-space tree root, and on close syncs (one device flush, even with nothing
- * dirty) and unmaps. A read-only pager does the same without lock or sync. The raw twins open a
- * channel, (lock,) map the whole file, read the first word, (force,) unmap and close: {@link
+ * <p>A read-write pager reads the magic, takes the writer lock on the file's lock file, maps the
+ * file, checks the superblock, the active metadata and the free-space tree root, and on close
+ * syncs (one device flush, even with nothing dirty), unmaps and closes the lock file. A read-only
+ * pager does the same without lock or sync. The raw twins open a channel, (open and lock the lock
+ * file,) map the whole file, read the first word, (force,) unmap and close: {@link
  * #rawReadWrite} is the floor of {@link #pagerReadWrite}, {@link #rawReadOnly} of {@link
  * #pagerReadOnly}.
  */
@@ -76,11 +78,18 @@ public class OpenBenchmark {
     }
   }
 
-  /** Open, lock, map all, read a word, force, unmap, close: the floor of a read-write open. */
+  /**
+   * Open, open the lock file and lock it, map all, read a word, force, unmap, close: the floor of
+   * a read-write open. No pager has the file open meanwhile, so closing the lock file here takes
+   * no pager's lock away.
+   */
   @Benchmark
   public long rawReadWrite() throws IOException {
     try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        FileLock lock = channel.lock();
+        FileChannel lockFile =
+            FileChannel.open(
+                FileStorage.lockFileOf(path), StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileLock lock = lockFile.lock(0, 1, false);
         Arena arena = Arena.ofShared()) {
       MemorySegment all = channel.map(FileChannel.MapMode.READ_WRITE, 0, channel.size(), arena);
       long word = all.get(RawMappedFile.LONG, 0);

@@ -1,5 +1,6 @@
 package io.github.pager.bench;
 
+import io.github.pager.core.storage.FileStorage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,8 +38,13 @@ final class ScratchFiles {
     }
   }
 
-  /** Deletes a benchmark file if it exists. */
+  /** Deletes a benchmark file if it exists, and the lock file a writer left beside it. */
   static void delete(Path path) throws IOException {
+    if (!Files.exists(path)) {
+      return;
+    }
+    Path lockFile = FileStorage.lockFileOf(path);
     Files.deleteIfExists(path);
+    Files.deleteIfExists(lockFile);
   }
 }

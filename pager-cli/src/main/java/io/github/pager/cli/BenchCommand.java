@@ -6,6 +6,7 @@ import io.github.pager.allocator.SubPageId;
 import io.github.pager.core.PageId;
 import io.github.pager.core.Pager;
 import io.github.pager.core.PagerOptions;
+import io.github.pager.core.storage.FileStorage;
 import io.github.pager.protectedpages.ProtectedPageAllocator;
 import io.github.pager.protectedpages.ProtectedPageId;
 import io.github.pager.protectedpages.ProtectedTransaction;
@@ -76,7 +77,11 @@ final class BenchCommand implements Callable<Integer> {
       out.printf("%-34s %9.1f ns %14s %10s%n", "random 8-byte page read", reads[0], perSecond(reads[0] / 1e3), "-");
       out.printf("%-34s %9.1f ns %14s %10s%n", "  same read on a raw segment", reads[1], perSecond(reads[1] / 1e3), "-");
     } finally {
-      Files.deleteIfExists(file);
+      if (Files.exists(file)) {
+        Path lockFile = FileStorage.lockFileOf(file);
+        Files.delete(file);
+        Files.deleteIfExists(lockFile);
+      }
       Files.deleteIfExists(dir.resolve("raw.bin"));
     }
     out.println();

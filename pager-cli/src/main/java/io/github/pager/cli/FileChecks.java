@@ -1,13 +1,10 @@
 package io.github.pager.cli;
 
 import io.github.pager.core.PageFileLockedException;
+import io.github.pager.core.storage.FileStorage;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 
@@ -17,16 +14,11 @@ final class FileChecks {
 
   /**
    * Refuses a file that another process has open for writing: what a reader sees of it may be
-   * changing under it. A shared lock conflicts only with a writer's exclusive lock; it is released
-   * at once and the file is not written.
+   * changing under it. Asks the file's lock file, which creates nothing and leaves a writer in
+   * this process its lock.
    */
   static void requireNoWriter(Path file) throws IOException {
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
-        FileLock lock = channel.tryLock(0, Long.MAX_VALUE, true)) {
-      if (lock == null) {
-        throw locked(file);
-      }
-    } catch (OverlappingFileLockException heldInThisJvm) {
+    if (FileStorage.isLockedForWriting(file)) {
       throw locked(file);
     }
   }

@@ -7,9 +7,13 @@ import io.github.pager.core.PageFileInspection;
 import io.github.pager.core.Pager;
 import io.github.pager.core.PagerOptions;
 import io.github.pager.core.Transaction;
+import io.github.pager.core.storage.FileStorage;
 import io.github.pager.protectedpages.ProtectedPageAllocator;
+import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -17,6 +21,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -171,11 +178,51 @@ class MainTest {
     Path locked = dir.resolve("locked.pages");
     try (Pager writer = Pager.create(locked, PagerOptions.defaults())) {
       writer.alloc();
-      // This JVM holds the writer's lock; the CLI's check uses another channel, which the JDK
-      // refuses in-process just as the OS refuses another process.
+      // This JVM holds the writer's lock; the CLI asks the lock file through the channel the
+      // writer's lock lives on, and the writer keeps its lock.
       assertThat(run("verify", locked.toString())).isEqualTo(ExitCode.LOCKED);
       assertThat(err()).contains("open for writing by another process");
+      assertThat(FileStorage.isLockedForWriting(locked)).isTrue();
+      writer.alloc();
     }
+    assertThat(run("verify", locked.toString())).as(err()).isZero();
+  }
+
+  @Test
+  void aWriterInAnotherProcessIsReportedAsLocked() throws Exception {
+    Process child =
+        new ProcessBuilder(javaCommand(), "-cp", classPath(), HoldWriterMain.class.getName(), good.toString())
+            .redirectError(ProcessBuilder.Redirect.INHERIT)
+            .start();
+    try {
+      BufferedReader childOut = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+      assertThat(childOut.readLine()).as("child output").startsWith("HOLDING");
+      assertThat(run("info", good.toString())).isEqualTo(ExitCode.LOCKED);
+      assertThat(run("verify", good.toString())).isEqualTo(ExitCode.LOCKED);
+      assertThat(err()).contains("open for writing by another process");
+    } finally {
+      child.getOutputStream().close();
+      if (!child.waitFor(30, TimeUnit.SECONDS)) {
+        child.destroyForcibly();
+      }
+    }
+    assertThat(child.exitValue()).isZero();
+    assertThat(run("verify", good.toString())).as(err()).isZero();
+  }
+
+  private static String javaCommand() {
+    return ProcessHandle.current().info().command().orElse("java");
+  }
+
+  private static String classPath() {
+    List<String> parts = new ArrayList<>();
+    for (String property : new String[] {"jdk.module.path", "java.class.path"}) {
+      String value = System.getProperty(property);
+      if (value != null && !value.isEmpty()) {
+        parts.add(value);
+      }
+    }
+    return String.join(File.pathSeparator, parts);
   }
 
   @Test

@@ -3,7 +3,6 @@ package io.github.pager.core;
 import io.github.pager.core.storage.FileStorage;
 import io.github.pager.core.storage.Storage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -41,7 +40,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Threads: page views may be read and written from any thread without a lock. Allocation,
  * freeing and commits are serialized by a writer lock that a transaction holds until it ends.
- * Across processes, one writer per file (a file lock); read-only openings take no lock.
+ * Across processes, one writer per file: the writer holds a lock on the file's lock file, {@code
+ * <name>-lock} beside it (see FORMAT.md), which nothing else opens or closes, so no other opening
+ * of the page file can release it; read-only openings take no lock.
  */
 public final class Pager implements AutoCloseable {
   private final MappedFile file;
@@ -118,7 +119,7 @@ public final class Pager implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       // The file is ours and holds no acknowledged commit: leave nothing half-made behind.
       try {
-        Files.deleteIfExists(path);
+        storage.deleteCreated();
       } catch (IOException deleting) {
         e.addSuppressed(deleting);
       }
@@ -182,6 +183,9 @@ public final class Pager implements AutoCloseable {
    *     #open(Storage, PagerOptions)}
    */
   public static Pager open(Path path, PagerOptions options) throws IOException {
+    if (!options.readOnly()) {
+      PageFileMagic.require(path); // before the lock, which would create a lock file beside it
+    }
     return open(FileStorage.open(path, options.readOnly()), options);
   }
 

@@ -66,6 +66,7 @@ class FailureTest {
     PagerOptions impossible = PagerOptions.defaults().withPageSize(65536).withSparse(true).withInitialPageCount(1L << 40);
     assertThatThrownBy(() -> Pager.create(file(), impossible)).isInstanceOf(GrowFailedException.class);
     assertThat(java.nio.file.Files.exists(file())).isFalse();
+    assertThat(dir.resolve("pages.db-lock")).as("the lock file the create made").doesNotExist();
   }
 
   @Test

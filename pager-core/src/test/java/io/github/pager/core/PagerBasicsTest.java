@@ -3,6 +3,7 @@ package io.github.pager.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.pager.core.storage.FileStorage;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -144,14 +145,22 @@ class PagerBasicsTest {
     try (Pager writer = Pager.create(file(), PagerOptions.defaults())) {
       writer.alloc();
       assertThatThrownBy(() -> Pager.open(file())).isInstanceOf(PageFileLockedException.class);
+      Path link = Files.createSymbolicLink(dir.resolve("link.db"), file());
+      assertThatThrownBy(() -> Pager.open(link))
+          .as("the same file through a symbolic link")
+          .isInstanceOf(PageFileLockedException.class);
+      // The refusals left the first writer its lock.
+      assertThat(FileStorage.isLockedForWriting(file())).isTrue();
+      writer.alloc();
       try (Pager reader = Pager.open(file(), PagerOptions.defaults().withReadOnly(true));
           Pager reader2 = Pager.open(file(), PagerOptions.defaults().withReadOnly(true))) {
-        assertThat(reader.allocatedPages()).hasSize(1);
+        assertThat(reader.allocatedPages()).hasSize(2);
         assertThat(reader2.pageCount()).isEqualTo(writer.pageCount());
       }
     }
+    assertThat(FileStorage.isLockedForWriting(file())).isFalse();
     try (Pager again = Pager.open(file())) {
-      assertThat(again.allocatedPages()).hasSize(1);
+      assertThat(again.allocatedPages()).hasSize(2);
     }
   }
 

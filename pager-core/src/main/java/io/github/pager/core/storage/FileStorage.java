@@ -5,8 +5,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -24,6 +23,10 @@ import org.jspecify.annotations.Nullable;
  * <p>Reservation writes zeros in small pieces rather than one large write: the kernel keeps pages
  * that enter its cache in small pieces as small folios, which keeps the cost of syncing one dirty
  * page at one page (a large folio would be written back whole).
+ *
+ * <p>The writer lock does not live on this file's descriptors, which other code in the same
+ * process may open and close at will: it lives on the file's lock file, through {@link
+ * SharedLockFile}. This storage's own descriptor carries no lock.
  */
 public final class FileStorage implements Storage {
 
@@ -33,10 +36,14 @@ public final class FileStorage implements Storage {
   private final Path path;
   private final FileChannel channel;
   private final boolean readOnly;
+  private final boolean createdFile;
   private final Arena arena;
   private final Object regionsLock = new Object();
   private final List<MappedRange> regions = new ArrayList<>();
-  private @Nullable FileLock lock;
+  private SharedLockFile.@Nullable WriterLock writerLock;
+
+  /** The lock file, when taking the writer lock created it; kept after close for {@link #deleteCreated}. */
+  private @Nullable Path createdLockFile;
 
   private record MappedRange(long offset, MemorySegment segment) {
     long end() {
@@ -46,10 +53,11 @@ public final class FileStorage implements Storage {
 
   // The arena lives as long as this storage, which is Closeable and closes it in close().
   @SuppressWarnings("MustBeClosedChecker")
-  private FileStorage(Path path, FileChannel channel, boolean readOnly) {
+  private FileStorage(Path path, FileChannel channel, boolean readOnly, boolean createdFile) {
     this.path = path;
     this.channel = channel;
     this.readOnly = readOnly;
+    this.createdFile = createdFile;
     this.arena = Arena.ofShared();
   }
 
@@ -67,7 +75,7 @@ public final class FileStorage implements Storage {
         readOnly
             ? FileChannel.open(path, StandardOpenOption.READ)
             : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-    return new FileStorage(path, channel, readOnly);
+    return new FileStorage(path, channel, readOnly, false);
   }
 
   /**
@@ -85,7 +93,36 @@ public final class FileStorage implements Storage {
             StandardOpenOption.CREATE_NEW,
             StandardOpenOption.READ,
             StandardOpenOption.WRITE);
-    return new FileStorage(path, channel, false);
+    return new FileStorage(path, channel, false, true);
+  }
+
+  /**
+   * Returns the lock file that guards a page file's writer: {@code <name>-lock} beside the page
+   * file's real path (symbolic links resolved). Writers create it and never delete it; it must
+   * not be deleted while a writer may be running, and must be deleted with the page file by
+   * whoever deletes that. See FORMAT.md, "The lock file".
+   *
+   * @param dataFile the page file; it must exist
+   * @return the lock file's path, whether or not it exists yet
+   * @throws java.nio.file.NoSuchFileException when the page file does not exist
+   * @throws IOException when the page file's real path cannot be resolved
+   */
+  public static Path lockFileOf(Path dataFile) throws IOException {
+    return SharedLockFile.of(dataFile);
+  }
+
+  /**
+   * Tells whether a writer, in this process or another, holds a page file open for writing. Asks
+   * the lock file without holding or creating anything: a live writer in this process keeps its
+   * lock. A missing lock file means no writer. The answer may be stale as soon as it returns.
+   *
+   * @param dataFile the page file
+   * @return true when a writer holds it
+   * @throws java.nio.file.NoSuchFileException when the page file does not exist
+   * @throws IOException when the lock file exists but cannot be read
+   */
+  public static boolean isLockedForWriting(Path dataFile) throws IOException {
+    return SharedLockFile.isWriterLocked(dataFile);
   }
 
   @Override
@@ -103,11 +140,35 @@ public final class FileStorage implements Storage {
     if (readOnly) {
       throw new IllegalStateException("a read-only storage takes no writer lock: " + path);
     }
-    try {
-      lock = channel.tryLock();
-      return lock != null;
-    } catch (OverlappingFileLockException alreadyHeldInThisJvm) {
+    if (writerLock != null) {
+      return true;
+    }
+    SharedLockFile.WriterLock taken = SharedLockFile.tryLockWriter(path);
+    if (taken == null) {
       return false;
+    }
+    writerLock = taken;
+    if (taken.createdLockFile()) {
+      createdLockFile = taken.path();
+    }
+    return true;
+  }
+
+  /**
+   * Undoes a create that failed: deletes the file {@link #createNew} made, and its lock file when
+   * this storage's writer lock created that. Call after {@link #close()}.
+   *
+   * @throws IllegalStateException when this storage did not create its file, or is still open
+   * @throws IOException when a file cannot be deleted
+   */
+  public void deleteCreated() throws IOException {
+    if (!createdFile || channel.isOpen()) {
+      throw new IllegalStateException("only a closed storage that created its file may delete it: " + path);
+    }
+    // The data file first: while it exists, its lock file is what keeps a second writer out.
+    Files.deleteIfExists(path);
+    if (createdLockFile != null) {
+      SharedLockFile.deleteIfUnheld(createdLockFile);
     }
   }
 
@@ -197,11 +258,12 @@ public final class FileStorage implements Storage {
       arena.close();
     } finally {
       try {
-        if (lock != null && lock.isValid()) {
-          lock.release();
-        }
-      } finally {
         channel.close();
+      } finally {
+        // Last: no byte of this storage reaches the file once another writer may hold it.
+        if (writerLock != null) {
+          writerLock.close();
+        }
       }
     }
   }

@@ -44,8 +44,10 @@ public interface Storage extends Closeable {
   boolean isReadOnly();
 
   /**
-   * Takes the exclusive writer lock on the underlying file, so that no other process or storage
-   * may open it for writing while this one is open. The lock is released by {@link #close}.
+   * Takes the exclusive writer lock of the underlying file, so that no other process or storage
+   * may open it for writing while this one is open. The lock is released by {@link #close}. It
+   * must hold whatever else the process opens or closes: {@link FileStorage} keeps it on the
+   * file's lock file, never on the file's own descriptors.
    *
    * @return true when the lock was taken, false when another writer holds it
    * @throws IOException when the lock cannot be attempted at all
