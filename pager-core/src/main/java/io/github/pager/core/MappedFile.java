@@ -101,14 +101,19 @@ final class MappedFile {
     }
     // The writer stores the record of g + 2 before it stores into any page it reuses: reading the
     // records after the failed read, and not before, sees that record whenever the reuse is seen.
-    VarHandle.acquireFence();
-    long newest = MetadataCopies.read(this).highestGeneration();
+    long newest = newestGeneration();
     if (newest >= view + 2) {
       return new StaleViewException(
           message + ". This read-only view reads generation " + view + " and the file has reached generation "
               + newest + ", so the page may have been reused; reopen to read the newest commit");
     }
     return new CorruptMetadataException(message);
+  }
+
+  /** The highest generation of a valid metadata copy, read now, after the reads before it. */
+  long newestGeneration() {
+    VarHandle.acquireFence();
+    return MetadataCopies.read(this).highestGeneration();
   }
 
   /**

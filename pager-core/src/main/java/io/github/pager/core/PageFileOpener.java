@@ -86,6 +86,7 @@ final class PageFileOpener {
     if (size < Format.SB_LENGTH) {
       throw new NotAPageFileException(storage.describe() + " is not a page file: it is only " + size + " bytes long");
     }
+    Superblock.requireMagic(storage.map(0, Format.SB_LENGTH), storage.describe());
   }
 
   /** Validates an existing file and picks the metadata copy to start from; reads only. */

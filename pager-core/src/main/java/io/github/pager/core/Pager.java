@@ -183,9 +183,6 @@ public final class Pager implements AutoCloseable {
    *     #open(Storage, PagerOptions)}
    */
   public static Pager open(Path path, PagerOptions options) throws IOException {
-    if (!options.readOnly()) {
-      PageFileMagic.require(path); // before the lock, which would create a lock file beside it
-    }
     return open(FileStorage.open(path, options.readOnly()), options);
   }
 
@@ -208,6 +205,8 @@ public final class Pager implements AutoCloseable {
   public static Pager open(Storage storage, PagerOptions options) throws IOException {
     try {
       if (!options.readOnly()) {
+        // Before the lock, which creates a lock file: a file that is not a page file at all is
+        // left as it was found.
         PageFileOpener.requireMagic(storage);
         lockForWriting(storage);
       }
@@ -641,6 +640,20 @@ public final class Pager implements AutoCloseable {
   public void requireCurrentView(String what) throws StaleViewException {
     checkOpen();
     file.requireCurrentView(what);
+  }
+
+  /**
+   * Returns the newest generation committed to the file, read from its metadata pages now: for a
+   * read-only pager beside a writer, how far the writer has gone past {@link #generation()}; for a
+   * writable pager, its own generation. A layer whose pages are rewritten in place sooner than
+   * the pager's reuse rule allows (protected pages stage into their inactive copy one commit
+   * later) compares it with {@link #generation()} to tell a stale read from damage.
+   *
+   * @return the generation
+   */
+  public long fileGeneration() {
+    checkOpen();
+    return options.readOnly() ? Math.max(committed.generation, file.newestGeneration()) : committed.generation;
   }
 
   /**

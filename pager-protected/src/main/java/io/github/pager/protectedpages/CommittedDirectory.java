@@ -2,6 +2,7 @@ package io.github.pager.protectedpages;
 
 import io.github.pager.core.CorruptPageFileException;
 import io.github.pager.core.Pager;
+import io.github.pager.core.StaleViewException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -100,10 +101,27 @@ final class CommittedDirectory {
       if (verify) {
         int actual = crc32c(target);
         if (actual != entry.activeCrc()) {
+          requireCurrentView(id, entry);
           throw corrupt(id, entry, actual);
         }
       }
       return entry;
+    }
+  }
+
+  /**
+   * Before a mismatch is called corruption: a read-only pager reads commit {@code g} while a
+   * writer elsewhere goes on, and that writer stages into a copy that was active at {@code g} as
+   * soon as it works on commit {@code g + 2}, that is once {@code g + 1} exists. A mismatch then is
+   * a stale view, not damage.
+   */
+  void requireCurrentView(long id, DirectoryEntry entry) throws StaleViewException {
+    long newest = pager.fileGeneration();
+    if (newest > pager.generation()) {
+      throw new StaleViewException(
+          pager.describe() + ": protected page " + id + " (physical page " + entry.activePage()
+              + ") changed under a read-only view of generation " + pager.generation() + "; the file has reached "
+              + "generation " + newest + ". Reopen to read the newest commit");
     }
   }
 
