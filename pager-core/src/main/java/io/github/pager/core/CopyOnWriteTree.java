@@ -156,33 +156,36 @@ final class CopyOnWriteTree {
 
   /**
    * Calls {@code action} with the page of every node of the committed tree. Reads only interior
-   * nodes: a leaf's page is known from its parent's entry. The tree must have no uncommitted
+   * nodes: a leaf's page is known from its parent's entry. An interior node that fails its check
+   * is reported but not descended into: the pages under it stay unknown here, and reading them
+   * fails the same check later ({@code verify} reports it). The tree must have no uncommitted
    * change.
    */
-  void forEachNodePage(java.util.function.LongConsumer action) throws IOException {
+  void forEachNodePage(java.util.function.LongConsumer action) {
     if (!dirty.isEmpty()) {
       throw new IllegalStateException("node pages of a tree with uncommitted changes");
     }
-    if (rootPage == 0) {
-      return;
+    if (rootPage != 0) {
+      action.accept(rootPage);
+      forEachChildPage(height - 1, 0, rootPage, rootCrc, action);
     }
-    action.accept(rootPage);
-    forEachChildPage(height - 1, 0, load(rootPage, rootCrc, height - 1, 0), action);
   }
 
-  private void forEachChildPage(int level, long index, long[] words, java.util.function.LongConsumer action)
-      throws IOException {
+  private void forEachChildPage(int level, long index, long page, int crc, java.util.function.LongConsumer action) {
     if (level == 0) {
       return;
     }
+    long[] words;
+    try {
+      words = load(page, crc, level, index);
+    } catch (IOException unreadable) {
+      return;
+    }
     for (int e = 0; e < geometry.fanout(); e++) {
-      long page = words[entryChild(e)];
-      if (page != 0) {
-        action.accept(page);
-        if (level > 1) {
-          long childIndex = index * geometry.fanout() + e;
-          forEachChildPage(level - 1, childIndex, load(page, (int) words[entryMeta(e)], level - 1, childIndex), action);
-        }
+      long child = words[entryChild(e)];
+      if (child != 0) {
+        action.accept(child);
+        forEachChildPage(level - 1, index * geometry.fanout() + e, child, (int) words[entryMeta(e)], action);
       }
     }
   }

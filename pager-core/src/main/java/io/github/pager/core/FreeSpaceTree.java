@@ -214,25 +214,25 @@ final class FreeSpaceTree {
   }
 
   private void growFor(long needed) throws IOException {
-    if (needed > Format.MAX_PAGE_COUNT) {
-      throw new GrowFailedException(
-          file.describe() + " cannot grow past " + Format.MAX_PAGE_COUNT + " pages",
-          new IOException("page count limit"));
-    }
+    requireWithinLimit(needed);
     growTo(Math.min(Format.MAX_PAGE_COUNT, nextPageCount(pageCount, needed, geometry.pageSize())));
   }
 
   private void growTo(long target) throws IOException {
-    if (target > Format.MAX_PAGE_COUNT) {
-      throw new GrowFailedException(
-          file.describe() + " cannot grow past " + Format.MAX_PAGE_COUNT + " pages",
-          new IOException("page count limit"));
-    }
+    requireWithinLimit(target);
     grower.grow(pageCount, target);
     bits.ensureCapacity(target);
     freeCount += target - pageCount;
     pageCount = target;
     grown = true;
+  }
+
+  private void requireWithinLimit(long pages) throws GrowFailedException {
+    if (pages > Format.MAX_PAGE_COUNT) {
+      throw new GrowFailedException(
+          file.describe() + " cannot grow past " + Format.MAX_PAGE_COUNT + " pages",
+          new IOException("page count limit"));
+    }
   }
 
   // ---------------------------------------------------------------------------------------------

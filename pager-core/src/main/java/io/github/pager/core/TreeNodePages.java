@@ -21,8 +21,11 @@ final class TreeNodePages {
     this.sorted = sorted;
   }
 
-  /** Collects the node pages of a tree with no uncommitted change, reading only interior nodes. */
-  static TreeNodePages of(CopyOnWriteTree tree) throws java.io.IOException {
+  /**
+   * Collects the node pages of a tree with no uncommitted change, reading only interior nodes
+   * (see {@link CopyOnWriteTree#forEachNodePage}).
+   */
+  static TreeNodePages of(CopyOnWriteTree tree) {
     long[][] pages = {new long[8]};
     int[] count = {0};
     tree.forEachNodePage(page -> {
