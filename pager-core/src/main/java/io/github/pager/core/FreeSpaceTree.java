@@ -1,6 +1,7 @@
 package io.github.pager.core;
 
 import java.io.IOException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The allocation state of every page: a {@link CopyOnWriteTree} with one bit per page, set when the
@@ -31,8 +32,11 @@ final class FreeSpaceTree {
   private final FileGrower grower;
   private final CopyOnWriteTree bits;
 
-  /** The pages of this tree's nodes: as committed, then as placed by {@link #assignPages()}. */
-  private TreeNodePages nodePages;
+  /** The pages of this tree's nodes as committed; changed by the pager once a commit is durable. */
+  private final TreeNodePages nodePages;
+
+  /** The node pages the last {@link #assignPages()} moved, for the pager to apply after the commit. */
+  private TreeNodePages.@Nullable Recorder moved;
 
   private long pageCount;
   private long freeCount;
@@ -132,9 +136,16 @@ final class FreeSpaceTree {
     return nodePages.contains(page);
   }
 
-  /** The pages of this tree's nodes, as placed by the last {@link #assignPages()}. */
-  TreeNodePages nodePages() {
-    return nodePages;
+  /**
+   * Applies the node pages the last {@link #assignPages()} moved to the committed set; the pager
+   * calls it once the commit is durable.
+   */
+  void publishNodePages() {
+    TreeNodePages.Recorder recorder = moved;
+    if (recorder != null) {
+      nodePages.apply(recorder.added, recorder.removed);
+      moved = null;
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -250,7 +261,7 @@ final class FreeSpaceTree {
   void assignPages() throws IOException {
     TreeNodePages.Recorder recorder = new TreeNodePages.Recorder(selfPlacement);
     bits.assignPages(recorder);
-    nodePages = nodePages.with(recorder.added, recorder.removed);
+    moved = recorder;
   }
 
   /** Stores every changed node into its new page; see {@link CopyOnWriteTree#writeOut()}. */

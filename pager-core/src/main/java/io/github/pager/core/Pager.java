@@ -56,7 +56,7 @@ public final class Pager implements AutoCloseable {
   private final boolean superblockRecovered;
 
   /** The free-space tree's node pages as of the last commit: never handed out as views. */
-  private volatile TreeNodePages treeNodePages;
+  private final TreeNodePages treeNodePages;
 
   /** The last durable state; replaced (never changed) by each commit. */
   private volatile MetadataRecord committed;
@@ -742,7 +742,7 @@ public final class Pager implements AutoCloseable {
     } catch (PagerUnavailableException e) {
       throw poison(e);
     }
-    treeNodePages = tree.nodePages();
+    tree.publishNodePages();
     committed = next;
     tree.lowerCursor(pending.commitDurable());
     committedCursor = tree.cursor();

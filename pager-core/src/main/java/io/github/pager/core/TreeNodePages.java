@@ -1,87 +1,138 @@
 package io.github.pager.core;
 
-import java.util.Arrays;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.HashSet;
 import java.util.Set;
 
 /**
- * The pages that hold the free-space tree's nodes, as an immutable sorted array: what lets the
- * pager refuse a view of one of its own pages, and tell a tree node from a user page, without
- * reading either.
+ * The pages that hold the free-space tree's nodes as of the last commit: what lets the pager
+ * refuse a view of one of its own pages, and tell a tree node from a user page, without reading
+ * either.
  *
- * <p>The tree has one leaf per tens of thousands of pages, so the array is short (one entry for a
- * file of up to 127 MiB with 4 KiB pages, a few thousand for a terabyte), and a lookup costs a
- * binary search over it. It is built once at open from the tree's interior nodes and replaced by
- * each commit that moves nodes.
+ * <p>An open-addressing hash set of page numbers with linear probing, read without a lock by any
+ * thread and changed only by the writer, after a commit, by the pages that commit moved. A
+ * removed page leaves a tombstone rather than an empty slot, so a reader probing for a page that
+ * stays in the set never stops early; tombstones and growth are cleared by building a new table
+ * and publishing it. A reader racing with a commit may or may not see the pages that commit
+ * moved, which are fresh or freed pages no user holds. A lookup costs a hash and, at a load of at
+ * most one half, one or two probes, whatever the size of the file.
  */
 final class TreeNodePages {
-  private final long[] sorted;
+  private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(long[].class);
 
-  private TreeNodePages(long[] sorted) {
-    this.sorted = sorted;
-  }
+  /** Page 0 is the superblock, never a node: it marks a slot never used. */
+  private static final long EMPTY = 0;
 
-  /**
-   * Collects the node pages of a tree with no uncommitted change, reading only interior nodes
-   * (see {@link CopyOnWriteTree#forEachNodePage}).
-   */
+  /** A slot whose page was removed; probing goes on past it. */
+  private static final long REMOVED = -1;
+
+  private volatile long[] slots = new long[16];
+
+  /** Writer only: pages in the set, and slots holding a page or a tombstone. */
+  private int size;
+
+  private int occupied;
+
+  /** Collects the node pages of a tree with no uncommitted change (see {@link CopyOnWriteTree#forEachNodePage}). */
   static TreeNodePages of(CopyOnWriteTree tree) {
-    long[][] pages = {new long[8]};
-    int[] count = {0};
-    tree.forEachNodePage(page -> {
-      if (count[0] == pages[0].length) {
-        pages[0] = Arrays.copyOf(pages[0], count[0] * 2);
-      }
-      pages[0][count[0]++] = page;
-    });
-    long[] sorted = Arrays.copyOf(pages[0], count[0]);
-    Arrays.sort(sorted);
-    return new TreeNodePages(sorted);
+    TreeNodePages pages = new TreeNodePages();
+    tree.forEachNodePage(pages::add);
+    return pages;
   }
 
   boolean contains(long page) {
-    long[] pages = sorted;
-    if (pages.length <= 8) {
-      for (long p : pages) {
-        if (p == page) {
-          return true;
-        }
-      }
+    if (page == EMPTY || page == REMOVED) {
       return false;
     }
-    return Arrays.binarySearch(pages, page) >= 0;
+    long[] table = slots;
+    int mask = table.length - 1;
+    for (int i = hash(page) & mask; ; i = (i + 1) & mask) {
+      long slot = (long) SLOTS.getOpaque(table, i);
+      if (slot == page) {
+        return true;
+      }
+      if (slot == EMPTY) {
+        return false;
+      }
+    }
+  }
+
+  /** Applies one commit's moves: pages that became nodes first, then pages that stopped being nodes. */
+  void apply(Set<Long> added, Set<Long> removed) {
+    added.forEach(this::add);
+    removed.forEach(this::remove);
+  }
+
+  private void add(long page) {
+    if (contains(page)) {
+      return;
+    }
+    if ((occupied + 1) * 2 > slots.length) {
+      rebuild(size + 1);
+    }
+    long[] table = slots;
+    int mask = table.length - 1;
+    int i = hash(page) & mask;
+    while (table[i] != EMPTY && table[i] != REMOVED) {
+      i = (i + 1) & mask;
+    }
+    if (table[i] == EMPTY) {
+      occupied++;
+    }
+    SLOTS.setRelease(table, i, page);
+    size++;
+  }
+
+  private void remove(long page) {
+    long[] table = slots;
+    int mask = table.length - 1;
+    for (int i = hash(page) & mask; table[i] != EMPTY; i = (i + 1) & mask) {
+      if (table[i] == page) {
+        SLOTS.setRelease(table, i, REMOVED);
+        size--;
+        return;
+      }
+    }
+  }
+
+  /** Copies the live pages into a fresh table sized for {@code needed} pages, and publishes it. */
+  private void rebuild(int needed) {
+    int capacity = 16;
+    while (capacity < needed * 4) {
+      capacity <<= 1;
+    }
+    long[] table = new long[capacity];
+    for (long page : slots) {
+      if (page != EMPTY && page != REMOVED) {
+        int i = hash(page) & (capacity - 1);
+        while (table[i] != EMPTY) {
+          i = (i + 1) & (capacity - 1);
+        }
+        table[i] = page;
+      }
+    }
+    occupied = size;
+    slots = table;
   }
 
   int size() {
-    return sorted.length;
+    return size;
   }
 
   Set<Long> toSet() {
     Set<Long> set = new HashSet<>();
-    for (long page : sorted) {
-      set.add(page);
+    for (long page : slots) {
+      if (page != EMPTY && page != REMOVED) {
+        set.add(page);
+      }
     }
     return set;
   }
 
-  /** The set after a commit that took {@code added} pages for nodes and gave {@code removed} back. */
-  TreeNodePages with(Set<Long> added, Set<Long> removed) {
-    if (added.isEmpty() && removed.isEmpty()) {
-      return this;
-    }
-    long[] result = new long[sorted.length + added.size()];
-    int n = 0;
-    for (long page : sorted) {
-      if (!removed.contains(page)) {
-        result[n++] = page;
-      }
-    }
-    for (long page : added) {
-      result[n++] = page;
-    }
-    result = Arrays.copyOf(result, n);
-    Arrays.sort(result);
-    return new TreeNodePages(result);
+  private static int hash(long page) {
+    long h = page * 0x9E3779B97F4A7C15L;
+    return (int) (h ^ (h >>> 32));
   }
 
   /**
