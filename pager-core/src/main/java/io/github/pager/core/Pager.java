@@ -52,6 +52,35 @@ public final class Pager implements AutoCloseable {
   private final PendingFrees pending;
   private final NodeCache cache = new NodeCache();
   private final ReentrantLock writeLock = new ReentrantLock();
+  private final Pins pins = new Pins();
+
+  /** A transaction's structures: their transaction holds the writer lock already. */
+  private final RootedStructure.Access transactionAccess =
+      new RootedStructure.Access() {
+        @Override
+        public <T> T read(IoSupplier<T> action) throws IOException {
+          return action.get();
+        }
+
+        @Override
+        public void checkUsable() {
+          checkOpen();
+        }
+      };
+
+  /** Views of the last commit: each read takes the writer lock, which guards the node cache. */
+  private final RootedStructure.Access viewAccess =
+      new RootedStructure.Access() {
+        @Override
+        public <T> T read(IoSupplier<T> action) throws IOException {
+          return underLock(action);
+        }
+
+        @Override
+        public void checkUsable() {
+          checkOpen();
+        }
+      };
   private final boolean openedFromAlternate;
   private final boolean superblockRecovered;
 
@@ -357,6 +386,8 @@ public final class Pager implements AutoCloseable {
       writeLock.unlock();
       throw e;
     }
+    // Snapshots closed since the last commit may have freed pages for reuse.
+    tree.lowerCursor(pending.release(committed.generation, pins.oldest()));
     return new Transaction(this, committed.roots());
   }
 
@@ -531,7 +562,7 @@ public final class Pager implements AutoCloseable {
     checkOpen();
     MetadataRecord record = committed;
     return new PersistentBitmap(
-        this, slot, RootedStructure.tree(file, cache, slot, 0, record.root(slot), record.root(slot + 1)), false);
+        viewAccess, slot, RootedStructure.tree(file, cache, slot, 0, record.root(slot), record.root(slot + 1)), false);
   }
 
   /**
@@ -550,7 +581,65 @@ public final class Pager implements AutoCloseable {
     checkOpen();
     MetadataRecord record = committed;
     return new PersistentArray(
-        this, slot, RootedStructure.tree(file, cache, slot, recordSize, record.root(slot), record.root(slot + 1)), false);
+        viewAccess, slot, RootedStructure.tree(file, cache, slot, recordSize, record.root(slot), record.root(slot + 1)), false);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Snapshots
+
+  /**
+   * Takes a snapshot of the last commit: a read view that keeps seeing exactly that commit
+   * (allocation state, root values, persistent bitmaps and arrays, and the pages it reaches)
+   * however many commits follow, until it is closed. Taking one reads and syncs nothing.
+   *
+   * <p>While it is open, no page that its commit reaches is handed out again (the reuse rule,
+   * FORMAT.md "Pending pages"), so a snapshot left open makes the file grow: close it. Pages the
+   * pager never reuses but a user writes in place are the user's own: a snapshot sees those
+   * writes.
+   *
+   * @return the snapshot; any thread may use it, and many may be open at once
+   * @throws IllegalStateException when the pager is closed
+   */
+  public Snapshot snapshot() {
+    checkOpen();
+    MetadataRecord record = pins.pin(() -> committed);
+    return new Snapshot(this, file, geometry, record);
+  }
+
+  /** Called once by each snapshot's close. */
+  void unpin(long generation) {
+    pins.unpin(generation);
+  }
+
+  /**
+   * Returns the generation of the oldest open snapshot: pages freed by later commits are held
+   * for it.
+   *
+   * @return the generation, or {@link Long#MAX_VALUE} when no snapshot is open
+   */
+  public long oldestSnapshotGeneration() {
+    return pins.oldest();
+  }
+
+  /**
+   * Returns the number of snapshots open now.
+   *
+   * @return the count
+   */
+  public int openSnapshots() {
+    return pins.count();
+  }
+
+  /**
+   * Returns how many freed pages are held back for open snapshots: pages the reuse rule would
+   * hand out again but for a snapshot older than the commit that freed them. A number that keeps
+   * growing means a snapshot was forgotten, and the file grows with it.
+   *
+   * @return the page count, as of the last commit
+   * @throws IOException never, in this version; declared for readers in other processes
+   */
+  public long pagesHeldForSnapshots() throws IOException {
+    return underLock(() -> pending.heldForSnapshots(committed.generation));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -744,7 +833,8 @@ public final class Pager implements AutoCloseable {
     }
     tree.publishNodePages();
     committed = next;
-    tree.lowerCursor(pending.commitDurable());
+    // After publishing: a snapshot taken from now on pins this commit or a later one.
+    tree.lowerCursor(pending.commitDurable(next.generation, pins.oldest()));
     committedCursor = tree.cursor();
     accessiblePageCount = next.pageCount;
   }
@@ -757,12 +847,12 @@ public final class Pager implements AutoCloseable {
   }
 
   PersistentBitmap txBitmap(int slot, long rootPage, long rootMeta) {
-    return new PersistentBitmap(this, slot, RootedStructure.tree(file, cache, slot, 0, rootPage, rootMeta), true);
+    return new PersistentBitmap(transactionAccess, slot, RootedStructure.tree(file, cache, slot, 0, rootPage, rootMeta), true);
   }
 
   PersistentArray txArray(int slot, int recordSize, long rootPage, long rootMeta) {
     return new PersistentArray(
-        this, slot, RootedStructure.tree(file, cache, slot, recordSize, rootPage, rootMeta), true);
+        transactionAccess, slot, RootedStructure.tree(file, cache, slot, recordSize, rootPage, rootMeta), true);
   }
 
   /** A read that may fail with an I/O error; see {@link #underLock}. */

@@ -1,34 +1,44 @@
 package io.github.pager.core;
 
+import java.util.Iterator;
+import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
 
 /**
- * Pages that are free on disk but may not be handed out yet, because the metadata copy that is
- * not active still references them.
+ * Pages that are free on disk but may not be handed out yet, and the one rule that decides when
+ * they may: <b>a page freed by commit N is handed out again only once commit N + 1 is durable and
+ * no snapshot older than N is open</b> (FORMAT.md, "Pending pages").
  *
- * <p>After commit N the alternate copy is commit N-1. A page freed by commit N (a user page, or a
- * free-space tree node replaced by copy-on-write) is still in use in N-1, so overwriting it
- * during commit N+1 would leave no intact alternate to fall back to. It becomes allocatable only
- * once commit N+1 is durable, when N becomes the alternate. This class keeps the two sets, as
- * sparse per-leaf masks laid over the leaf bitmaps, so that a search can skip them word by word.
+ * <p>The first half protects the alternate metadata copy: after commit N + 1 the alternate is
+ * N, which no longer reaches the page, so the fallback stays intact. The second half protects
+ * readers: a snapshot of generation G reaches every page in use at G, and a page freed by commit
+ * N was in use at every generation before N.
+ *
+ * <p>Pages are kept as sparse per-leaf masks laid over the leaf bitmaps, so that a search can skip
+ * them word by word: one union of everything pending (the sets of different commits are disjoint,
+ * since a pending page cannot be allocated, so cannot be freed again), one set per freeing commit
+ * for release, and the set of the commit in progress, which a rollback drops.
  *
  * <p>The sets live in memory only: after a reopen, pages freed by the last commit are allocatable
  * at once. That costs the fallback only during the first commit after an open, and only if the
- * active copy also becomes unreadable in that window; see FORMAT.md, "Recovery".
+ * current copy also becomes unreadable in that window; see FORMAT.md, "Recovery".
  */
 final class PendingFrees implements CopyOnWriteTree.Exclusion {
   private final TreeGeometry geometry;
 
-  /** Freed by the last durable commit: allocatable once the next commit is durable. */
-  private NavigableMap<Long, long[]> freedByLastCommit = new TreeMap<>();
+  /** Everything freed by durable commits and not yet released: leaf → bitmap words. */
+  private final NavigableMap<Long, long[]> union = new TreeMap<>();
 
-  private long lowestFreedByLastCommit = Long.MAX_VALUE;
+  /** The same pages by the generation of the commit that freed them. */
+  private final NavigableMap<Long, Map<Long, long[]>> byGeneration = new TreeMap<>();
+
+  private long pendingCount;
 
   /** Freed by the commit in progress; dropped if it rolls back. */
   private NavigableMap<Long, long[]> freedByThisCommit = new TreeMap<>();
 
-  private long lowestFreedByThisCommit = Long.MAX_VALUE;
+  private long countThisCommit;
 
   PendingFrees(TreeGeometry geometry) {
     this.geometry = geometry;
@@ -38,14 +48,14 @@ final class PendingFrees implements CopyOnWriteTree.Exclusion {
     long leaf = page / geometry.leafSlots();
     int bit = (int) (page % geometry.leafSlots());
     freedByThisCommit.computeIfAbsent(leaf, k -> new long[geometry.leafWords()])[bit >>> 6] |= 1L << bit;
-    lowestFreedByThisCommit = Math.min(lowestFreedByThisCommit, page);
+    countThisCommit++;
   }
 
   /** Returns the pending bits of bitmap word {@code word} of leaf {@code leaf}. */
   @Override
   public long mask(long leaf, int word) {
     long mask = 0;
-    long[] a = freedByLastCommit.get(leaf);
+    long[] a = union.get(leaf);
     if (a != null) {
       mask |= a[word];
     }
@@ -58,7 +68,7 @@ final class PendingFrees implements CopyOnWriteTree.Exclusion {
 
   @Override
   public long nextLeafWithAny(long fromLeaf) {
-    Long a = freedByLastCommit.ceilingKey(fromLeaf);
+    Long a = union.ceilingKey(fromLeaf);
     Long b = freedByThisCommit.ceilingKey(fromLeaf);
     if (a == null) {
       return b == null ? -1 : b;
@@ -68,26 +78,103 @@ final class PendingFrees implements CopyOnWriteTree.Exclusion {
 
   @Override
   public boolean hasAny(long leaf) {
-    return freedByLastCommit.containsKey(leaf) || freedByThisCommit.containsKey(leaf);
+    return union.containsKey(leaf) || freedByThisCommit.containsKey(leaf);
   }
 
   /**
-   * Records that the commit in progress is durable: what the last commit freed is released.
+   * Records that the commit in progress is durable with {@code generation}, and releases what
+   * the rule allows.
+   *
+   * @param oldestPinned the generation of the oldest open snapshot, or {@link Long#MAX_VALUE}
+   * @return the lowest released page, or {@link Long#MAX_VALUE} when none
+   */
+  long commitDurable(long generation, long oldestPinned) {
+    if (!freedByThisCommit.isEmpty()) {
+      byGeneration.put(generation, freedByThisCommit);
+      for (Map.Entry<Long, long[]> leaf : freedByThisCommit.entrySet()) {
+        long[] words = union.computeIfAbsent(leaf.getKey(), k -> new long[geometry.leafWords()]);
+        long[] freed = leaf.getValue();
+        for (int w = 0; w < words.length; w++) {
+          words[w] |= freed[w];
+        }
+      }
+      pendingCount += countThisCommit;
+    }
+    freedByThisCommit = new TreeMap<>();
+    countThisCommit = 0;
+    return release(generation, oldestPinned);
+  }
+
+  /**
+   * Releases the pages of every commit N with N + 1 at or below {@code durableGeneration} and no
+   * snapshot older than N: the reuse rule, in one place.
    *
    * @return the lowest released page, or {@link Long#MAX_VALUE} when none
    */
-  long commitDurable() {
-    long released = lowestFreedByLastCommit;
-    freedByLastCommit = freedByThisCommit;
-    lowestFreedByLastCommit = lowestFreedByThisCommit;
-    freedByThisCommit = new TreeMap<>();
-    lowestFreedByThisCommit = Long.MAX_VALUE;
-    return released;
+  long release(long durableGeneration, long oldestPinned) {
+    long lowest = Long.MAX_VALUE;
+    for (Iterator<Map.Entry<Long, Map<Long, long[]>>> it = byGeneration.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<Long, Map<Long, long[]>> freed = it.next();
+      long freedBy = freed.getKey();
+      if (freedBy + 1 > durableGeneration || freedBy > oldestPinned) {
+        break; // generations only grow from here
+      }
+      for (Map.Entry<Long, long[]> leaf : freed.getValue().entrySet()) {
+        long[] words = union.get(leaf.getKey());
+        if (words == null) {
+          throw new IllegalStateException("pending pages of leaf " + leaf.getKey() + " missing from the union");
+        }
+        long[] released = leaf.getValue();
+        for (int w = 0; w < released.length; w++) {
+          if (released[w] != 0) {
+            words[w] &= ~released[w];
+            pendingCount -= Long.bitCount(released[w]);
+            lowest = Math.min(lowest, leaf.getKey() * geometry.leafSlots() + 64L * w
+                + Long.numberOfTrailingZeros(released[w]));
+          }
+        }
+        if (isZero(words)) {
+          union.remove(leaf.getKey());
+        }
+      }
+      it.remove();
+    }
+    return lowest;
+  }
+
+  /** Pages freed by durable commits and not released yet. */
+  long pendingCount() {
+    return pendingCount;
+  }
+
+  /**
+   * Pages that the first half of the rule alone would release: freed by a commit N with N + 1 at
+   * or below {@code durableGeneration}, but held for a snapshot older than N.
+   */
+  long heldForSnapshots(long durableGeneration) {
+    long held = 0;
+    for (Map.Entry<Long, Map<Long, long[]>> freed : byGeneration.headMap(durableGeneration, false).entrySet()) {
+      for (long[] words : freed.getValue().values()) {
+        for (long word : words) {
+          held += Long.bitCount(word);
+        }
+      }
+    }
+    return held;
   }
 
   /** Forgets what the commit in progress freed: it rolled back, so those pages are in use again. */
   void rollback() {
     freedByThisCommit = new TreeMap<>();
-    lowestFreedByThisCommit = Long.MAX_VALUE;
+    countThisCommit = 0;
+  }
+
+  private static boolean isZero(long[] words) {
+    for (long word : words) {
+      if (word != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 }

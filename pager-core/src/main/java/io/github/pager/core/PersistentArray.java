@@ -28,8 +28,8 @@ public final class PersistentArray extends RootedStructure {
   /** The largest record, in bytes: a leaf of the smallest page size must hold several. */
   public static final int MAX_RECORD_SIZE = 256;
 
-  PersistentArray(Pager pager, int slot, CopyOnWriteTree tree, boolean writable) {
-    super(pager, slot, tree, writable);
+  PersistentArray(Access access, int slot, CopyOnWriteTree tree, boolean writable) {
+    super(access, slot, tree, writable);
   }
 
   static void checkRecordSize(int recordSize) {

@@ -28,8 +28,8 @@ import java.io.IOException;
  */
 public final class PersistentBitmap extends RootedStructure {
 
-  PersistentBitmap(Pager pager, int slot, CopyOnWriteTree tree, boolean writable) {
-    super(pager, slot, tree, writable);
+  PersistentBitmap(Access access, int slot, CopyOnWriteTree tree, boolean writable) {
+    super(access, slot, tree, writable);
   }
 
   /**

@@ -14,14 +14,27 @@ import java.util.Set;
  * bitmap), so a slot opened as the wrong kind of structure is refused rather than misread.
  */
 abstract class RootedStructure {
-  private final Pager pager;
+  /**
+   * How a structure's reads are guarded and when it stops being usable: a transaction's structure
+   * reads directly (its transaction holds the writer lock), a view of the last commit takes the
+   * writer lock for each read, and a snapshot's structure reads pages no writer touches.
+   */
+  interface Access {
+    /** Runs a read of the structure's tree. */
+    <T> T read(Pager.IoSupplier<T> action) throws IOException;
+
+    /** Throws {@link IllegalStateException} when what the structure belongs to is closed. */
+    void checkUsable();
+  }
+
+  private final Access access;
   private final int slot;
   private final CopyOnWriteTree tree;
   private final boolean writable;
   private boolean ended;
 
-  RootedStructure(Pager pager, int slot, CopyOnWriteTree tree, boolean writable) {
-    this.pager = pager;
+  RootedStructure(Access access, int slot, CopyOnWriteTree tree, boolean writable) {
+    this.access = access;
     this.slot = slot;
     this.tree = tree;
     this.writable = writable;
@@ -91,9 +104,9 @@ abstract class RootedStructure {
     ended = true;
   }
 
-  /** Runs a read: a transaction's structure already holds the writer lock, a view takes it. */
+  /** Runs a read under this structure's {@link Access}. */
   <T> T read(Pager.IoSupplier<T> action) throws IOException {
-    return writable ? action.get() : pager.underLock(action);
+    return access.read(action);
   }
 
   void checkUsable(boolean change) {
@@ -104,6 +117,6 @@ abstract class RootedStructure {
       throw new IllegalStateException(
           "the structure at root slot " + slot + " was opened for reading; change it in a transaction");
     }
-    pager.checkUsable();
+    access.checkUsable();
   }
 }
