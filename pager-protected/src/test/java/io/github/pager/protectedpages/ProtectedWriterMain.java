@@ -4,6 +4,7 @@ import io.github.pager.core.Durability;
 import io.github.pager.core.Pager;
 import io.github.pager.core.PagerOptions;
 import io.github.pager.core.Transaction;
+import io.github.pager.testkit.process.ChildJvm;
 import io.github.pager.testkit.process.ReadersBesideWriter;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -20,8 +21,8 @@ import java.util.SplittableRandom;
 
 /**
  * The writer child of {@link ProtectedReadersBesideAWriterTest}: creates a page file and commits
- * protected-page changes to it until killed, acknowledging each commit with the state it left
- * (see {@link ReadersBesideWriter#acknowledge}).
+ * protected-page changes to it until killed (or its parent is gone), acknowledging each commit
+ * with the state it left (see {@link ReadersBesideWriter#acknowledge}).
  *
  * <p>A commit may allocate or free a protected page, rewrites one to three others wholly (each
  * with bytes that follow from its id and new version, see {@link #content}), changes two root
@@ -49,6 +50,7 @@ public final class ProtectedWriterMain {
    * @throws IOException when the pager fails
    */
   public static void main(String[] args) throws IOException {
+    ChildJvm.exitWhenInputEnds();
     Path path = Path.of(args[0]);
     long seed = Long.parseLong(args[1]);
     SplittableRandom random = new SplittableRandom(seed);

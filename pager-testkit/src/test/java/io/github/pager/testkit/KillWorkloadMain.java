@@ -6,12 +6,9 @@ import io.github.pager.core.Pager;
 import io.github.pager.core.PagerOptions;
 import io.github.pager.core.Transaction;
 import io.github.pager.testkit.process.ChildJvm;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,7 +30,8 @@ import java.util.SplittableRandom;
  * <p>JVM start dominates a kill loop, so the parent starts the next child while it still runs,
  * kills and checks the last one. The child therefore warms up on a scratch file of its own (the
  * classes of its commit path loaded), then waits for a line on its standard input before
- * it touches the real file; at the end of its input it exits without touching it.
+ * it touches the real file; at the end of its input (the parent is gone) it exits, before or
+ * after.
  */
 public final class KillWorkloadMain {
   /** The options both the child and the parent's check open the file with, durability aside. */
@@ -61,10 +59,10 @@ public final class KillWorkloadMain {
     long seed = Long.parseLong(args[1]);
     PagerOptions options = OPTIONS.withDurability(Durability.valueOf(args[2]));
     warmUp(path, seed);
-    BufferedReader parent = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-    if (parent.readLine() == null) {
+    if (!ChildJvm.awaitParentLine()) {
       return;
     }
+    ChildJvm.exitWhenInputEnds();
     PrintStream out = System.out;
     boolean exists = Files.exists(path);
     if (!exists) {

@@ -7,6 +7,7 @@ import io.github.pager.core.PagerOptions;
 import io.github.pager.core.PersistentArray;
 import io.github.pager.core.PersistentBitmap;
 import io.github.pager.core.Transaction;
+import io.github.pager.testkit.process.ChildJvm;
 import io.github.pager.testkit.process.ReadersBesideWriter;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -19,8 +20,8 @@ import java.util.TreeSet;
 
 /**
  * The writer child of {@link ReadOnlyOpenersBesideAWriterTest}: creates a page file and commits to
- * it until killed, each commit changing several things at once, and acknowledges each commit
- * with the state it left (see {@link ReadersBesideWriter#acknowledge}).
+ * it until killed (or its parent is gone), each commit changing several things at once, and
+ * acknowledges each commit with the state it left (see {@link ReadersBesideWriter#acknowledge}).
  *
  * <p>A commit allocates or frees a regular page, sets or clears a bit of a {@link
  * PersistentBitmap} spread over a million bits (a tree of several levels), writes or erases a
@@ -56,6 +57,7 @@ public final class StructuresWriterMain {
    * @throws IOException when the pager fails
    */
   public static void main(String[] args) throws IOException {
+    ChildJvm.exitWhenInputEnds();
     Path path = Path.of(args[0]);
     long seed = Long.parseLong(args[1]);
     SplittableRandom random = new SplittableRandom(seed);

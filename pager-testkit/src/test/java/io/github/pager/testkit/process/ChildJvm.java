@@ -26,6 +26,9 @@ import org.jspecify.annotations.Nullable;
  * protocol lines it prints with {@link #newLines} or {@link #awaitLine}, and end it with {@link
  * #kill} (a real SIGKILL, through {@link Process#destroyForcibly()}) or by closing it.
  *
+ * <p>On the child's side, {@link #awaitParentLine} waits for what the parent sends, and {@link
+ * #exitWhenInputEnds} ends a child that loops until killed once its parent is gone.
+ *
  * <p>The child writes to a file, not a pipe: reading a pipe while the JDK drains it at the
  * child's exit can lose the last lines, and after a kill those are the ones that matter. A
  * protocol line ends with {@link #END_MARK}; a line the kill cut short lacks it and is dropped.
@@ -206,6 +209,44 @@ public final class ChildJvm implements AutoCloseable {
   @Override
   public String toString() {
     return "ChildJvm[" + description + ", pid " + process.pid() + "]";
+  }
+
+  /**
+   * For a child's main: waits for the parent's first line on standard input (see {@link #send}).
+   *
+   * @return true when the line came; false when the input ended first (the parent is gone)
+   * @throws IOException when the input cannot be read
+   */
+  public static boolean awaitParentLine() throws IOException {
+    while (true) {
+      int next = System.in.read();
+      if (next < 0) {
+        return false;
+      }
+      if (next == '\n') {
+        return true;
+      }
+    }
+  }
+
+  /**
+   * For a child's main: ends this JVM at once when its standard input ends, which happens when
+   * the parent closes it or dies. A child that loops until killed calls this first, so that no
+   * child outlives a test JVM that was itself killed.
+   */
+  public static void exitWhenInputEnds() {
+    Thread watcher = new Thread(() -> {
+      try {
+        while (System.in.read() >= 0) {
+          // the parent sends nothing more; only the end matters
+        }
+      } catch (IOException e) {
+        // an unreadable input is as good as an ended one
+      }
+      Runtime.getRuntime().halt(1);
+    }, "exit-when-parent-exits");
+    watcher.setDaemon(true);
+    watcher.start();
   }
 
   private static String javaCommand() {

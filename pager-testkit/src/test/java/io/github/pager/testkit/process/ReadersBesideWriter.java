@@ -36,7 +36,7 @@ public final class ReadersBesideWriter {
   /** Generations kept for comparison; a reader is never this many commits behind the writer. */
   private static final int GENERATIONS_KEPT = 20_000;
 
-  /** The failures whose details are reported; the rest are only counted. */
+  /** The failures reported in full, besides the first of each kind; the rest are only counted. */
   private static final int FAILURES_DETAILED = 5;
 
   /**
@@ -62,7 +62,7 @@ public final class ReadersBesideWriter {
    * @param consistent opens whose whole view equalled the writer's for the same generation
    * @param stale reads after an open that reported {@link StaleViewException}
    * @param failures how many opens failed, by what failed ("at open: CorruptSuperblockException")
-   * @param details the first few failures in full
+   * @param details the first few failures, and the first of each kind, in full
    * @param firstFailure the first failure's exception, if it was one
    * @param newestGeneration the newest generation the writer acknowledged
    */
@@ -258,8 +258,9 @@ public final class ReadersBesideWriter {
   }
 
   private void fail(String kind, String detail, @Nullable Throwable cause) {
+    boolean firstOfItsKind = !failures.containsKey(kind);
     failures.merge(kind, 1, Integer::sum);
-    if (details.size() < FAILURES_DETAILED) {
+    if (firstOfItsKind || details.size() < FAILURES_DETAILED) {
       details.add("open " + opens + ": " + detail);
     }
     if (firstFailure == null && cause != null) {
