@@ -1,67 +1,124 @@
 package io.github.pager.testkit;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
+import io.github.pager.core.Durability;
 import io.github.pager.core.Pager;
-import java.io.File;
+import io.github.pager.testkit.process.ChildJvm;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
+import java.util.Objects;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Kills a child JVM running a pager workload on a real file with SIGKILL at random moments, then
- * reopens the file and checks it against the last acknowledged and the in-flight state.
+ * Kills a child JVM committing to a real file with SIGKILL while its commits run, again and
+ * again, and checks after each kill that the file opens at the last acknowledged or the in-flight
+ * state.
  *
- * <p>A process crash keeps the page cache, so this checks the in-process ordering of writes and
- * the on-disk format together (not power loss: that is the simulated storage's job). Each kill
- * reopens the same file, so recovery after recovery is covered too.
+ * <p>A process crash keeps the page cache, so this checks the in-process order of the stores
+ * into the mapping and the on-disk format together (power loss is the simulated storage's job):
+ * a store sequence that leaves an invalid page for an instant, such as a superblock whose fields
+ * are written before its CRC, is caught when a kill lands in that instant. The same file is kept
+ * from kill to kill, so every child starts with a recovery and recovery after recovery is
+ * covered; a file that fails is set aside and the loop goes on with a new one, so one run counts
+ * every failure.
+ *
+ * <p>Each kill lands after the child's first acknowledged commit (so its code is loaded and it
+ * commits as fast as it can), after a random delay of up to 20 ms. The delays
+ * come from the printed seed ({@code -Dpager.seed=N} replays them; the timing of the child itself
+ * cannot be replayed). 50 kills per durability mode by default, 1500 with {@code
+ * -Dpager.soak=true}, or as many as {@code -Dpager.sigkill.kills=N} asks for.
  */
 class SigkillOnRealFileTest {
+  private static final int KILLS_PER_MODE = 50;
+  private static final int SOAK_KILLS_PER_MODE = 1500;
+
+  /**
+   * The longest delay from the first commit's acknowledgement to the kill: hundreds of commits
+   * with {@link Durability#NONE}, a few with {@link Durability#SYNC}.
+   */
+  private static final int MAX_DELAY_MICROS = 20_000;
+
   @TempDir Path dir;
 
-  @Test
-  void aKilledWriterLeavesTheLastAcknowledgedOrTheInFlightState() throws Exception {
+  @ParameterizedTest
+  @EnumSource(Durability.class)
+  void aKilledWriterLeavesTheLastAcknowledgedOrTheInFlightState(Durability durability) throws Exception {
     long seed = CrashExplorer.defaultSeed();
     SplittableRandom random = new SplittableRandom(seed);
+    int kills = Integer.getInteger("pager.sigkill.kills", CrashExplorer.soak() ? SOAK_KILLS_PER_MODE : KILLS_PER_MODE);
+    long started = System.nanoTime();
     Path file = dir.resolve("killed.pages");
-    int kills = CrashExplorer.soak() ? 40 : 5;
+    List<String> failures = new ArrayList<>();
+    @Nullable Throwable firstFailure = null;
     int acknowledgedInTotal = 0;
-    for (int kill = 0; kill < kills; kill++) {
-      // The child writes to a file, not a pipe: reading a pipe while the JDK drains it at the
-      // child's exit can lose the last lines, and those are the ones that matter.
-      Path out = dir.resolve("child-" + kill + ".out");
-      Process child = new ProcessBuilder(javaCommand(), "-cp", classPath(),
-              KillWorkloadMain.class.getName(), file.toString(), Long.toString(seed + kill))
-          .redirectError(ProcessBuilder.Redirect.INHERIT)
-          .redirectOutput(out.toFile())
-          .start();
-      waitForFirstAck(out, child);
-      Thread.sleep(random.nextInt(5, 300));
-      child.destroyForcibly();
-      assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
-
-      List<String> lines = protocolLines(out);
-      CrashExpectation<PagerState> expected = expectation(lines);
-      assertThat(expected.acknowledged()).as("seed %d, kill %d: the child acknowledged nothing", seed, kill).isNotNull();
-      try (Pager pager = Pager.open(file, KillWorkloadMain.OPTIONS)) {
-        PagerCheck.verify(pager, expected);
-      } catch (AssertionError e) {
-        throw new AssertionError("seed " + seed + " (-Dpager.seed=" + seed + "), kill " + kill + ": " + e.getMessage()
-            + "\nthe child's last lines:\n" + String.join("\n", lines.subList(Math.max(0, lines.size() - 6), lines.size())), e);
+    int filesInARow = 0;
+    // Each child boots and warms up while the one before it runs: see KillWorkloadMain.
+    @Nullable ChildJvm next = startChild(file, seed, 0, durability);
+    try {
+      for (int kill = 0; kill < kills; kill++) {
+        int delayMicros = random.nextInt(MAX_DELAY_MICROS);
+        String where = "seed " + seed + " (-Dpager.seed=" + seed + "), " + durability + ", kill " + kill + " (after "
+            + filesInARow + " earlier kills of this file, " + delayMicros + " µs after the first commit's ACK)";
+        List<String> lines;
+        try (ChildJvm child = Objects.requireNonNull(next)) {
+          child.send("go");
+          next = kill + 1 < kills ? startChild(file, seed, kill + 1, durability) : null;
+          lines = killWhileCommitting(child, delayMicros);
+        }
+        CrashExpectation<PagerState> expected = expectation(lines);
+        acknowledgedInTotal += acknowledgements(lines) - 1;
+        try (Pager pager = Pager.open(file, KillWorkloadMain.OPTIONS.withDurability(durability))) {
+          PagerCheck.verify(pager, expected);
+          filesInARow++;
+        } catch (Exception | AssertionError e) {
+          failures.add(where + ": " + e + "\n    the child's last lines: " + tail(lines));
+          firstFailure = firstFailure == null ? e : firstFailure;
+          // Keep the evidence beside the child's output, and go on with a new file.
+          Files.move(file, dir.resolve("failed-at-kill-" + kill + ".pages"));
+          filesInARow = 0;
+        }
       }
-      acknowledgedInTotal += (int) lines.stream().filter(l -> l.startsWith("ACK")).count();
+    } finally {
+      if (next != null) {
+        next.close();
+      }
     }
-    System.out.println("[sigkill] " + kills + " kills, " + acknowledgedInTotal + " acknowledged commits, seed " + seed);
+    long millis = (System.nanoTime() - started) / 1_000_000;
+    System.out.printf("[sigkill] %s: %d kills, %d commits acknowledged, %d failed, seed %d, %d ms%n",
+        durability, kills, acknowledgedInTotal, failures.size(), seed, millis);
+    if (!failures.isEmpty()) {
+      throw new AssertionError(failures.size() + " of " + kills + " kills with " + durability
+          + " left a file that does not open at the acknowledged or the in-flight state:\n  "
+          + String.join("\n  ", failures), firstFailure);
+    }
+  }
+
+  /** Lets the child commit for a while after its first commit, kills it, and returns its lines. */
+  private static List<String> killWhileCommitting(ChildJvm child, int delayMicros) throws Exception {
+    List<String> lines = new ArrayList<>();
+    // The first ACK is the state the child opened; the second, its first commit's.
+    while (acknowledgements(lines) < 2) {
+      lines.addAll(child.awaitLine(line -> line.startsWith("ACK ")));
+    }
+    Thread.sleep(delayMicros / 1000, delayMicros % 1000 * 1000);
+    child.kill();
+    lines.addAll(child.newLines());
+    return lines;
+  }
+
+  private static int acknowledgements(List<String> lines) {
+    return (int) lines.stream().filter(line -> line.startsWith("ACK ")).count();
+  }
+
+  private ChildJvm startChild(Path file, long seed, int kill, Durability durability) throws IOException {
+    return ChildJvm.start(KillWorkloadMain.class, dir.resolve("child-" + kill + ".out"),
+        file.toString(), Long.toString(seed + kill), durability.name());
   }
 
   private static CrashExpectation<PagerState> expectation(List<String> lines) {
@@ -78,54 +135,8 @@ class SigkillOnRealFileTest {
     return new CrashExpectation<>(acknowledged, inFlight);
   }
 
-  /** The child's whole lines; a line the kill cut short lacks the end mark and is dropped. */
-  private static List<String> protocolLines(Path out) throws IOException {
-    List<String> lines = new ArrayList<>();
-    for (String line : Files.readAllLines(out, StandardCharsets.UTF_8)) {
-      if (line.endsWith(" $")) {
-        lines.add(line);
-      }
-    }
-    return lines;
-  }
-
-  private static void waitForFirstAck(Path out, Process child) throws InterruptedException, IOException {
-    while (child.isAlive()) {
-      if (protocolLines(out).stream().anyMatch(l -> l.startsWith("ACK"))) {
-        return;
-      }
-      Thread.sleep(5);
-    }
-    throw new AssertionError("the child exited with " + child.exitValue() + " before acknowledging anything: " + protocolLines(out));
-  }
-
-  private static String javaCommand() {
-    return ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-  }
-
-  /** Surefire puts the modules on the module path and the test classes beside them: take all. */
-  private static String classPath() {
-    Set<String> entries = new LinkedHashSet<>();
-    for (String property : new String[] {"jdk.module.path", "java.class.path"}) {
-      @Nullable String value = System.getProperty(property);
-      if (value != null) {
-        for (String entry : value.split(File.pathSeparator)) {
-          if (!entry.isBlank()) {
-            entries.add(entry);
-          }
-        }
-      }
-    }
-    entries.add(Path.of(location(KillWorkloadMain.class)).toString());
-    entries.add(Path.of(location(Pager.class)).toString());
-    return String.join(File.pathSeparator, entries);
-  }
-
-  private static java.net.URI location(Class<?> type) {
-    try {
-      return type.getProtectionDomain().getCodeSource().getLocation().toURI();
-    } catch (java.net.URISyntaxException e) {
-      throw new IllegalStateException(e);
-    }
+  private static String tail(List<String> lines) {
+    List<String> last = lines.subList(Math.max(0, lines.size() - 2), lines.size());
+    return String.join("\n      ", last);
   }
 }
