@@ -58,7 +58,11 @@ class AllocatorPropertyTest {
   }
 
   private void runCases(String name, boolean regular, int... subSizes) throws Exception {
+    // One file per case: a fixed seed runs every size with the same seed.
     StringBuilder label = new StringBuilder(name);
+    for (int size : subSizes) {
+      label.append('-').append(size);
+    }
     String fixed = System.getProperty("pager.seed");
     if (fixed != null && !fixed.isBlank()) {
       runCase(label.toString(), Long.parseLong(fixed.strip()), SOAK ? 3000 : 600, regular, subSizes);
