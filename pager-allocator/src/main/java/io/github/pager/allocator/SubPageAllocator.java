@@ -317,7 +317,8 @@ public final class SubPageAllocator implements BulkPageAllocator<SubPageId> {
 
   @Override
   public SubPageId handle(long value) throws IOException {
-    if (value < 0 || !pager.readBitmap(baseSlot + 1).get(value)) {
+    // Long.MAX_VALUE is no bit index of a bitmap, so no sub-page's value either.
+    if (value < 0 || value == Long.MAX_VALUE || !pager.readBitmap(baseSlot + 1).get(value)) {
       throw new IllegalArgumentException(
           "sub-page value " + value + " is not handed out by " + this);
     }

@@ -142,6 +142,19 @@ class SubPageAllocatorTest {
   }
 
   @Test
+  void aValueNoSubPageCanHaveIsRefusedAsAnIllegalArgument() throws IOException {
+    try (Pager pager = Pager.create(file(), PagerOptions.defaults())) {
+      SubPageAllocator sub = SubPageAllocator.open(pager, 0, 512);
+      sub.alloc();
+      for (long value : new long[] {-1, Long.MIN_VALUE, Long.MAX_VALUE, Long.MAX_VALUE - 1, 1L << 62}) {
+        assertThatThrownBy(() -> sub.handle(value)).as("handle(%d)", value)
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining(Long.toString(value));
+      }
+    }
+  }
+
+  @Test
   void manySubPagesPerPageAreSupported() throws IOException {
     try (Pager pager = Pager.create(file(), PagerOptions.defaults().withPageSize(65536))) {
       SubPageAllocator sub = SubPageAllocator.open(pager, 0, 64);
