@@ -78,7 +78,7 @@ public final class SubPageAllocator implements BulkPageAllocator<SubPageId> {
     this.baseSlot = baseSlot;
     this.subPageSize = subPageSize;
     this.slotsPerPage = pager.pageSize() / subPageSize;
-    this.reuse = new SubPageReuseRule(pager);
+    this.reuse = new SubPageReuseRule(pager, baseSlot + 1);
   }
 
   /**
@@ -208,8 +208,8 @@ public final class SubPageAllocator implements BulkPageAllocator<SubPageId> {
   // Inside a caller's transaction
 
   /**
-   * Allocates the lowest free sub-page as part of {@code tx}; it is durable when {@code tx}
-   * commits.
+   * Allocates the lowest free sub-page that may be handed out again (not one freed by {@code tx}
+   * or by the last commit) as part of {@code tx}; it is durable when {@code tx} commits.
    *
    * @param tx an open transaction of this allocator's pager
    * @return the sub-page
@@ -243,7 +243,6 @@ public final class SubPageAllocator implements BulkPageAllocator<SubPageId> {
     searchFrom = page;
     long first = page * slotsPerPage;
     used.set(value);
-    reuse.allocated(tx, value);
     if (used.nextClear(first) >= first + slotsPerPage) {
       partial.clear(page);
     }
@@ -271,7 +270,9 @@ public final class SubPageAllocator implements BulkPageAllocator<SubPageId> {
 
   /**
    * Frees sub-pages as part of {@code tx}, checking every handle before changing anything; a
-   * parent page whose last sub-page is freed goes back to the pager in the same transaction.
+   * parent page whose last sub-page is freed goes back to the pager in the same transaction. The
+   * sub-pages are handed out again once the commit after {@code tx}'s is durable; ones that
+   * {@code tx} allocated itself, at once.
    *
    * @param tx an open transaction of this allocator's pager
    * @param handles sub-pages this allocator made and has not freed, each once
@@ -295,7 +296,7 @@ public final class SubPageAllocator implements BulkPageAllocator<SubPageId> {
     for (SubPageId handle : handles) {
       used.clear(handle.value());
       long page = handle.page();
-      if (reuse.freed(tx, handle.value()) && searching == tx) {
+      if (reuse.freed(handle.value()) && searching == tx) {
         searchFrom = Math.min(searchFrom, page);
       }
       long first = page * slotsPerPage;

@@ -1,12 +1,11 @@
 package io.github.pager.allocator;
 
 import io.github.pager.core.Pager;
-import io.github.pager.core.Transaction;
+import java.io.IOException;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
-import org.jspecify.annotations.Nullable;
+import java.util.NavigableMap;
+import java.util.TreeMap;
 
 /**
  * When a freed sub-page may be handed out again: a sub-page freed by commit {@code N} is reusable
@@ -25,14 +24,17 @@ import org.jspecify.annotations.Nullable;
  * {@link Pager#generation()} plus one while the freeing transaction is open (the writer lock keeps
  * the generation still until that transaction ends). It is reusable once the pager's generation
  * is past its tag. A tag left by a transaction that rolled back is harmless: the sub-page is in
- * use again, so no allocation looks at it, and freeing it again re-tags it. A page whose last used
- * sub-page is freed goes back to the pager in the same commit, and the pager's own rule then keeps
- * it (and with it every tagged slot) out of reach for as long.
+ * use again, so no allocation looks at it, and freeing it again tags it anew (the later tag is the
+ * one that counts). A page whose last used sub-page is freed goes back to the pager in the same
+ * commit, and the pager's own rule then keeps it (and with it every tagged slot) out of reach for
+ * as long.
  *
  * <p>One exception, again as in the pager: a sub-page allocated and freed by the same transaction
  * is reusable at once, since no commit ever gave it to anyone (it was reusable when allocated, so
- * free in the last commit and in the alternate alike). Without it, a parent page the transaction
- * took, emptied and got back from the pager would come back with pending slots.
+ * free in the last commit and in the alternate alike). It is recognised by being free in the last
+ * commit's used bitmap, which costs no memory however much a transaction allocates. Without it, a
+ * parent page the transaction took, emptied and got back from the pager would come back with
+ * pending slots.
  *
  * <p>The tags live in memory only, in the allocator instance: after a reopen, sub-pages freed by
  * the last commit before it may be handed out by the first commit after it, as the pager does with
@@ -44,47 +46,36 @@ import org.jspecify.annotations.Nullable;
 final class SubPageReuseRule {
   private final Pager pager;
 
-  /** Sub-page value to the generation of the commit that frees it; only entries not yet reusable, once pruned. */
-  private final Map<Long, Long> freedBy = new HashMap<>();
+  /** The first root slot of the allocator's used bitmap. */
+  private final int usedSlot;
 
-  /** The generation at which released tags were last dropped. */
-  private long prunedAt = -1;
+  /**
+   * The sub-pages each commit frees, by the generation of that commit, while not yet reusable:
+   * each set maps {@code value / 64} to a word whose bit {@code value % 64} is set, so a bulk free
+   * of neighbouring sub-pages costs a word per 64 of them. A tag is released once the pager's
+   * generation is past it; at most the last commit's and the open transaction's are not.
+   */
+  private final NavigableMap<Long, Map<Long, Long>> freedBy = new TreeMap<>();
 
-  /** The transaction {@link #allocatedNow} belongs to. */
-  private @Nullable Transaction current;
-
-  /** Values {@link #current} allocated and has not freed. */
-  private final Set<Long> allocatedNow = new HashSet<>();
-
-  SubPageReuseRule(Pager pager) {
+  SubPageReuseRule(Pager pager, int usedSlot) {
     this.pager = pager;
+    this.usedSlot = usedSlot;
   }
 
   /**
-   * Records that {@code tx} hands {@code value} out.
+   * Records that the open transaction frees {@code value}.
    *
-   * @param tx the open transaction
    * @param value the sub-page value
+   * @return true when the value is reusable at once, because the open transaction allocated it
+   * @throws IOException when the last commit's used bitmap cannot be read
    */
-  void allocated(Transaction tx, long value) {
-    enter(tx);
-    allocatedNow.add(value);
-  }
-
-  /**
-   * Records that {@code tx} frees {@code value}.
-   *
-   * @param tx the open transaction
-   * @param value the sub-page value
-   * @return true when the value is reusable at once, because {@code tx} allocated it
-   */
-  boolean freed(Transaction tx, long value) {
-    enter(tx);
-    if (allocatedNow.remove(value)) {
+  boolean freed(long value) throws IOException {
+    if (!pager.readBitmap(usedSlot).get(value)) {
       return true;
     }
-    prune();
-    freedBy.put(value, pager.generation() + 1);
+    long generation = pager.generation();
+    freedBy.headMap(generation, false).clear();
+    freedBy.computeIfAbsent(generation + 1, tag -> new HashMap<>()).merge(value >>> 6, 1L << value, (a, b) -> a | b);
     return false;
   }
 
@@ -95,27 +86,12 @@ final class SubPageReuseRule {
    * @return false while the commit after the one that freed it is not durable
    */
   boolean mayReuse(long value) {
-    Long freedByCommit = freedBy.get(value);
-    return freedByCommit == null || released(freedByCommit);
-  }
-
-  private void enter(Transaction tx) {
-    if (tx != current) {
-      current = tx;
-      allocatedNow.clear();
+    for (Map<Long, Long> pending : freedBy.tailMap(pager.generation(), true).values()) {
+      Long word = pending.get(value >>> 6);
+      if (word != null && (word & (1L << value)) != 0) {
+        return false;
+      }
     }
-  }
-
-  private boolean released(long freedByCommit) {
-    return pager.generation() > freedByCommit;
-  }
-
-  /** Drops released tags, once per generation, so the map holds about two commits' frees. */
-  private void prune() {
-    long generation = pager.generation();
-    if (generation != prunedAt) {
-      freedBy.values().removeIf(this::released);
-      prunedAt = generation;
-    }
+    return true;
   }
 }

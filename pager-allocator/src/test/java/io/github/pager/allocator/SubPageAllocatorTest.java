@@ -248,6 +248,25 @@ class SubPageAllocatorTest {
   }
 
   @Test
+  void aSubPageAllocatedAndFreedByOneTransactionIsReusableAtOnce() throws IOException {
+    try (Pager pager = Pager.create(file(), PagerOptions.defaults())) {
+      SubPageAllocator sub = SubPageAllocator.open(pager, 0, 1024);
+      SubPageId neighbour = sub.alloc();                       // keeps the page with the allocator
+      try (Transaction tx = pager.begin()) {
+        SubPageId first = sub.alloc(tx);
+        SubPageId second = sub.alloc(tx);
+        sub.freeBulk(tx, List.of(first));
+        assertThat(sub.alloc(tx)).as("no commit ever gave it out").isEqualTo(first);
+        sub.freeBulk(tx, List.of(neighbour, second));
+        assertThat(sub.alloc(tx)).as("allocated here, unlike the neighbour freed with it").isEqualTo(second);
+        tx.commit();
+      }
+      assertThat(sub.verify()).isEmpty();
+      assertThat(pager.verify().problems()).isEmpty();
+    }
+  }
+
+  @Test
   void allocationSkipsPendingSlotsAndResumesItsSearchWithinATransaction() throws IOException {
     try (Pager pager = Pager.create(file(), PagerOptions.defaults())) {
       SubPageAllocator sub = SubPageAllocator.open(pager, 0, 1024);
