@@ -13,6 +13,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Divides pages into equal power-of-two sub-pages and hands them out as {@link SubPageId}s; its
@@ -32,10 +33,16 @@ import java.util.function.Consumer;
  * </ul>
  *
  * <p>A page belongs to the allocator exactly while one of its sub-pages is used: allocation takes
- * the lowest slot of the lowest partial page, or a new page from the pager; freeing the last used
- * sub-page of a page gives the page back to the pager in the same commit. Every operation is one
- * transaction, so the bitmaps, the parent page's allocation and its return commit together.
- * The {@code (Transaction)} forms let callers fold sub-page changes into a larger transaction.
+ * the lowest reusable slot of the lowest partial page, or a new page from the pager; freeing the
+ * last used sub-page of a page gives the page back to the pager in the same commit. Every
+ * operation is one transaction, so the bitmaps, the parent page's allocation and its return commit
+ * together. The {@code (Transaction)} forms let callers fold sub-page changes into a larger
+ * transaction.
+ *
+ * <p>A freed sub-page is handed out again only once the commit after the one that freed it is
+ * durable, as the pager does with pages: never by the transaction that frees it, so a rollback or
+ * a crash gives the old owner its bytes back untouched (see {@code SubPageReuseRule}). That rule
+ * keeps its state in this instance: open one allocator per base slot per pager opening.
  *
  * <p>Several allocators, of different sizes, can share a file under different base slots.
  */
@@ -53,12 +60,25 @@ public final class SubPageAllocator implements BulkPageAllocator<SubPageId> {
   private final int baseSlot;
   private final int subPageSize;
   private final int slotsPerPage;
+  private final SubPageReuseRule reuse;
+
+  /**
+   * The transaction the search below belongs to. Within one transaction a page below {@link
+   * #searchFrom} gains a reusable slot only when the transaction frees one it allocated itself
+   * (any other slot it frees is pending), which lowers the mark; so each allocation resumes where
+   * the last one stopped instead of walking past the same pending slots again.
+   */
+  private @Nullable Transaction searching;
+
+  /** The lowest partial page that may hold a reusable slot, in {@link #searching}. */
+  private long searchFrom;
 
   private SubPageAllocator(Pager pager, int baseSlot, int subPageSize) {
     this.pager = pager;
     this.baseSlot = baseSlot;
     this.subPageSize = subPageSize;
     this.slotsPerPage = pager.pageSize() / subPageSize;
+    this.reuse = new SubPageReuseRule(pager, baseSlot + 1);
   }
 
   /**
@@ -188,8 +208,8 @@ public final class SubPageAllocator implements BulkPageAllocator<SubPageId> {
   // Inside a caller's transaction
 
   /**
-   * Allocates the lowest free sub-page as part of {@code tx}; it is durable when {@code tx}
-   * commits.
+   * Allocates the lowest free sub-page that may be handed out again (not one freed by {@code tx}
+   * or by the last commit) as part of {@code tx}; it is durable when {@code tx} commits.
    *
    * @param tx an open transaction of this allocator's pager
    * @return the sub-page
@@ -199,16 +219,29 @@ public final class SubPageAllocator implements BulkPageAllocator<SubPageId> {
     tx.setRoot(baseSlot, config());
     PersistentBitmap used = tx.bitmap(baseSlot + 1);
     PersistentBitmap partial = tx.bitmap(baseSlot + 3);
-    long page = partial.nextSet(0);
-    if (page < 0) {
+    if (searching != tx) {
+      searching = tx;
+      searchFrom = 0;
+    }
+    long page;
+    long value = -1;
+    for (page = partial.nextSet(searchFrom); page >= 0; page = partial.nextSet(page + 1)) {
+      value = reusableSlot(used, page);
+      if (value >= 0) {
+        break;
+      }
+    }
+    if (value < 0) {
       page = tx.alloc().index();
       partial.set(page);
+      value = reusableSlot(used, page);
+      if (value < 0) {
+        // The pager hands a page out only after every slot freed before it was given back is reusable.
+        throw new IllegalStateException(pager.describe() + ": page " + page + " came from the pager with pending sub-pages");
+      }
     }
+    searchFrom = page;
     long first = page * slotsPerPage;
-    long value = used.nextClear(first);
-    if (value >= first + slotsPerPage) {
-      throw new PageFileException(pager.describe() + ": page " + page + " is marked partial but has no free sub-page");
-    }
     used.set(value);
     if (used.nextClear(first) >= first + slotsPerPage) {
       partial.clear(page);
@@ -217,8 +250,29 @@ public final class SubPageAllocator implements BulkPageAllocator<SubPageId> {
   }
 
   /**
+   * Returns the lowest slot of a partial page that is free and may be handed out now, or -1 when
+   * every free slot of it is still pending under the reuse rule.
+   */
+  private long reusableSlot(PersistentBitmap used, long page) throws IOException {
+    long first = page * slotsPerPage;
+    long end = first + slotsPerPage;
+    long value = used.nextClear(first);
+    if (value >= end) {
+      throw new PageFileException(pager.describe() + ": page " + page + " is marked partial but has no free sub-page");
+    }
+    for (; value < end; value = used.nextClear(value + 1)) {
+      if (reuse.mayReuse(value)) {
+        return value;
+      }
+    }
+    return -1;
+  }
+
+  /**
    * Frees sub-pages as part of {@code tx}, checking every handle before changing anything; a
-   * parent page whose last sub-page is freed goes back to the pager in the same transaction.
+   * parent page whose last sub-page is freed goes back to the pager in the same transaction. The
+   * sub-pages are handed out again once the commit after {@code tx}'s is durable; ones that
+   * {@code tx} allocated itself, at once.
    *
    * @param tx an open transaction of this allocator's pager
    * @param handles sub-pages this allocator made and has not freed, each once
@@ -242,6 +296,9 @@ public final class SubPageAllocator implements BulkPageAllocator<SubPageId> {
     for (SubPageId handle : handles) {
       used.clear(handle.value());
       long page = handle.page();
+      if (reuse.freed(handle.value()) && searching == tx) {
+        searchFrom = Math.min(searchFrom, page);
+      }
       long first = page * slotsPerPage;
       boolean wasPartial = partial.get(page);
       long next = used.nextSet(first);
@@ -261,7 +318,8 @@ public final class SubPageAllocator implements BulkPageAllocator<SubPageId> {
 
   @Override
   public SubPageId handle(long value) throws IOException {
-    if (value < 0 || !pager.readBitmap(baseSlot + 1).get(value)) {
+    // Long.MAX_VALUE is no bit index of a bitmap, so no sub-page's value either.
+    if (value < 0 || value == Long.MAX_VALUE || !pager.readBitmap(baseSlot + 1).get(value)) {
       throw new IllegalArgumentException(
           "sub-page value " + value + " is not handed out by " + this);
     }

@@ -58,15 +58,20 @@ class AllocatorPropertyTest {
   }
 
   private void runCases(String name, boolean regular, int... subSizes) throws Exception {
+    // One file per case: a fixed seed runs every size with the same seed.
+    StringBuilder label = new StringBuilder(name);
+    for (int size : subSizes) {
+      label.append('-').append(size);
+    }
     String fixed = System.getProperty("pager.seed");
     if (fixed != null && !fixed.isBlank()) {
-      runCase(name, Long.parseLong(fixed.strip()), SOAK ? 3000 : 600, regular, subSizes);
+      runCase(label.toString(), Long.parseLong(fixed.strip()), SOAK ? 3000 : 600, regular, subSizes);
       return;
     }
     SplittableRandom seeds = new SplittableRandom();
     int cases = SOAK ? 100 : 4;
     for (int i = 0; i < cases; i++) {
-      runCase(name, seeds.nextLong(), SOAK ? 2000 : 250, regular, subSizes);
+      runCase(label.toString(), seeds.nextLong(), SOAK ? 2000 : 250, regular, subSizes);
     }
   }
 
@@ -331,6 +336,7 @@ class AllocatorPropertyTest {
             List<SubPageId> live = subLive.computeIfAbsent(sub, s -> new ArrayList<>());
             if (choice == 0 || live.isEmpty()) {
               SubPageId id = allocator.alloc(tx);
+              scribble(allocator, id);
               live.add(id);
               subAllocated.computeIfAbsent(sub, s -> new ArrayList<>()).add(id);
             } else {
@@ -378,6 +384,16 @@ class AllocatorPropertyTest {
           regular.stamp(regular.handle(page), nextStamp++);
         }
       }
+    }
+
+    /**
+     * Writes over a sub-page handed out by a transaction still open, as a caller filling it in
+     * would. Whether the transaction commits (and the sub-page is stamped for the model) or rolls
+     * back, these bytes must belong to no live handle.
+     */
+    private void scribble(SubPageAllocator allocator, SubPageId id) throws IOException {
+      MemorySegment bytes = id.write(allocator).segment();
+      bytes.fill((byte) 0xEE);
     }
 
     private void reopen() throws IOException {

@@ -77,9 +77,10 @@ final class CommittedDirectory {
   }
 
   /**
-   * Copies the active copy of {@code id} into {@code target}, retrying while commits race with
-   * the copy.
+   * Copies the active copy of {@code id} into the first page-size bytes of {@code target},
+   * retrying while commits race with the copy.
    *
+   * @param target at least a page long; bytes past the page are left alone
    * @param verify whether to check the copy against the directory's CRC32C
    * @return the entry the copy belongs to
    */
@@ -91,7 +92,8 @@ final class CommittedDirectory {
         throw new IllegalArgumentException("protected page " + id + " of " + pager.describe() + " is not allocated");
       }
       MemorySegment page = pager.page(pager.pageId(entry.activePage())).segment();
-      MemorySegment.copy(page, ValueLayout.JAVA_BYTE, 0, target, 0, target.length);
+      int pageSize = (int) page.byteSize();
+      MemorySegment.copy(page, ValueLayout.JAVA_BYTE, 0, target, 0, pageSize);
       // Orders the copy's loads before the re-check, as StampedLock.validate does.
       VarHandle.acquireFence();
       if (entries.get(id) != entry) {
@@ -99,7 +101,7 @@ final class CommittedDirectory {
         continue;
       }
       if (verify) {
-        int actual = crc32c(target);
+        int actual = crc32c(target, pageSize);
         if (actual != entry.activeCrc()) {
           requireCurrentView(id, entry);
           throw corrupt(id, entry, actual);
@@ -135,8 +137,12 @@ final class CommittedDirectory {
   }
 
   static int crc32c(byte[] bytes) {
+    return crc32c(bytes, bytes.length);
+  }
+
+  static int crc32c(byte[] bytes, int length) {
     CRC32C crc = new CRC32C();
-    crc.update(bytes);
+    crc.update(bytes, 0, length);
     return (int) crc.getValue();
   }
 

@@ -316,7 +316,8 @@ public final class ProtectedPageAllocator implements BulkPageAllocator<Protected
   /** Turns a {@link ProtectedPageId#value()} back into an id, checking that it is allocated. */
   @Override
   public ProtectedPageId handle(long value) throws IOException {
-    if (value < 0 || committed.entry(value).isFree()) {
+    // Long.MAX_VALUE is no record index of the directory, so no id either.
+    if (value < 0 || value == Long.MAX_VALUE || committed.entry(value).isFree()) {
       throw new IllegalArgumentException("protected page " + value + " is not allocated in " + this);
     }
     return new ProtectedPageId(this, value);

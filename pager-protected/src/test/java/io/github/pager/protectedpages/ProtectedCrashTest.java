@@ -25,6 +25,7 @@ import java.util.SortedSet;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -57,12 +58,25 @@ class ProtectedCrashTest {
     RESTART
   }
 
+  /**
+   * Protected pages a tall workload allocates first: a directory leaf of 1 KiB pages holds 31
+   * 32-byte records, so ids 31 and up need a second level.
+   */
+  private static final int TALL_PREFIX = 34;
+
   /** Drives protected and regular pages, keeping the expected content of every page. */
   private static final class Workload implements CrashWorkload<ProtectedState> {
     private final int operations;
     private final Op[] mix;
+    private final int prefix;
 
     Workload(int operations, Op... mix) {
+      this(0, operations, mix);
+    }
+
+    /** A workload that first allocates {@code prefix} pages in one commit and never frees the last of them. */
+    Workload(int prefix, int operations, Op... mix) {
+      this.prefix = prefix;
       this.operations = operations;
       this.mix = mix.length == 0 ? Op.values() : mix;
     }
@@ -83,6 +97,9 @@ class ProtectedCrashTest {
       try {
         ProtectedPageAllocator pages = ProtectedPageAllocator.open(pager, BASE);
         SplittableRandom random = context.random();
+        if (prefix > 0 && !allocatePrefix(pager, pages, model, random, context)) {
+          return;
+        }
         for (int i = 0; i < operations; i++) {
           Op op = mix[random.nextInt(mix.length)];
           try {
@@ -115,6 +132,42 @@ class ProtectedCrashTest {
       }
     }
 
+    /**
+     * The tall workload's first commit: {@link #prefix} pages, some written, the last kept to the
+     * end so the directory keeps its second level.
+     *
+     * @return false when the commit failed and the workload must stop
+     */
+    private boolean allocatePrefix(
+        Pager pager, ProtectedPageAllocator pages, Model model, SplittableRandom random,
+        CrashContext<ProtectedState> context) throws IOException {
+      try (ProtectedTransaction tx = pages.begin()) {
+        for (ProtectedPageId id : tx.allocBulk(prefix)) {
+          model.stageAlloc(id.value(), pager.pageSize());
+          if (random.nextBoolean()) {
+            model.stageWrite(id.value(), tx.write(id), random);
+          }
+          model.pinned = id.value();
+        }
+        context.inFlight(model.stagedState());
+        tx.commit();
+      } catch (GrowFailedException e) {
+        model.rollback();
+        context.rolledBack();
+        return false;
+      } catch (IOException e) {
+        context.failed();
+        return false;
+      }
+      model.commit();
+      context.acknowledge(model.state());
+      int height = directoryHeight(pager, BASE);
+      if (height < 2) {
+        throw new AssertionError("the tall workload's directory has height " + height + " with " + prefix + " pages");
+      }
+      return true;
+    }
+
     private static void run(
         Op op, Pager pager, ProtectedPageAllocator pages, Model model, SplittableRandom random,
         CrashContext<ProtectedState> context) throws IOException {
@@ -123,7 +176,7 @@ class ProtectedCrashTest {
           boolean commit = op != Op.ABANDON;
           try (ProtectedTransaction tx = pages.begin()) {
             int allocs = op == Op.ALLOC ? 1 + random.nextInt(3) : op == Op.FREE ? 0 : random.nextInt(2);
-            for (ProtectedPageId id : tx.allocBulk(model.pages.size() + allocs > 8 ? 0 : allocs)) {
+            for (ProtectedPageId id : tx.allocBulk(model.pages.size() + allocs > 8 + model.prefixSize() ? 0 : allocs)) {
               model.stageAlloc(id.value(), pager.pageSize());
               if (random.nextBoolean()) {
                 model.stageWrite(id.value(), tx.write(id), random);
@@ -140,9 +193,9 @@ class ProtectedCrashTest {
                 model.stagedRegular.add(regular.index());
               }
             }
-            if ((op == Op.FREE || (op == Op.TRANSACTION && random.nextInt(3) == 0)) && !model.staged.isEmpty()) {
+            if ((op == Op.FREE || (op == Op.TRANSACTION && random.nextInt(3) == 0)) && model.freeable() > 0) {
               List<ProtectedPageId> frees = new ArrayList<>();
-              int count = 1 + random.nextInt(Math.min(3, model.staged.size()));
+              int count = 1 + random.nextInt(Math.min(3, model.freeable()));
               for (long id : model.distinct(random, count)) {
                 frees.add(new ProtectedPageId(pages, id));
                 model.stageFree(id);
@@ -211,6 +264,17 @@ class ProtectedCrashTest {
     Map<Long, byte[]> staged = new TreeMap<>();
     SortedSet<Long> stagedRegular = new TreeSet<>();
 
+    /** A page never freed (the last of a tall workload's prefix), or -1. */
+    long pinned = -1;
+
+    int prefixSize() {
+      return (int) (pinned + 1);
+    }
+
+    int freeable() {
+      return staged.size() - (staged.containsKey(pinned) ? 1 : 0);
+    }
+
     void stageAlloc(long id, int pageSize) {
       staged.put(id, new byte[pageSize]);
     }
@@ -240,6 +304,7 @@ class ProtectedCrashTest {
 
     List<Long> distinct(SplittableRandom random, int count) {
       List<Long> ids = new ArrayList<>(staged.keySet());
+      ids.remove(pinned);
       List<Long> chosen = new ArrayList<>();
       for (int i = 0; i < count; i++) {
         chosen.add(ids.remove(random.nextInt(ids.size())));
@@ -278,38 +343,66 @@ class ProtectedCrashTest {
     }
   }
 
+  /** The height of the directory at {@code base} as of the last commit, from its root value (FORMAT.md). */
+  static int directoryHeight(Pager pager, int base) {
+    return Math.max(1, (int) ((pager.root(base + 2) >>> 32) & 0xFF));
+  }
+
+  /** Crash images of the tall exploration checked with a directory of height 2 or more. */
+  private static final AtomicInteger TALL_IMAGES = new AtomicInteger();
+
   /** Reopens a crash image and reads back the whole state, checking everything on the way. */
-  static final CrashCheck<ProtectedState> CHECK = (crashed, expected) -> {
-    try (Pager pager = Pager.open(crashed, OPTIONS)) {
-      assertThat(pager.verify().problems()).isEmpty();
-      ProtectedPageAllocator pages = ProtectedPageAllocator.open(pager, BASE);
-      pages.verify();
-      SortedMap<Long, Long> found = new TreeMap<>();
-      for (ProtectedPageId id : pages.allocatedIds()) {
-        found.put(id.value(), ProtectedState.hash(pages.get(id)));
+  static final CrashCheck<ProtectedState> CHECK = check(false);
+
+  /**
+   * The check; a {@code tall} one also requires the directory to have height 2 or more once the
+   * tall workload's first commit holds (its pinned last page is allocated).
+   */
+  static CrashCheck<ProtectedState> check(boolean tall) {
+    return (crashed, expected) -> {
+      try (Pager pager = Pager.open(crashed, OPTIONS)) {
+        assertThat(pager.verify().problems()).isEmpty();
+        ProtectedPageAllocator pages = ProtectedPageAllocator.open(pager, BASE);
+        pages.verify();
+        SortedMap<Long, Long> found = new TreeMap<>();
+        for (ProtectedPageId id : pages.allocatedIds()) {
+          found.put(id.value(), ProtectedState.hash(pages.get(id)));
+        }
+        Set<Long> owned = pages.ownedPages();
+        SortedSet<Long> allocated = new TreeSet<>();
+        pager.forEachAllocated(id -> allocated.add(id.index()));
+        assertThat(allocated).as("every protected copy and directory node is allocated").containsAll(owned);
+        SortedSet<Long> regular = new TreeSet<>(allocated);
+        regular.removeAll(owned);
+        ProtectedState actual = new ProtectedState(found, regular);
+        if (!expected.allows(actual)) {
+          throw new AssertionError("recovered " + actual + "\n  expected " + expected);
+        }
+        if (tall && found.containsKey(TALL_PREFIX - 1L)) {
+          int height = directoryHeight(pager, BASE);
+          if (height < 2) {
+            throw new AssertionError("the tall workload's directory has height " + height);
+          }
+          TALL_IMAGES.incrementAndGet();
+        }
+      } catch (NotAPageFileException e) {
+        if (expected.acknowledged() != null) {
+          throw e;
+        }
       }
-      Set<Long> owned = pages.ownedPages();
-      SortedSet<Long> allocated = new TreeSet<>();
-      pager.forEachAllocated(id -> allocated.add(id.index()));
-      assertThat(allocated).as("every protected copy and directory node is allocated").containsAll(owned);
-      SortedSet<Long> regular = new TreeSet<>(allocated);
-      regular.removeAll(owned);
-      ProtectedState actual = new ProtectedState(found, regular);
-      if (!expected.allows(actual)) {
-        throw new AssertionError("recovered " + actual + "\n  expected " + expected);
-      }
-    } catch (NotAPageFileException e) {
-      if (expected.acknowledged() != null) {
-        throw e;
-      }
-    }
-  };
+    };
+  }
 
   private static void explore(String name, int operations, long seedOffset, FaultPlan faults, Op... mix) {
+    explore(name, new Workload(operations, mix), CHECK, ROUNDS, seedOffset, faults);
+  }
+
+  private static void explore(
+      String name, Workload workload, CrashCheck<ProtectedState> check, int rounds, long seedOffset, FaultPlan faults) {
     long states = 0;
-    for (int round = 0; round < ROUNDS; round++) {
+    for (int round = 0; round < rounds; round++) {
       long seed = BASE_SEED + seedOffset * 1000 + round;
-      CrashExploration result = CrashExplorer.of(name, new Workload(operations, mix), CHECK)
+      CrashExploration result = CrashExplorer.of(name, workload, check)
           .withSeed(seed)
           .withFaults(faults.withSeed(seed))
           .explore()
@@ -362,6 +455,19 @@ class ProtectedCrashTest {
     explore("protected random faults", 14, 7,
         FaultPlan.none().failingSyncWithProbability(0.03).failingExtendWithProbability(0.2)
             .failingMapWithProbability(0.1).withWritebackProbability(0.3));
+  }
+
+  /**
+   * A directory of height 2 or more: 1 KiB pages and ids past the first directory leaf, whose
+   * records (versions and checksums) every write changes below the root. The workload asserts
+   * the height after its first commit, and so does the check in every crash state that keeps it.
+   */
+  @Test
+  void aDirectoryOfHeightTwo() {
+    int before = TALL_IMAGES.get();
+    explore("protected, directory of height 2", new Workload(TALL_PREFIX, 14, Op.WRITE, Op.TRANSACTION, Op.FREE,
+        Op.ALLOC, Op.ABANDON, Op.RESTART), check(true), ROUNDS, 8, FaultPlan.none());
+    assertThat(TALL_IMAGES.get() - before).as("crash images checked at height 2").isGreaterThan(1000);
   }
 
   @AfterAll

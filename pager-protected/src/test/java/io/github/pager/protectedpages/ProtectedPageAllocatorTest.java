@@ -16,6 +16,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -286,6 +287,39 @@ class ProtectedPageAllocatorTest {
       assertThat(readLong(pages, ids.get(0), 0)).isZero();
       writeLong(pages, ids.get(0), 0, 6);
       assertThat(readLong(pages, ids.get(0), 0)).isEqualTo(6);
+    }
+  }
+
+  @Test
+  void aTargetLongerThanAPageReceivesThePageInItsFirstBytes() throws IOException {
+    try (Pager pager = Pager.create(file(), PagerOptions.defaults())) {
+      ProtectedPageAllocator pages = ProtectedPageAllocator.open(pager, BASE);
+      ProtectedPageId id = pages.alloc();
+      writeLong(pages, id, 4088, 77);
+      for (boolean verified : new boolean[] {true, false}) {
+        byte[] target = new byte[4096 + 100];
+        Arrays.fill(target, (byte) 0x5A);
+        long version = verified ? pages.read(id, target) : pages.getUnverified(id, target);
+        assertThat(version).isEqualTo(2);
+        assertThat(MemorySegment.ofArray(target).get(LONG, 4088)).isEqualTo(77);
+        assertThat(Arrays.copyOfRange(target, 0, 4088)).containsOnly((byte) 0);
+        assertThat(Arrays.copyOfRange(target, 4096, target.length)).as("bytes past the page").containsOnly((byte) 0x5A);
+        assertThatThrownBy(() -> pages.read(id, new byte[4095])).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> pages.getUnverified(id, new byte[4095])).isInstanceOf(IllegalArgumentException.class);
+      }
+    }
+  }
+
+  @Test
+  void aValueNoIdCanHaveIsRefusedAsAnIllegalArgument() throws IOException {
+    try (Pager pager = Pager.create(file(), PagerOptions.defaults())) {
+      ProtectedPageAllocator pages = ProtectedPageAllocator.open(pager, BASE);
+      pages.alloc();
+      for (long value : new long[] {-1, Long.MIN_VALUE, Long.MAX_VALUE, Long.MAX_VALUE - 1, 1L << 62}) {
+        assertThatThrownBy(() -> pages.handle(value)).as("handle(%d)", value)
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining(Long.toString(value));
+      }
     }
   }
 
