@@ -58,19 +58,7 @@ final class VerifyCommand implements Callable<Integer> {
     progress.step("superblock and metadata copies");
     PageFileInspection inspection = PageFileInspection.inspect(file);
     int trusted = inspection.trustedSlot();
-    for (int slot = 1; slot <= 2; slot++) {
-      MetadataCopy copy = inspection.copy(slot);
-      if (copy.usable()) {
-        continue;
-      }
-      String line = "metadata copy " + (slot == 1 ? "A" : "B") + " (page " + slot + "): " + copy.problem();
-      if (slot == inspection.activeSlot()) {
-        problems.add("active " + line);
-      } else if (copy.generation() != 0 || inspection.generation() > 1) {
-        // Right after create only copy A exists; later the alternate must be the commit before.
-        notes.add("alternate " + line);
-      }
-    }
+    checkMetadataCopies(inspection, problems);
     if (trusted == 0) {
       progress.finish();
       return finish(out, report, problems, notes, ExitCode.CORRUPT);
@@ -121,6 +109,29 @@ final class VerifyCommand implements Callable<Integer> {
     }
     progress.finish();
     return finish(out, report, problems, notes, problems.isEmpty() ? ExitCode.OK : ExitCode.PROBLEMS);
+  }
+
+  /**
+   * Adds a problem for each unusable metadata copy. The active copy is the one the inspection
+   * names; the alternate is the other, the only fallback should the active copy go bad, so an
+   * unusable alternate is a problem too, except right after create, when no commit has written
+   * it yet (the active copy is then the first generation and the alternate was never decoded).
+   */
+  private static void checkMetadataCopies(PageFileInspection inspection, List<String> problems) {
+    int active = inspection.activeSlot();
+    long activeGeneration = inspection.copy(active).generation();
+    for (int slot = 1; slot <= 2; slot++) {
+      MetadataCopy copy = inspection.copy(slot);
+      if (copy.usable()) {
+        continue;
+      }
+      String line = "metadata copy " + (slot == 1 ? "A" : "B") + " (page " + slot + "): " + copy.problem();
+      if (slot == active) {
+        problems.add("active " + line);
+      } else if (copy.generation() != 0 || activeGeneration != 1) {
+        problems.add("alternate " + line + "; the file has no fallback if the active copy goes bad");
+      }
+    }
   }
 
   private int finish(PrintWriter out, Map<String, Object> report, List<String> problems, List<String> notes, int code) {
