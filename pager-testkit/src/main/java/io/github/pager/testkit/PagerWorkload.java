@@ -4,15 +4,18 @@ import io.github.pager.core.GrowFailedException;
 import io.github.pager.core.PageId;
 import io.github.pager.core.Pager;
 import io.github.pager.core.PagerOptions;
+import io.github.pager.core.PagerUnavailableException;
 import io.github.pager.core.Transaction;
 import io.github.pager.core.storage.Storage;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A random workload over the pager's whole API, for the crash explorer: it creates a page file,
@@ -25,9 +28,21 @@ import java.util.function.UnaryOperator;
  *     PagerCheck.standard(options)).explore().assertNoViolations();
  * }</pre>
  *
- * <p>Failures: a {@link GrowFailedException} rolls the operation back and the workload goes on;
- * any other {@link IOException} (a failed sync poisons the pager) ends the operation with an
- * unknown outcome and ends the workload.
+ * <p>Failures: a {@link GrowFailedException} rolls the operation back and the workload goes on.
+ * Any other {@link IOException} (a failed sync, or a failed open) ends the operation with an
+ * unknown outcome, and the workload goes on after checking what a user relies on then:
+ *
+ * <ul>
+ *   <li>a pager poisoned by a failed sync refuses every further change and every sync with
+ *       {@link PagerUnavailableException}, and still closes;
+ *   <li>reopening the file after a {@linkplain CrashContext#reboot() reboot} (the page cache, which
+ *       may hold what never reached the disk, is gone) recovers the last durable commit: the
+ *       acknowledged state or the one in flight, wholly, by {@link PagerCheck#verify}.
+ * </ul>
+ *
+ * <p>Either check failing throws an {@link AssertionError} out of the workload, which the explorer
+ * reports with its seed. The recovered state is then acknowledged and the workload continues from
+ * it; only when the reopen itself fails does the workload end.
  */
 public final class PagerWorkload implements CrashWorkload<PagerState> {
 
@@ -135,7 +150,23 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
           context.rolledBack();
         } catch (IOException e) {
           context.failed();
-          return;
+          if (e instanceof PagerUnavailableException && !abandoned) {
+            requireRefusal(pager, state, e);
+          }
+          if (!abandoned) {
+            pager.close(); // a poisoned pager closes without syncing; a closed one does nothing
+          }
+          abandoned = true;
+          try {
+            pager = Pager.open(wrapper.apply(context.reboot()), options);
+          } catch (IOException reopening) {
+            context.failed();
+            return;
+          }
+          abandoned = false;
+          state = recovered(pager, context.acknowledged(), context.inFlight());
+          context.inFlight(state);
+          context.acknowledge(state);
         }
       }
       context.inFlight(state);
@@ -222,6 +253,65 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
         }
       }
     }
+  }
+
+  /**
+   * Requires a pager whose sync failed to refuse every change and every sync, before touching
+   * storage: after a failed sync it can no longer tell what is durable, and a later sync that
+   * succeeds proves nothing (the kernel marked the failed pages clean).
+   */
+  private static void requireRefusal(Pager pager, PagerState state, IOException failure) {
+    requireRefusal("begin", () -> pager.begin().close(), failure);
+    requireRefusal("alloc", pager::alloc, failure);
+    requireRefusal("allocBulk", () -> pager.allocBulk(2), failure);
+    requireRefusal("allocRun", () -> pager.allocRun(2), failure);
+    if (!state.allocated().isEmpty()) {
+      PageId page = pager.pageId(state.allocated().first());
+      requireRefusal("free", () -> pager.free(page), failure);
+      requireRefusal("freeBulk", () -> pager.freeBulk(List.of(page)), failure);
+    }
+    requireRefusal("sync", pager::sync, failure);
+  }
+
+  /** A call on the pager, for {@link #requireRefusal}. */
+  @FunctionalInterface
+  private interface PagerCall {
+    void run() throws IOException;
+  }
+
+  private static void requireRefusal(String name, PagerCall call, IOException failure) {
+    try {
+      call.run();
+    } catch (PagerUnavailableException expected) {
+      return;
+    } catch (IOException | RuntimeException e) {
+      throw new AssertionError(name + " after a failed sync threw " + e + ", not PagerUnavailableException", e);
+    }
+    throw new AssertionError(
+        name + " was accepted after a failed sync (" + failure.getMessage()
+            + "): a pager that keeps working can acknowledge what never reached the disk");
+  }
+
+  /**
+   * Reads the state a pager reopened after a failure recovered, which must be the acknowledged
+   * or the in-flight one (checked as after a crash); stamps are read back from the pages, since
+   * a failed sync may have written either value.
+   */
+  private static PagerState recovered(Pager pager, @Nullable PagerState acknowledged, @Nullable PagerState inFlight)
+      throws IOException {
+    try {
+      PagerCheck.verify(pager, new CrashExpectation<>(acknowledged, inFlight));
+    } catch (AssertionError e) {
+      throw new AssertionError("reopened after a failure, " + pager + " did not recover the last durable commit: "
+          + e.getMessage(), e);
+    }
+    PagerState read = PagerState.read(pager);
+    PagerState base = Objects.requireNonNull(read.sameAllocation(acknowledged) ? acknowledged : inFlight);
+    PagerState learned = base;
+    for (long page : base.stamps().keySet()) {
+      learned = learned.withStamp(page, pager.page(pager.pageId(page)).getLong(0));
+    }
+    return learned;
   }
 
   /** Records newly allocated pages, stamping about half of them before the commit. */

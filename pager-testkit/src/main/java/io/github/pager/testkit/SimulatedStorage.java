@@ -409,6 +409,25 @@ public final class SimulatedStorage implements Storage {
   }
 
   /**
+   * Simulates the machine restarting now, as after a power loss with nothing in flight: the page
+   * cache is gone, every dirty OS page is lost, and the file holds what the disk holds. Closes
+   * this storage if still open and returns a new one over the same simulated file; the call
+   * numbering, the fault plan and any crash explorer watching carry over.
+   *
+   * <p>This is how a test reopens a file after a failed sync and sees only what is durable.
+   * {@link #restart()} would not do: after a failed sync the cache keeps bytes that may never
+   * have reached the disk while the kernel counts them as clean, so a process that reopens the
+   * file with the cache still warm reads them, and no sync will ever write them.
+   *
+   * @return the storage the rebooted machine opens
+   */
+  public synchronized SimulatedStorage reboot() {
+    close();
+    byte[] image = java.util.Arrays.copyOf(durable, (int) size);
+    return new SimulatedStorage(name, osPageSize, capacity, readOnly, run, image, null, null);
+  }
+
+  /**
    * Flips one bit of the durable image and of the cache, as when a disk returns a rotted sector
    * that the page cache then holds. The page stays clean: nothing will write it back.
    *

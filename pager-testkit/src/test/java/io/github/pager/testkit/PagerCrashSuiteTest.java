@@ -13,7 +13,12 @@ import static io.github.pager.testkit.PagerWorkload.Operation.WRITE_AND_SYNC;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pager.core.PagerOptions;
+import io.github.pager.core.storage.ForwardingStorage;
+import io.github.pager.core.storage.Storage;
 import io.github.pager.testkit.PagerWorkload.Operation;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -86,12 +91,54 @@ class PagerCrashSuiteTest {
 
   @Test
   void withFailedSyncs() {
+    // Two failures per run: the workload checks the poisoned pager, reopens after a reboot, and
+    // goes on through the second failure to the end.
     for (long sync = 2; sync < 40; sync += 3) {
-      CrashExplorer.of("failed sync " + sync, PagerWorkload.of(OPTIONS, 20), PagerCheck.standard(OPTIONS))
+      CrashExplorer.of("failed syncs " + sync + " and " + (sync + 11), PagerWorkload.of(OPTIONS, 25), PagerCheck.standard(OPTIONS))
           .withSeed(BASE_SEED + sync)
-          .withFaults(FaultPlan.none().withSeed(BASE_SEED + sync).failingSync(sync))
+          .withFaults(FaultPlan.none().withSeed(BASE_SEED + sync).failingSync(sync, sync + 11))
           .explore()
           .assertNoViolations();
+    }
+  }
+
+  @Test
+  void theWorkloadGoesOnAfterEachFailedSync() {
+    // Without reopens in the mix, the pager is opened once at create and once per recovery.
+    List<SyncCounting> openings = new ArrayList<>();
+    PagerWorkload workload = PagerWorkload.of(OPTIONS, 30, ALLOC, FREE, WRITE_AND_SYNC, ROOTS)
+        .withStorageWrapper(storage -> {
+          SyncCounting counting = new SyncCounting(storage);
+          openings.add(counting);
+          return counting;
+        });
+    CrashExplorer.of("three failed syncs", workload, PagerCheck.standard(OPTIONS))
+        .withSeed(BASE_SEED)
+        .withFaults(FaultPlan.none().withSeed(BASE_SEED).failingSync(4, 12, 20))
+        .explore()
+        .assertNoViolations();
+    assertThat(openings).as("create, then one reopen per failed sync").hasSize(4);
+    assertThat(openings.get(3).succeeded).as("syncs that succeeded after the last recovery").isPositive();
+  }
+
+  /** Counts the syncs that succeed through it. */
+  private static final class SyncCounting extends ForwardingStorage {
+    int succeeded;
+
+    SyncCounting(Storage delegate) {
+      super(delegate);
+    }
+
+    @Override
+    public void sync(long offset, long length) throws IOException {
+      super.sync(offset, length);
+      succeeded++;
+    }
+
+    @Override
+    public void syncAll() throws IOException {
+      super.syncAll();
+      succeeded++;
     }
   }
 
