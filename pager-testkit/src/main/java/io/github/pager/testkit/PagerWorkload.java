@@ -75,14 +75,26 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
   private final List<Operation> mix;
   private final UnaryOperator<Storage> wrapper;
 
-  private PagerWorkload(PagerOptions options, int operations, List<Operation> mix, UnaryOperator<Storage> wrapper) {
+  /** The page count and the run the first commit after create sets up; 0 and 0: none. */
+  private final long setupPageCount;
+
+  private final long setupRun;
+
+  private PagerWorkload(
+      PagerOptions options, int operations, List<Operation> mix, UnaryOperator<Storage> wrapper,
+      long setupPageCount, long setupRun) {
     if (mix.isEmpty()) {
       throw new IllegalArgumentException("a workload needs at least one operation");
+    }
+    if (setupPageCount < 0 || setupRun < 0) {
+      throw new IllegalArgumentException("page count " + setupPageCount + " and run " + setupRun + " must not be negative");
     }
     this.options = options;
     this.operations = operations;
     this.mix = List.copyOf(mix);
     this.wrapper = wrapper;
+    this.setupPageCount = setupPageCount;
+    this.setupRun = setupRun;
   }
 
   /**
@@ -93,7 +105,25 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
    * @return the changed workload
    */
   public PagerWorkload withStorageWrapper(UnaryOperator<Storage> wrapper) {
-    return new PagerWorkload(options, operations, mix, wrapper);
+    return new PagerWorkload(options, operations, mix, wrapper, setupPageCount, setupRun);
+  }
+
+  /**
+   * Returns this workload starting with one more commit, right after create: the file grows to
+   * {@code pageCount} pages and a run of {@code run} pages is allocated (not stamped). It is
+   * crashed and acknowledged like any other operation.
+   *
+   * <p>This is how a short workload reaches a tall free-space tree: with 1 KiB pages a leaf
+   * covers 8,064 pages, so a larger page count gives the tree a second level from the first
+   * commit on, and a run that fills most of the first leaf sends later allocations past it.
+   * Use sparse options to keep the simulated file's writes small.
+   *
+   * @param pageCount the page count to grow to (no growth when not above the current count)
+   * @param run how many pages to allocate in one run, zero or more
+   * @return the changed workload
+   */
+  public PagerWorkload startingWith(long pageCount, long run) {
+    return new PagerWorkload(options, operations, mix, wrapper, pageCount, run);
   }
 
   /**
@@ -107,7 +137,7 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
   public static PagerWorkload of(PagerOptions options, int operations, Operation... mix) {
     Set<Operation> set = mix.length == 0 ? EnumSet.allOf(Operation.class) : EnumSet.noneOf(Operation.class);
     set.addAll(List.of(mix));
-    return new PagerWorkload(options, operations, List.copyOf(set), UnaryOperator.identity());
+    return new PagerWorkload(options, operations, List.copyOf(set), UnaryOperator.identity(), 0, 0);
   }
 
   @Override
@@ -127,10 +157,13 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
     // After a restart the abandoned pager must not be closed: its storage died with the process.
     boolean abandoned = false;
     try {
-      for (int i = 0; i < operations; i++) {
-        Operation operation = mix.get(random.nextInt(mix.size()));
+      // Operation -1 is the set-up commit of startingWith(), when asked for.
+      for (int i = setupPageCount == 0 && setupRun == 0 ? 0 : -1; i < operations; i++) {
+        @Nullable Operation operation = i < 0 ? null : mix.get(random.nextInt(mix.size()));
         try {
-          if (operation == Operation.REOPEN || operation == Operation.RESTART) {
+          if (operation == null) {
+            state = setUp(pager, state, context);
+          } else if (operation == Operation.REOPEN || operation == Operation.RESTART) {
             context.inFlight(state);
             if (operation == Operation.REOPEN) {
               pager.close();
@@ -176,10 +209,16 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
       } catch (IOException e) {
         context.failed();
       }
-    } finally {
+    } catch (IOException | RuntimeException | AssertionError e) {
+      // A failed check or a broken pager: closing may fail too, but must not hide why.
       if (!abandoned) {
-        pager.close();
+        try {
+          pager.close();
+        } catch (IOException | RuntimeException closing) {
+          e.addSuppressed(closing);
+        }
       }
+      throw e;
     }
   }
 
@@ -252,6 +291,25 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
           return next;
         }
       }
+    }
+  }
+
+  /** The set-up commit of {@link #startingWith}. */
+  private PagerState setUp(Pager pager, PagerState state, CrashContext<PagerState> context) throws IOException {
+    try (Transaction tx = pager.begin()) {
+      tx.ensurePageCount(setupPageCount);
+      PagerState next = state;
+      if (setupRun > 0) {
+        long first = tx.allocRun(setupRun).index();
+        long[] run = new long[(int) setupRun];
+        for (int k = 0; k < run.length; k++) {
+          run[k] = first + k;
+        }
+        next = next.withAllocated(run);
+      }
+      context.inFlight(next);
+      tx.commit();
+      return next;
     }
   }
 
@@ -332,6 +390,7 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
 
   @Override
   public String toString() {
-    return "PagerWorkload[" + operations + " operations of " + mix + ", " + options + "]";
+    String setup = setupPageCount == 0 && setupRun == 0 ? "" : ", starting with " + setupPageCount + " pages and a run of " + setupRun;
+    return "PagerWorkload[" + operations + " operations of " + mix + setup + ", " + options + "]";
   }
 }

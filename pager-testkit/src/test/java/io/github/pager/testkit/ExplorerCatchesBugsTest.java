@@ -100,13 +100,18 @@ class ExplorerCatchesBugsTest {
   @Test
   void theRealPagerOverAStorageThatRetriesFailedSyncsIsCaught() {
     // The classic fsync retry: the kernel marked the failed pages clean, so the retry succeeds
-    // and the pager, never told, acknowledges commits whose pages may not be on disk.
+    // and the pager, never told, acknowledges commits whose pages may not be on disk. Every
+    // third sync fails and the retry (the next sync) succeeds, so the pager never sees a failure.
     PagerWorkload workload =
         PagerWorkload.of(OPTIONS, 40, PagerWorkload.Operation.ALLOC, PagerWorkload.Operation.FREE, PagerWorkload.Operation.WRITE_AND_SYNC)
             .withStorageWrapper(SyncRetryingStorage::new);
+    long[] failing = new long[20];
+    for (int k = 0; k < failing.length; k++) {
+      failing[k] = 2 + 3L * k;
+    }
     assertCaught(CrashExplorer.of("pager over a storage that retries failed syncs", workload, PagerCheck.standard(OPTIONS))
         .withSeed(SEED)
-        .withFaults(FaultPlan.none().withSeed(SEED).failingSyncWithProbability(0.5)));
+        .withFaults(FaultPlan.none().withSeed(SEED).failingSync(failing)));
   }
 
   @Test
