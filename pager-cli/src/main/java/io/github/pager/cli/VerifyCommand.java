@@ -58,21 +58,7 @@ final class VerifyCommand implements Callable<Integer> {
     progress.step("superblock and metadata copies");
     PageFileInspection inspection = PageFileInspection.inspect(file);
     int trusted = inspection.trustedSlot();
-    for (int slot = 1; slot <= 2; slot++) {
-      MetadataCopy copy = inspection.copy(slot);
-      if (copy.usable()) {
-        continue;
-      }
-      String line = "metadata copy " + (slot == 1 ? "A" : "B") + " (page " + slot + "): " + copy.problem();
-      if (inspection.generation() <= 1 && copy.generation() == 0 && slot == 2) {
-        // Right after create only copy A exists: copy B is written by the first commit.
-        notes.add(line + " (not written yet: the file has had no commit since it was created)");
-      } else {
-        // Either the newest commit's record was torn or damaged, or the previous one was: either
-        // way the file has lost its fallback copy until the next commit rewrites this one.
-        problems.add(line + "; the file has no intact fallback copy until its next commit");
-      }
-    }
+    checkMetadataCopies(inspection, problems, notes);
     if (trusted == 0) {
       progress.finish();
       return finish(out, report, problems, notes, ExitCode.CORRUPT);
@@ -123,6 +109,33 @@ final class VerifyCommand implements Callable<Integer> {
     }
     progress.finish();
     return finish(out, report, problems, notes, problems.isEmpty() ? ExitCode.OK : ExitCode.PROBLEMS);
+  }
+
+  /**
+   * Adds a problem for each unusable metadata copy. The active copy is the one the inspection
+   * names; the alternate is the other, the only fallback should the active copy go bad, so an
+   * unusable alternate is a problem too, except right after create, when no commit has written
+   * it yet (the active copy is then the first generation and the alternate was never decoded).
+   */
+  /**
+   * A copy that fails its checks is a problem whichever it is: the newest commit's record torn or
+   * damaged, or the previous one's; either way the file has no intact fallback until its next
+   * commit rewrites that copy. Right after create only copy A exists, which is no problem.
+   */
+  private static void checkMetadataCopies(PageFileInspection inspection, List<String> problems, List<String> notes) {
+    for (int slot = 1; slot <= 2; slot++) {
+      MetadataCopy copy = inspection.copy(slot);
+      if (copy.usable()) {
+        continue;
+      }
+      String line = "metadata copy " + (slot == 1 ? "A" : "B") + " (page " + slot + "): " + copy.problem();
+      if (inspection.generation() <= 1 && copy.generation() == 0 && slot == 2) {
+        notes.add(line + " (not written yet: the file has had no commit since it was created)");
+      } else {
+        problems.add((slot == inspection.activeSlot() ? "active " : "alternate ") + line
+            + "; the file has no intact fallback copy until its next commit");
+      }
+    }
   }
 
   private int finish(PrintWriter out, Map<String, Object> report, List<String> problems, List<String> notes, int code) {

@@ -118,6 +118,32 @@ class MainTest {
   }
 
   @Test
+  void verifyReportsADamagedAlternateCopyAsAProblem() throws IOException {
+    // The alternate is the only fallback if the active copy goes bad: losing it is a problem,
+    // although the file still opens on the active copy. "Alternate" is whichever copy the
+    // inspection does not name as active.
+    PageFileInspection inspection = PageFileInspection.inspect(good);
+    int alternate = inspection.activeSlot() == 1 ? 2 : 1;
+    flip((long) alternate * 4096 + 24);
+    assertThat(run("verify", good.toString())).as(out() + err()).isEqualTo(ExitCode.PROBLEMS);
+    assertThat(out())
+        .contains("PROBLEM: alternate metadata copy " + (alternate == 1 ? "A" : "B"))
+        .contains("checksum")
+        .doesNotContain("is consistent");
+    assertThat(run("verify", "--json", good.toString())).isEqualTo(ExitCode.PROBLEMS);
+    assertThat(out()).contains("\"ok\":false").contains("alternate metadata copy");
+  }
+
+  @Test
+  void verifyPassesAFileWhoseAlternateWasNeverWritten() throws IOException {
+    // Right after create only copy A holds a record: the empty copy B is not a problem.
+    Path fresh = dir.resolve("fresh.pages");
+    Pager.create(fresh, PagerOptions.defaults()).close();
+    assertThat(run("verify", fresh.toString())).as(out() + err()).isZero();
+    assertThat(out()).contains("is consistent").doesNotContain("PROBLEM");
+  }
+
+  @Test
   void verifyFindsADamagedSubPageBitmap() throws IOException {
     // Damage a node of the sub-page allocator's used bitmap: its checksum no longer matches.
     long node;

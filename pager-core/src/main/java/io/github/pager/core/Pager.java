@@ -514,12 +514,12 @@ public final class Pager implements AutoCloseable {
       for (long page : walker.nodePages()) {
         if (page < Format.FIRST_DATA_PAGE || page >= tree.pageCount()) {
           problems.add("free-space tree node page " + page + " lies outside the data pages");
-        } else if (!tree.isInUse(page)) {
+        } else if (walker.isKnownClear(page)) {
           problems.add("free-space tree node page " + page + " is marked free");
         }
       }
       for (long page = 0; page < Format.FIRST_DATA_PAGE; page++) {
-        if (!tree.isInUse(page)) {
+        if (walker.isKnownClear(page)) {
           problems.add("reserved page " + page + " is marked free");
         }
       }

@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.DoubleConsumer;
 import java.util.function.LongConsumer;
 import org.jspecify.annotations.Nullable;
@@ -13,6 +16,10 @@ import org.jspecify.annotations.Nullable;
  * Visits a whole {@link CopyOnWriteTree} in bit order: to list its set bits, to list the pages its
  * nodes occupy, or to check every node (checksum, header, FULL and EMPTY flags, no bit set at or
  * past the limit). Costs time proportional to the tree and memory proportional to its node count.
+ *
+ * <p>A check reports a node that fails its checks as a problem and goes on with the rest of the
+ * tree; what lies under that node is unknown from then on, and {@link #isKnownClear} says so,
+ * so that a caller asking about single bits after the check does not trip over the same node.
  */
 final class TreeWalker {
   private final CopyOnWriteTree bits;
@@ -20,6 +27,10 @@ final class TreeWalker {
   private final long limit;
   private final List<String> problems = new ArrayList<>();
   private final Set<Long> nodePages = new HashSet<>();
+
+  /** Bit ranges [key, value) under nodes the check could not read: their bits are unknown. */
+  private final NavigableMap<Long, Long> unreadable = new TreeMap<>();
+
   private long setBits;
   private DoubleConsumer progress = fraction -> {};
 
@@ -44,8 +55,28 @@ final class TreeWalker {
     if (bits.rootPage() != 0) {
       nodePages.add(bits.rootPage());
     }
-    checkNode(bits.height() - 1, 0, bits.rootWords());
+    long[] root;
+    try {
+      root = bits.rootWords();
+    } catch (CorruptMetadataException corrupt) {
+      problems.add(corrupt.getMessage());
+      unreadable.put(0L, Long.MAX_VALUE);
+      return this;
+    }
+    checkNode(bits.height() - 1, 0, root);
     return this;
+  }
+
+  /**
+   * Tells whether {@link #check()} found {@code bit} clear. A bit under a node the check could not
+   * read is not known to be clear (that node is already a problem), and is not read again.
+   */
+  boolean isKnownClear(long bit) throws IOException {
+    Map.Entry<Long, Long> range = unreadable.floorEntry(bit);
+    if (range != null && bit < range.getValue()) {
+      return false;
+    }
+    return !bits.isSet(bit);
   }
 
   List<String> problems() {
@@ -124,6 +155,8 @@ final class TreeWalker {
         child = bits.child(level - 1, childIndex, words, e);
       } catch (CorruptMetadataException corrupt) {
         problems.add(corrupt.getMessage());
+        long childStart = childIndex * geometry.span(level - 1);
+        unreadable.put(childStart, saturatedAdd(childStart, geometry.span(level - 1)));
         full = false;
         empty = false;
         continue;
@@ -189,5 +222,10 @@ final class TreeWalker {
       }
       visitLeaves(level - 1, childIndex, bits.child(level - 1, childIndex, words, e), action);
     }
+  }
+
+  private static long saturatedAdd(long a, long b) {
+    long sum = a + b;
+    return sum < 0 ? Long.MAX_VALUE : sum;
   }
 }

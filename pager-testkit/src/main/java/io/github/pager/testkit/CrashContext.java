@@ -76,6 +76,16 @@ public final class CrashContext<S> {
   }
 
   /**
+   * Returns the state declared last for the operation in progress, or for the last one that
+   * {@link #failed()}: after a failure it is one of the two states a crash may show.
+   *
+   * @return the state, or null when none was declared since the last acknowledgement
+   */
+  public @Nullable S inFlight() {
+    return inFlight;
+  }
+
+  /**
    * Declares the state the current operation leaves if it succeeds. May be called again to
    * correct it; the last declaration counts.
    *
@@ -106,7 +116,8 @@ public final class CrashContext<S> {
   /**
    * Ends the current operation as failed with an unknown outcome (a failed sync): a crash may
    * show the previous state or the declared one. Stop the workload after it, or learn the outcome
-   * (for example by restarting and reading the state back) before declaring anything else.
+   * before declaring anything else: {@link #reboot()} and read the state back (a {@link
+   * #restart()} keeps the page cache, which after a failed sync may hold what the disk does not).
    */
   public void failed() {
     listener.operationEnded(new CrashExpectation<>(acknowledged, inFlight));
@@ -120,6 +131,17 @@ public final class CrashContext<S> {
    */
   public SimulatedStorage restart() {
     storage = storage.restart();
+    return storage;
+  }
+
+  /**
+   * Simulates the machine restarting, as after a power loss at this instant: see {@link
+   * SimulatedStorage#reboot()}. Anything open on the old storage dies with it.
+   *
+   * @return the new storage, also returned by {@link #storage()} from now on
+   */
+  public SimulatedStorage reboot() {
+    storage = storage.reboot();
     return storage;
   }
 

@@ -323,12 +323,12 @@ public final class CrashExplorer<S> {
           if (onlyImage >= 0 && number != onlyImage) {
             continue;
           }
-          CrashImage image = CrashImage.build(p.snapshot(), number, seed, p.point().number());
-          if (onlyImage < 0 && !seen.add(image.choices())) {
+          if (onlyImage < 0 && !seen.add(CrashImage.choicesOf(p.snapshot(), number, seed, p.point().number()))) {
             continue;
           }
+          // Built by the check itself: an operation's images need not all be in memory at once.
           int imageNumber = number;
-          checks.add(() -> judge(p.point(), imageNumber, image, expectation));
+          checks.add(() -> judge(p, imageNumber, expectation));
         }
       }
       pending.clear();
@@ -339,26 +339,29 @@ public final class CrashExplorer<S> {
       }
     }
 
-    private void judge(CrashPoint point, int imageNumber, CrashImage image, CrashExpectation<S> expectation) {
+    private void judge(Pending pending, int imageNumber, CrashExpectation<S> expectation) {
       synchronized (violations) {
         if (violations.size() >= maxViolations) {
           return;
         }
       }
+      CrashPoint point = pending.point();
+      Snapshot snapshot = pending.snapshot();
       if (onlyPoint >= 0) {
-        replayed = image;
+        replayed = CrashImage.build(snapshot, imageNumber, seed, point.number());
       }
       states.incrementAndGet();
       STATES_IN_THIS_JVM.increment();
-      SimulatedStorage crashed =
-          SimulatedStorage.builder().name(name + " after crash at " + point.number() + "/" + imageNumber)
-              .osPageSize(osPageSize).capacity(checkCapacity(image.size())).buildFrom(image.bytes());
+      SimulatedStorage crashed = SimulatedStorage.ofCrashImage(
+          name + " after crash at " + point.number() + "/" + imageNumber, osPageSize,
+          checkCapacity(snapshot.durable.length), snapshot, imageNumber, seed, point.number());
       try {
         check.check(crashed, expectation);
       } catch (Exception | AssertionError e) {
         synchronized (violations) {
           if (violations.size() < maxViolations) {
-            violations.add(new CrashReport(point, imageNumber, seed, faults, image.choices(), expectation.toString(), e));
+            String choices = CrashImage.choicesOf(snapshot, imageNumber, seed, point.number());
+            violations.add(new CrashReport(point, imageNumber, seed, faults, choices, expectation.toString(), e));
           }
         }
       } finally {

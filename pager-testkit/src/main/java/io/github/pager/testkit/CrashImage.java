@@ -1,6 +1,7 @@
 package io.github.pager.testkit;
 
 import java.util.SplittableRandom;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One post-crash image of a simulated disk: the durable bytes, with each page that was dirty at
@@ -48,8 +49,26 @@ public record CrashImage(byte[] bytes, String choices) {
   /** Builds image {@code number} of a snapshot; see the class comment for the numbering. */
   static CrashImage build(Snapshot snapshot, int number, long seed, long point) {
     byte[] image = snapshot.durable.clone();
+    return new CrashImage(image, resolve(snapshot, number, seed, point, image));
+  }
+
+  /**
+   * Returns what image {@code number} of a snapshot chooses, as {@link #choices()} will say,
+   * without building it: the explorer skips images that choose what an earlier one did before
+   * paying for their bytes.
+   */
+  static String choicesOf(Snapshot snapshot, int number, long seed, long point) {
+    return resolve(snapshot, number, seed, point, null);
+  }
+
+  /**
+   * Draws each dirty page's fate and, when {@code image} is given (a copy of the snapshot's
+   * durable bytes, at least as long), writes it there; returns the choices. One method for
+   * describing and for building, so that the two can never disagree.
+   */
+  static String resolve(Snapshot snapshot, int number, long seed, long point, byte @Nullable [] image) {
     if (snapshot.dirtyCount() == 0) {
-      return new CrashImage(image, "no dirty pages");
+      return "no dirty pages";
     }
     SplittableRandom random = new SplittableRandom(mix(seed, point, number));
     StringBuilder choices = new StringBuilder();
@@ -65,21 +84,23 @@ public record CrashImage(byte[] bytes, String choices) {
       if (choice == 0) {
         choices.append("old");
       } else if (choice == 1) {
-        System.arraycopy(fresh, 0, image, (int) start, fresh.length);
+        if (image != null) {
+          System.arraycopy(fresh, 0, image, (int) start, fresh.length);
+        }
         choices.append("new");
       } else {
         choices.append("torn ");
         for (int s = 0; s < sectors; s++) {
           int from = s * SECTOR_SIZE;
           boolean reached = random.nextBoolean();
-          if (reached && from < fresh.length) {
+          if (reached && from < fresh.length && image != null) {
             System.arraycopy(fresh, from, image, (int) start + from, Math.min(SECTOR_SIZE, fresh.length - from));
           }
           choices.append(reached ? '1' : '0');
         }
       }
     }
-    return new CrashImage(image, choices.toString());
+    return choices.toString();
   }
 
   /** A well-mixed seed per (seed, point, image), so images do not share random streams. */

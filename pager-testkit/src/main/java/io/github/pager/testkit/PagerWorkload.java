@@ -4,15 +4,18 @@ import io.github.pager.core.GrowFailedException;
 import io.github.pager.core.PageId;
 import io.github.pager.core.Pager;
 import io.github.pager.core.PagerOptions;
+import io.github.pager.core.PagerUnavailableException;
 import io.github.pager.core.Transaction;
 import io.github.pager.core.storage.Storage;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A random workload over the pager's whole API, for the crash explorer: it creates a page file,
@@ -25,9 +28,21 @@ import java.util.function.UnaryOperator;
  *     PagerCheck.standard(options)).explore().assertNoViolations();
  * }</pre>
  *
- * <p>Failures: a {@link GrowFailedException} rolls the operation back and the workload goes on;
- * any other {@link IOException} (a failed sync poisons the pager) ends the operation with an
- * unknown outcome and ends the workload.
+ * <p>Failures: a {@link GrowFailedException} rolls the operation back and the workload goes on.
+ * Any other {@link IOException} (a failed sync, or a failed open) ends the operation with an
+ * unknown outcome, and the workload goes on after checking what a user relies on then:
+ *
+ * <ul>
+ *   <li>a pager poisoned by a failed sync refuses every further change and every sync with
+ *       {@link PagerUnavailableException}, and still closes;
+ *   <li>reopening the file after a {@linkplain CrashContext#reboot() reboot} (the page cache, which
+ *       may hold what never reached the disk, is gone) recovers the last durable commit: the
+ *       acknowledged state or the one in flight, wholly, by {@link PagerCheck#verify}.
+ * </ul>
+ *
+ * <p>Either check failing throws an {@link AssertionError} out of the workload, which the explorer
+ * reports with its seed. The recovered state is then acknowledged and the workload continues from
+ * it; only when the reopen itself fails does the workload end.
  */
 public final class PagerWorkload implements CrashWorkload<PagerState> {
 
@@ -60,14 +75,26 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
   private final List<Operation> mix;
   private final UnaryOperator<Storage> wrapper;
 
-  private PagerWorkload(PagerOptions options, int operations, List<Operation> mix, UnaryOperator<Storage> wrapper) {
+  /** The page count and the run the first commit after create sets up; 0 and 0: none. */
+  private final long setupPageCount;
+
+  private final long setupRun;
+
+  private PagerWorkload(
+      PagerOptions options, int operations, List<Operation> mix, UnaryOperator<Storage> wrapper,
+      long setupPageCount, long setupRun) {
     if (mix.isEmpty()) {
       throw new IllegalArgumentException("a workload needs at least one operation");
+    }
+    if (setupPageCount < 0 || setupRun < 0) {
+      throw new IllegalArgumentException("page count " + setupPageCount + " and run " + setupRun + " must not be negative");
     }
     this.options = options;
     this.operations = operations;
     this.mix = List.copyOf(mix);
     this.wrapper = wrapper;
+    this.setupPageCount = setupPageCount;
+    this.setupRun = setupRun;
   }
 
   /**
@@ -78,7 +105,25 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
    * @return the changed workload
    */
   public PagerWorkload withStorageWrapper(UnaryOperator<Storage> wrapper) {
-    return new PagerWorkload(options, operations, mix, wrapper);
+    return new PagerWorkload(options, operations, mix, wrapper, setupPageCount, setupRun);
+  }
+
+  /**
+   * Returns this workload starting with one more commit, right after create: the file grows to
+   * {@code pageCount} pages and a run of {@code run} pages is allocated (not stamped). It is
+   * crashed and acknowledged like any other operation.
+   *
+   * <p>This is how a short workload reaches a tall free-space tree: with 1 KiB pages a leaf
+   * covers 8,064 pages, so a larger page count gives the tree a second level from the first
+   * commit on, and a run that fills most of the first leaf sends later allocations past it.
+   * Use sparse options to keep the simulated file's writes small.
+   *
+   * @param pageCount the page count to grow to (no growth when not above the current count)
+   * @param run how many pages to allocate in one run, zero or more
+   * @return the changed workload
+   */
+  public PagerWorkload startingWith(long pageCount, long run) {
+    return new PagerWorkload(options, operations, mix, wrapper, pageCount, run);
   }
 
   /**
@@ -92,7 +137,7 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
   public static PagerWorkload of(PagerOptions options, int operations, Operation... mix) {
     Set<Operation> set = mix.length == 0 ? EnumSet.allOf(Operation.class) : EnumSet.noneOf(Operation.class);
     set.addAll(List.of(mix));
-    return new PagerWorkload(options, operations, List.copyOf(set), UnaryOperator.identity());
+    return new PagerWorkload(options, operations, List.copyOf(set), UnaryOperator.identity(), 0, 0);
   }
 
   @Override
@@ -112,10 +157,13 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
     // After a restart the abandoned pager must not be closed: its storage died with the process.
     boolean abandoned = false;
     try {
-      for (int i = 0; i < operations; i++) {
-        Operation operation = mix.get(random.nextInt(mix.size()));
+      // Operation -1 is the set-up commit of startingWith(), when asked for.
+      for (int i = setupPageCount == 0 && setupRun == 0 ? 0 : -1; i < operations; i++) {
+        @Nullable Operation operation = i < 0 ? null : mix.get(random.nextInt(mix.size()));
         try {
-          if (operation == Operation.REOPEN || operation == Operation.RESTART) {
+          if (operation == null) {
+            state = setUp(pager, state, context);
+          } else if (operation == Operation.REOPEN || operation == Operation.RESTART) {
             context.inFlight(state);
             if (operation == Operation.REOPEN) {
               pager.close();
@@ -135,7 +183,23 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
           context.rolledBack();
         } catch (IOException e) {
           context.failed();
-          return;
+          if (e instanceof PagerUnavailableException && !abandoned) {
+            requireRefusal(pager, state, e);
+          }
+          if (!abandoned) {
+            pager.close(); // a poisoned pager closes without syncing; a closed one does nothing
+          }
+          abandoned = true;
+          try {
+            pager = Pager.open(wrapper.apply(context.reboot()), options);
+          } catch (IOException reopening) {
+            context.failed();
+            return;
+          }
+          abandoned = false;
+          state = recovered(pager, context.acknowledged(), context.inFlight());
+          context.inFlight(state);
+          context.acknowledge(state);
         }
       }
       context.inFlight(state);
@@ -145,10 +209,16 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
       } catch (IOException e) {
         context.failed();
       }
-    } finally {
+    } catch (IOException | RuntimeException | AssertionError e) {
+      // A failed check or a broken pager: closing may fail too, but must not hide why.
       if (!abandoned) {
-        pager.close();
+        try {
+          pager.close();
+        } catch (IOException | RuntimeException closing) {
+          e.addSuppressed(closing);
+        }
       }
+      throw e;
     }
   }
 
@@ -224,6 +294,84 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
     }
   }
 
+  /** The set-up commit of {@link #startingWith}. */
+  private PagerState setUp(Pager pager, PagerState state, CrashContext<PagerState> context) throws IOException {
+    try (Transaction tx = pager.begin()) {
+      tx.ensurePageCount(setupPageCount);
+      PagerState next = state;
+      if (setupRun > 0) {
+        long first = tx.allocRun(setupRun).index();
+        long[] run = new long[(int) setupRun];
+        for (int k = 0; k < run.length; k++) {
+          run[k] = first + k;
+        }
+        next = next.withAllocated(run);
+      }
+      context.inFlight(next);
+      tx.commit();
+      return next;
+    }
+  }
+
+  /**
+   * Requires a pager whose sync failed to refuse every change and every sync, before touching
+   * storage: after a failed sync it can no longer tell what is durable, and a later sync that
+   * succeeds proves nothing (the kernel marked the failed pages clean).
+   */
+  private static void requireRefusal(Pager pager, PagerState state, IOException failure) {
+    requireRefusal("begin", () -> pager.begin().close(), failure);
+    requireRefusal("alloc", pager::alloc, failure);
+    requireRefusal("allocBulk", () -> pager.allocBulk(2), failure);
+    requireRefusal("allocRun", () -> pager.allocRun(2), failure);
+    if (!state.allocated().isEmpty()) {
+      PageId page = pager.pageId(state.allocated().first());
+      requireRefusal("free", () -> pager.free(page), failure);
+      requireRefusal("freeBulk", () -> pager.freeBulk(List.of(page)), failure);
+    }
+    requireRefusal("sync", pager::sync, failure);
+  }
+
+  /** A call on the pager, for {@link #requireRefusal}. */
+  @FunctionalInterface
+  private interface PagerCall {
+    void run() throws IOException;
+  }
+
+  private static void requireRefusal(String name, PagerCall call, IOException failure) {
+    try {
+      call.run();
+    } catch (PagerUnavailableException expected) {
+      return;
+    } catch (IOException | RuntimeException e) {
+      throw new AssertionError(name + " after a failed sync threw " + e + ", not PagerUnavailableException", e);
+    }
+    throw new AssertionError(
+        name + " was accepted after a failed sync (" + failure.getMessage()
+            + "): a pager that keeps working can acknowledge what never reached the disk");
+  }
+
+  /**
+   * Reads the state a pager reopened after a failure recovered, which must be the acknowledged
+   * or the in-flight one (checked as after a crash); stamps are read back from the pages, since
+   * a failed sync may have written either value.
+   */
+  private static PagerState recovered(Pager pager, @Nullable PagerState acknowledged, @Nullable PagerState inFlight)
+      throws IOException {
+    try {
+      PagerCheck.verify(pager, new CrashExpectation<>(acknowledged, inFlight));
+    } catch (AssertionError e) {
+      throw new AssertionError("reopened after a failure, " + pager + " did not recover the last durable commit: "
+          + e.getMessage(), e);
+    }
+    PagerState read = PagerState.read(pager);
+    PagerState base = Objects.requireNonNull(read.sameAllocation(acknowledged) ? acknowledged : inFlight);
+    PagerState learned = base;
+    for (long page : base.stamps().keySet()) {
+      learned = learned.withStamp(page, pager.page(pager.pageId(page)).getLong(0));
+    }
+    return learned;
+  }
+
   /** Records newly allocated pages, stamping about half of them before the commit. */
   private static PagerState allocate(Pager pager, PagerState state, List<PageId> ids, SplittableRandom random) {
     long[] indexes = ids.stream().mapToLong(PageId::index).toArray();
@@ -242,6 +390,7 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
 
   @Override
   public String toString() {
-    return "PagerWorkload[" + operations + " operations of " + mix + ", " + options + "]";
+    String setup = setupPageCount == 0 && setupRun == 0 ? "" : ", starting with " + setupPageCount + " pages and a run of " + setupRun;
+    return "PagerWorkload[" + operations + " operations of " + mix + setup + ", " + options + "]";
   }
 }

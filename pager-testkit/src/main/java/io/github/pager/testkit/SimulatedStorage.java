@@ -70,8 +70,20 @@ public final class SimulatedStorage implements Storage {
   private long size;
   private boolean lockedElsewhere;
 
+  /**
+   * The durable image as the last snapshot copied it, reused by the next snapshot while nothing
+   * reached the disk in between: a crash explorer takes a snapshot at every call, and most calls
+   * change only the cache. Cleared whenever the durable image changes.
+   */
+  private byte @Nullable [] durableCopy;
+
   /** The cache as it was at close, so that {@link #restart} works after the pager closed us. */
   private byte @Nullable [] cacheAtClose;
+
+  private boolean closed;
+
+  /** False for the storages the explorer builds for its checks, which nothing restarts. */
+  private final boolean keepsCacheAtClose;
 
   /**
    * What outlives one storage object when the simulated process restarts: the numbering of
@@ -100,32 +112,77 @@ public final class SimulatedStorage implements Storage {
   private SimulatedStorage(
       String name, int osPageSize, long capacity, boolean readOnly, Run run, byte @Nullable [] image,
       byte @Nullable [] baselineImage, byte @Nullable [] durableImage) {
+    int bytes = checkGeometry(osPageSize, capacity);
+    this.name = name;
+    this.osPageSize = osPageSize;
+    this.capacity = capacity;
+    this.readOnly = readOnly;
+    this.run = run;
+    this.keepsCacheAtClose = true;
+    this.arena = Arena.ofShared();
+    this.cache = arena.allocate(bytes, osPageSize);
+    if (image == null) {
+      this.baseline = new byte[bytes];
+      this.durable = new byte[bytes];
+    } else {
+      if (image.length > capacity) {
+        throw new IllegalArgumentException("an image of " + image.length + " bytes exceeds the capacity " + capacity);
+      }
+      MemorySegment.copy(image, 0, cache, ValueLayout.JAVA_BYTE, 0, image.length);
+      // copyOf rather than new + arraycopy: the copied part is not zeroed first (files run to MiBs).
+      this.baseline = java.util.Arrays.copyOf(baselineImage == null ? image : baselineImage, bytes);
+      this.durable = java.util.Arrays.copyOf(durableImage == null ? image : durableImage, bytes);
+      this.size = image.length;
+    }
+    this.baselineView = MemorySegment.ofArray(baseline);
+  }
+
+  /**
+   * A clean storage over a post-crash image handed over by the caller, as long as the rounded
+   * capacity, whose first {@code size} bytes are the file; it keeps no copy of its cache at
+   * close, so it cannot restart. For the explorer's checks, which build thousands of these.
+   */
+  @SuppressWarnings("MustBeClosedChecker")
+  private SimulatedStorage(String name, int osPageSize, long capacity, byte[] ownedImage, long size) {
+    int bytes = checkGeometry(osPageSize, capacity);
+    if (ownedImage.length != bytes || size > capacity) {
+      throw new IllegalArgumentException("an image of " + size + " bytes in " + ownedImage.length + " does not fit " + capacity);
+    }
+    this.name = name;
+    this.osPageSize = osPageSize;
+    this.capacity = capacity;
+    this.readOnly = false;
+    this.run = new Run(FaultPlan.none(), null);
+    this.keepsCacheAtClose = false;
+    this.arena = Arena.ofShared();
+    this.cache = arena.allocate(bytes, osPageSize);
+    MemorySegment.copy(ownedImage, 0, cache, ValueLayout.JAVA_BYTE, 0, (int) size);
+    this.durable = ownedImage;
+    this.baseline = ownedImage.clone();
+    this.baselineView = MemorySegment.ofArray(baseline);
+    this.size = size;
+  }
+
+  /**
+   * Builds a clean storage holding image {@code number} of a snapshot (see {@link CrashImage}),
+   * straight into its own buffers; it cannot restart.
+   */
+  static SimulatedStorage ofCrashImage(
+      String name, int osPageSize, long capacity, Snapshot snapshot, int number, long seed, long point) {
+    byte[] image = java.util.Arrays.copyOf(snapshot.durable, checkGeometry(osPageSize, capacity));
+    CrashImage.resolve(snapshot, number, seed, point, image);
+    return new SimulatedStorage(name, osPageSize, capacity, image, snapshot.durable.length);
+  }
+
+  /** Checks an OS page size and a capacity; returns the bytes to allocate. */
+  private static int checkGeometry(int osPageSize, long capacity) {
     if (Integer.bitCount(osPageSize) != 1 || osPageSize < CrashImage.SECTOR_SIZE) {
       throw new IllegalArgumentException("OS page size " + osPageSize + " is not a power of two of at least 512");
     }
     if (capacity <= 0 || capacity > Integer.MAX_VALUE - osPageSize) {
       throw new IllegalArgumentException("capacity " + capacity + " is outside (0, 2 GiB)");
     }
-    this.name = name;
-    this.osPageSize = osPageSize;
-    this.capacity = capacity;
-    this.readOnly = readOnly;
-    this.run = run;
-    this.arena = Arena.ofShared();
-    int bytes = (int) roundUp(capacity, osPageSize);
-    this.cache = arena.allocate(bytes, osPageSize);
-    this.baseline = new byte[bytes];
-    this.durable = new byte[bytes];
-    this.baselineView = MemorySegment.ofArray(baseline);
-    if (image != null) {
-      if (image.length > capacity) {
-        throw new IllegalArgumentException("an image of " + image.length + " bytes exceeds the capacity " + capacity);
-      }
-      MemorySegment.copy(image, 0, cache, ValueLayout.JAVA_BYTE, 0, image.length);
-      System.arraycopy(baselineImage == null ? image : baselineImage, 0, baseline, 0, image.length);
-      System.arraycopy(durableImage == null ? image : durableImage, 0, durable, 0, image.length);
-      this.size = image.length;
-    }
+    return (int) roundUp(capacity, osPageSize);
   }
 
   /**
@@ -300,6 +357,7 @@ public final class SimulatedStorage implements Storage {
       cache.asSlice(offset, length).fill((byte) 0);
       java.util.Arrays.fill(baseline, (int) offset, (int) (offset + length), (byte) 0);
       java.util.Arrays.fill(durable, (int) offset, (int) (offset + length), (byte) 0);
+      durableCopy = null;
       return null;
     });
   }
@@ -343,10 +401,13 @@ public final class SimulatedStorage implements Storage {
    */
   @Override
   public synchronized void close() {
-    if (cacheAtClose != null) {
+    if (closed) {
       return;
     }
-    cacheAtClose = cache.asSlice(0, size).toArray(ValueLayout.JAVA_BYTE);
+    closed = true;
+    if (keepsCacheAtClose) {
+      cacheAtClose = cache.asSlice(0, size).toArray(ValueLayout.JAVA_BYTE);
+    }
     arena.close();
   }
 
@@ -402,10 +463,29 @@ public final class SimulatedStorage implements Storage {
    */
   public synchronized SimulatedStorage restart() {
     close();
-    byte[] image = Objects.requireNonNull(cacheAtClose);
+    byte[] image = currentCacheAtClose();
     return new SimulatedStorage(
         name, osPageSize, capacity, readOnly, run, image,
         java.util.Arrays.copyOf(baseline, image.length), java.util.Arrays.copyOf(durable, image.length));
+  }
+
+  /**
+   * Simulates the machine restarting now, as after a power loss with nothing in flight: the page
+   * cache is gone, every dirty OS page is lost, and the file holds what the disk holds. Closes
+   * this storage if still open and returns a new one over the same simulated file; the call
+   * numbering, the fault plan and any crash explorer watching carry over.
+   *
+   * <p>This is how a test reopens a file after a failed sync and sees only what is durable.
+   * {@link #restart()} would not do: after a failed sync the cache keeps bytes that may never
+   * have reached the disk while the kernel counts them as clean, so a process that reopens the
+   * file with the cache still warm reads them, and no sync will ever write them.
+   *
+   * @return the storage the rebooted machine opens
+   */
+  public synchronized SimulatedStorage reboot() {
+    close();
+    byte[] image = java.util.Arrays.copyOf(durable, (int) size);
+    return new SimulatedStorage(name, osPageSize, capacity, readOnly, run, image, null, null);
   }
 
   /**
@@ -422,6 +502,7 @@ public final class SimulatedStorage implements Storage {
     }
     byte mask = (byte) (1 << bit);
     durable[(int) offset] ^= mask;
+    durableCopy = null;
     baseline[(int) offset] ^= mask;
     byte cached = cache.get(ValueLayout.JAVA_BYTE, offset);
     cache.set(ValueLayout.JAVA_BYTE, offset, (byte) (cached ^ mask));
@@ -491,9 +572,14 @@ public final class SimulatedStorage implements Storage {
         content.add(current.asSlice(start, Math.min(osPageSize, size - start)).toArray(ValueLayout.JAVA_BYTE));
       }
     }
+    byte[] copy = durableCopy;
+    if (copy == null || copy.length != size) {
+      copy = java.util.Arrays.copyOf(durable, (int) size);
+      durableCopy = copy;
+    }
     return new Snapshot(
         osPageSize,
-        java.util.Arrays.copyOf(durable, (int) size),
+        copy,
         dirty.stream().mapToLong(Long::longValue).toArray(),
         content.toArray(new byte[0][]));
   }
@@ -530,7 +616,7 @@ public final class SimulatedStorage implements Storage {
 
   private StorageCall begin(StorageCall.Kind kind, long offset, long length) {
     StorageCall call = new StorageCall(run.nextCall++, kind, offset, length);
-    if (!readOnly && cacheAtClose == null && run.faults.writeBack()) {
+    if (!readOnly && !closed && run.faults.writeBack()) {
       writeBackAtRandom(run.faults.random());
     }
     CallObserver observer = run.observer;
@@ -558,7 +644,7 @@ public final class SimulatedStorage implements Storage {
   }
 
   private void syncPages(long first, long end, StorageCall call) throws IOException {
-    if (cacheAtClose != null) {
+    if (closed) {
       throw new IllegalStateException("storage is closed: " + name);
     }
     if (run.faults.failSync()) {
@@ -590,12 +676,16 @@ public final class SimulatedStorage implements Storage {
       for (long s = start; s < end; s += CrashImage.SECTOR_SIZE) {
         if (random.nextBoolean()) {
           MemorySegment.copy(cache, ValueLayout.JAVA_BYTE, s, durable, (int) s, (int) Math.min(CrashImage.SECTOR_SIZE, end - s));
+          durableCopy = null;
         }
       }
     }
   }
 
   private void copyCacheTo(long page, byte[] target) {
+    if (target == durable) {
+      durableCopy = null;
+    }
     long start = page * osPageSize;
     int length = (int) Math.min(osPageSize, size - start);
     MemorySegment.copy(cache, ValueLayout.JAVA_BYTE, start, target, (int) start, length);
@@ -612,8 +702,15 @@ public final class SimulatedStorage implements Storage {
   }
 
   private MemorySegment currentCache() {
-    byte[] closed = cacheAtClose;
-    return closed == null ? cache : MemorySegment.ofArray(closed);
+    return closed ? MemorySegment.ofArray(currentCacheAtClose()) : cache;
+  }
+
+  private byte[] currentCacheAtClose() {
+    byte[] kept = cacheAtClose;
+    if (kept == null) {
+      throw new IllegalStateException(name + " is closed and, built for a crash check, kept no copy of its cache");
+    }
+    return kept;
   }
 
   private long pageCount() {

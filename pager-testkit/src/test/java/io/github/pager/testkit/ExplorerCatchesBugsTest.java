@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.github.pager.core.PagerOptions;
 import io.github.pager.core.storage.ForwardingStorage;
 import io.github.pager.core.storage.Storage;
+import java.io.IOException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -50,22 +51,67 @@ class ExplorerCatchesBugsTest {
 
   @Test
   void aToyThatSkipsTheSyncBeforeTheFlipIsCaught() {
-    ToyPager.Flaws flaws = new ToyPager.Flaws(false, true, 0);
+    ToyPager.Flaws flaws = new ToyPager.Flaws(false, true, 0, false);
     assertCaught(CrashExplorer.of("toy without sync before flip", ToyPager.workload(flaws, 10), ToyPager.check(flaws)).withSeed(SEED));
   }
 
   @Test
   void aToyThatWritesItsActiveMetadataInPlaceIsCaught() {
-    ToyPager.Flaws flaws = new ToyPager.Flaws(true, false, 0);
+    ToyPager.Flaws flaws = new ToyPager.Flaws(true, false, 0, false);
     assertCaught(CrashExplorer.of("toy writing in place", ToyPager.workload(flaws, 10), ToyPager.check(flaws)).withSeed(SEED));
   }
 
   @Test
   void aToyWhosePointerStraddlesTwoSectorsIsCaught() {
-    ToyPager.Flaws flaws = new ToyPager.Flaws(false, false, 504);
+    ToyPager.Flaws flaws = new ToyPager.Flaws(false, false, 504, false);
     CrashReport report = assertCaught(
         CrashExplorer.of("toy with a straddling pointer", ToyPager.workload(flaws, 10), ToyPager.check(flaws)).withSeed(SEED));
     assertThat(report.choices()).contains("torn");
+  }
+
+  @Test
+  void theCorrectToyRefusesAfterAFailedSyncAndRecoversAfterAReboot() {
+    // Syncs 0 and 1 belong to creating the file; from 2 on, each commit syncs twice.
+    for (long sync = 2; sync < 12; sync++) {
+      CrashExplorer.of("correct toy, sync " + sync + " fails", ToyPager.workload(ToyPager.Flaws.NONE, 10), ToyPager.check(ToyPager.Flaws.NONE))
+          .withSeed(SEED)
+          .withFaults(FaultPlan.none().withSeed(SEED + sync).failingSync(sync, sync + 5))
+          .explore()
+          .assertNoViolations();
+    }
+  }
+
+  @Test
+  void aToyThatKeepsWorkingAfterAFailedSyncIsCaught() {
+    ToyPager.Flaws flaws = new ToyPager.Flaws(false, false, 0, true);
+    for (long sync : new long[] {2, 3}) { // the sync before the flip, and the flip's own
+      CrashExplorer<Long> explorer =
+          CrashExplorer.of("toy that keeps working, sync " + sync + " fails", ToyPager.workload(flaws, 10), ToyPager.check(flaws))
+              .withSeed(SEED)
+              .withFaults(FaultPlan.none().withSeed(SEED).failingSync(sync));
+      assertThatThrownBy(explorer::explore)
+          .isInstanceOf(AssertionError.class)
+          .hasMessageContaining("replay with -Dpager.seed=" + SEED)
+          .rootCause()
+          .hasMessageContaining("kept working after a failed sync");
+    }
+  }
+
+  @Test
+  void theRealPagerOverAStorageThatRetriesFailedSyncsIsCaught() {
+    // The classic fsync retry: the kernel marked the failed pages clean, so the retry succeeds
+    // and the pager, never told, acknowledges commits whose pages may not be on disk. Every
+    // third sync fails and the retry (the next sync) succeeds, so the pager never sees a failure.
+    PagerWorkload workload =
+        PagerWorkload.of(OPTIONS, 40, PagerWorkload.Operation.ALLOC, PagerWorkload.Operation.FREE, PagerWorkload.Operation.WRITE_AND_SYNC)
+            .withStorageWrapper(SyncRetryingStorage::new);
+    long[] failing = new long[20];
+    for (int k = 0; k < failing.length; k++) {
+      failing[k] = 2 + 3L * k;
+    }
+    assertCaught(CrashExplorer.of("pager over a storage that retries failed syncs", workload, PagerCheck.standard(OPTIONS))
+        .withSeed(SEED)
+        .withFaults(FaultPlan.none().withSeed(SEED).failingSync(failing)));
   }
 
   @Test
@@ -81,6 +127,31 @@ class ExplorerCatchesBugsTest {
       }
     };
     assertCaught(CrashExplorer.of("eager acknowledgement", eager, ToyPager.check(ToyPager.Flaws.NONE)).withSeed(SEED));
+  }
+
+  /** A storage that retries a failed sync once and reports success when the retry succeeds. */
+  private static final class SyncRetryingStorage extends ForwardingStorage {
+    SyncRetryingStorage(Storage delegate) {
+      super(delegate);
+    }
+
+    @Override
+    public void sync(long offset, long length) throws IOException {
+      try {
+        super.sync(offset, length);
+      } catch (IOException e) {
+        super.sync(offset, length); // the bug under test: the failure is forgotten
+      }
+    }
+
+    @Override
+    public void syncAll() throws IOException {
+      try {
+        super.syncAll();
+      } catch (IOException e) {
+        super.syncAll();
+      }
+    }
   }
 
   /** A storage whose syncAll does nothing: a pager over it skips the sync before the flip. */

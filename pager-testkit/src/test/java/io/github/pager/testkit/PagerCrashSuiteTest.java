@@ -12,8 +12,17 @@ import static io.github.pager.testkit.PagerWorkload.Operation.ROOTS;
 import static io.github.pager.testkit.PagerWorkload.Operation.WRITE_AND_SYNC;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.github.pager.core.NotAPageFileException;
+import io.github.pager.core.Pager;
 import io.github.pager.core.PagerOptions;
+import io.github.pager.core.TruncatedPageFileException;
+import io.github.pager.core.storage.ForwardingStorage;
+import io.github.pager.core.storage.Storage;
 import io.github.pager.testkit.PagerWorkload.Operation;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -29,6 +38,9 @@ class PagerCrashSuiteTest {
   private static final PagerOptions OPTIONS = PagerOptions.defaults().withPageSize(1024);
   private static final int ROUNDS = CrashExplorer.soak() ? 100 : 20;
   private static final long BASE_SEED = CrashExplorer.defaultSeed();
+
+  /** Pages one free-space tree leaf covers at 1 KiB pages: (1024 - 16) * 8 (FORMAT.md). */
+  private static final long PAGES_PER_LEAF = 8064;
 
   private static void explore(String name, int operations, long seedOffset, FaultPlan faults, Operation... mix) {
     long checked = 0;
@@ -80,18 +92,111 @@ class PagerCrashSuiteTest {
   }
 
   @Test
+  void aFreeSpaceTreeOfTwoLevels() {
+    // The set-up commit grows the file past one leaf and fills the first leaf but for a few
+    // pages: the operations then allocate and free across both leaves, under a root that is an
+    // interior node, so every commit rewrites a path of two nodes.
+    PagerOptions sparse = OPTIONS.withSparse(true);
+    PagerWorkload workload =
+        PagerWorkload.of(sparse, 16, ALLOC, ALLOC_BULK, ALLOC_RUN, FREE, FREE_BULK, ROOTS, WRITE_AND_SYNC, RESTART)
+            .startingWith(PAGES_PER_LEAF + 600, PAGES_PER_LEAF - 16);
+    HeightCountingCheck check = new HeightCountingCheck(sparse, 2);
+    CrashExploration result = CrashExplorer.of("two-level free-space tree", workload, check)
+        .withSeed(BASE_SEED + 10_000)
+        .withCapacity(10L << 20)
+        .explore()
+        .assertNoViolations();
+    assertThat(check.tallStates.sum())
+        .as("crash states judged on a free-space tree of height 2 or more, of " + result.crashStates())
+        .isGreaterThan(result.crashStates() / 2);
+  }
+
+  /** {@link PagerCheck#standard}, counting the states whose free-space tree is at least as tall as asked. */
+  private static final class HeightCountingCheck implements CrashCheck<PagerState> {
+    private final PagerOptions options;
+    private final int height;
+    final LongAdder tallStates = new LongAdder();
+
+    HeightCountingCheck(PagerOptions options, int height) {
+      this.options = options;
+      this.height = height;
+    }
+
+    @Override
+    public void check(SimulatedStorage crashed, CrashExpectation<PagerState> expected) throws IOException {
+      Pager pager;
+      try {
+        pager = Pager.open(crashed, options);
+      } catch (NotAPageFileException | TruncatedPageFileException e) {
+        if (expected.acknowledged() == null) {
+          return;
+        }
+        throw new AssertionError("the file no longer opens although commits were acknowledged: " + e, e);
+      }
+      try (pager) {
+        PagerCheck.verify(pager, expected);
+        if (pager.verify().treeHeight() >= height) {
+          tallStates.increment();
+        }
+      }
+    }
+  }
+
+  @Test
   void withSpontaneousWriteback() {
     explore("writeback", 40, 8, FaultPlan.none().withWritebackProbability(0.5));
   }
 
   @Test
   void withFailedSyncs() {
+    // Two failures per run: the workload checks the poisoned pager, reopens after a reboot, and
+    // goes on through the second failure to the end.
     for (long sync = 2; sync < 40; sync += 3) {
-      CrashExplorer.of("failed sync " + sync, PagerWorkload.of(OPTIONS, 20), PagerCheck.standard(OPTIONS))
+      CrashExplorer.of("failed syncs " + sync + " and " + (sync + 11), PagerWorkload.of(OPTIONS, 25), PagerCheck.standard(OPTIONS))
           .withSeed(BASE_SEED + sync)
-          .withFaults(FaultPlan.none().withSeed(BASE_SEED + sync).failingSync(sync))
+          .withFaults(FaultPlan.none().withSeed(BASE_SEED + sync).failingSync(sync, sync + 11))
           .explore()
           .assertNoViolations();
+    }
+  }
+
+  @Test
+  void theWorkloadGoesOnAfterEachFailedSync() {
+    // Without reopens in the mix, the pager is opened once at create and once per recovery.
+    List<SyncCounting> openings = new ArrayList<>();
+    PagerWorkload workload = PagerWorkload.of(OPTIONS, 30, ALLOC, FREE, WRITE_AND_SYNC, ROOTS)
+        .withStorageWrapper(storage -> {
+          SyncCounting counting = new SyncCounting(storage);
+          openings.add(counting);
+          return counting;
+        });
+    CrashExplorer.of("three failed syncs", workload, PagerCheck.standard(OPTIONS))
+        .withSeed(BASE_SEED)
+        .withFaults(FaultPlan.none().withSeed(BASE_SEED).failingSync(4, 12, 20))
+        .explore()
+        .assertNoViolations();
+    assertThat(openings).as("create, then one reopen per failed sync").hasSize(4);
+    assertThat(openings.get(3).succeeded).as("syncs that succeeded after the last recovery").isPositive();
+  }
+
+  /** Counts the syncs that succeed through it. */
+  private static final class SyncCounting extends ForwardingStorage {
+    int succeeded;
+
+    SyncCounting(Storage delegate) {
+      super(delegate);
+    }
+
+    @Override
+    public void sync(long offset, long length) throws IOException {
+      super.sync(offset, length);
+      succeeded++;
+    }
+
+    @Override
+    public void syncAll() throws IOException {
+      super.syncAll();
+      succeeded++;
     }
   }
 

@@ -79,6 +79,39 @@ class SimulatedStorageTest {
   }
 
   @Test
+  void aRebootKeepsOnlyWhatIsDurableAndNotWhatAFailedSyncLeftInTheCache() throws IOException {
+    SimulatedStorage storage = twoPages(FaultPlan.none().withSeed(3).failingSync(1));
+    MemorySegment all = storage.map(0, 8192);
+    all.set(ValueLayout.JAVA_BYTE, 10, (byte) 1);
+    storage.sync(0, 4096);
+    // Page 1 fails to sync: the kernel counts it clean whatever reached the disk.
+    all.set(ValueLayout.JAVA_BYTE, 5000, (byte) 2);
+    assertThatThrownBy(() -> storage.sync(4096, 4096)).isInstanceOf(IOException.class);
+    byte durableAfterFailure = storage.durableImage()[5000];
+    // Page 0 is dirty again, never synced.
+    all.set(ValueLayout.JAVA_BYTE, 20, (byte) 3);
+    long calls = storage.callCount();
+
+    try (SimulatedStorage rebooted = storage.reboot()) {
+      assertThatThrownBy(() -> all.get(ValueLayout.JAVA_BYTE, 0)).as("the old mappings died").isInstanceOf(IllegalStateException.class);
+      MemorySegment after = rebooted.map(0, 8192);
+      assertThat(after.get(ValueLayout.JAVA_BYTE, 10)).as("synced").isEqualTo((byte) 1);
+      assertThat(after.get(ValueLayout.JAVA_BYTE, 20)).as("dirty, lost with the cache").isZero();
+      assertThat(after.get(ValueLayout.JAVA_BYTE, 5000)).as("what the failed sync left on disk").isEqualTo(durableAfterFailure);
+      assertThat(rebooted.dirtyPages()).isEmpty();
+      assertThat(rebooted.callCount()).as("the run goes on: calls are numbered on").isEqualTo(calls + 1);
+    }
+    // The same failure, then a restart instead: the cache still shows the failed write.
+    SimulatedStorage again = twoPages(FaultPlan.none().withSeed(3).failingSync(0));
+    again.map(0, 8192).set(ValueLayout.JAVA_BYTE, 5000, (byte) 2);
+    assertThatThrownBy(again::syncAll).isInstanceOf(IOException.class);
+    try (SimulatedStorage restarted = again.restart()) {
+      assertThat(restarted.map(0, 8192).get(ValueLayout.JAVA_BYTE, 5000)).isEqualTo((byte) 2);
+      assertThat(restarted.dirtyPages()).as("and no sync will ever write it").isEmpty();
+    }
+  }
+
+  @Test
   void aTornImageMixesSectorsOfOldAndNew() throws IOException {
     try (SimulatedStorage storage = twoPages(FaultPlan.none())) {
       storage.map(0, 4096).fill((byte) 1);

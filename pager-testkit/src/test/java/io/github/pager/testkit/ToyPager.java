@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.zip.CRC32C;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A tiny shadow-paging store of one 64-bit value, written on {@link Storage} the way the pager
@@ -14,7 +15,8 @@ import java.util.zip.CRC32C;
  * u32 of the first 12 bytes) at {@code pointerOffset}; pages 1 and 2 hold a 1 KiB record each
  * (generation u64, value u64, filler, CRC32C u32 at 1020), two sectors long, like a real
  * metadata record that does not fit one sector. A commit writes the inactive record, syncs
- * everything, writes the pointer and syncs page 0.
+ * everything, writes the pointer and syncs page 0. A failed sync poisons the toy, as it does the
+ * pager: every later commit is refused with {@link Unavailable}, and the file must be reopened.
  */
 final class ToyPager implements AutoCloseable {
   static final int PAGE = 4096;
@@ -23,8 +25,17 @@ final class ToyPager implements AutoCloseable {
   private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
 
   /** The ways to break the protocol; all false is the correct toy. */
-  record Flaws(boolean writeActiveInPlace, boolean skipSyncBeforeFlip, int pointerOffset) {
-    static final Flaws NONE = new Flaws(false, false, 0);
+  record Flaws(boolean writeActiveInPlace, boolean skipSyncBeforeFlip, int pointerOffset, boolean keepWorkingAfterFailedSync) {
+    static final Flaws NONE = new Flaws(false, false, 0, false);
+  }
+
+  /** The toy refuses work because an earlier sync failed. */
+  static final class Unavailable extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    Unavailable(String message, Throwable cause) {
+      super(message, cause);
+    }
   }
 
   private final Storage storage;
@@ -33,6 +44,7 @@ final class ToyPager implements AutoCloseable {
   private int activeSlot;
   private long generation;
   private long value;
+  private @Nullable IOException failedSync;
 
   private ToyPager(Storage storage, Flaws flaws, MemorySegment file) {
     this.storage = storage;
@@ -81,13 +93,24 @@ final class ToyPager implements AutoCloseable {
   }
 
   void commit(long newValue) throws IOException {
+    IOException failed = failedSync;
+    if (failed != null) {
+      throw new Unavailable("a sync failed; reopen the toy to recover", failed);
+    }
     int slot = flaws.writeActiveInPlace() ? activeSlot : 3 - activeSlot;
     writeRecord(slot, generation + 1, newValue);
-    if (!flaws.skipSyncBeforeFlip()) {
-      storage.syncAll();
+    try {
+      if (!flaws.skipSyncBeforeFlip()) {
+        storage.syncAll();
+      }
+      writePointer(slot, generation + 1);
+      storage.sync(0, PAGE);
+    } catch (IOException e) {
+      if (!flaws.keepWorkingAfterFailedSync()) {
+        failedSync = e;
+      }
+      throw e;
     }
-    writePointer(slot, generation + 1);
-    storage.sync(0, PAGE);
     activeSlot = slot;
     generation++;
     value = newValue;
@@ -121,19 +144,58 @@ final class ToyPager implements AutoCloseable {
     storage.close();
   }
 
-  /** A workload: create, then commit {@code commits} increasing values, acknowledging each. */
+  /**
+   * A workload: create, then commit {@code commits} increasing values, acknowledging each. After
+   * a failed sync it requires the toy to refuse a retry of the same commit, reboots, reopens,
+   * requires the toy to hold the acknowledged or the in-flight value, and goes on from it.
+   */
   static CrashWorkload<Long> workload(Flaws flaws, int commits) {
     return context -> {
       context.inFlight(0L);
-      try (ToyPager toy = create(context.storage(), flaws)) {
-        context.acknowledge(0L);
+      ToyPager toy;
+      try {
+        toy = create(context.storage(), flaws);
+      } catch (IOException e) {
+        context.failed();
+        return;
+      }
+      context.acknowledge(0L);
+      try {
         for (long v = 1; v <= commits; v++) {
           context.inFlight(v);
-          toy.commit(v);
-          context.acknowledge(v);
+          try {
+            toy.commit(v);
+            context.acknowledge(v);
+          } catch (IOException failed) {
+            context.failed();
+            requireRefusal(toy, v, failed);
+            toy.close();
+            toy = open(context.reboot(), flaws);
+            long recovered = toy.value();
+            if (recovered != v - 1 && recovered != v) {
+              throw new AssertionError("reopened after a failed sync, the toy holds " + recovered + ", not " + (v - 1) + " or " + v);
+            }
+            context.inFlight(recovered);
+            context.acknowledge(recovered);
+          }
         }
+      } finally {
+        toy.close();
       }
     };
+  }
+
+  /** An application retrying the commit that failed: the toy must refuse it. */
+  private static void requireRefusal(ToyPager toy, long value, IOException failure) {
+    try {
+      toy.commit(value);
+    } catch (Unavailable expected) {
+      return;
+    } catch (IOException e) {
+      throw new AssertionError("a retry after a failed sync threw " + e + " instead of refusing", e);
+    }
+    throw new AssertionError("the toy kept working after a failed sync (" + failure.getMessage()
+        + "): it accepted a retry of the commit of " + value);
   }
 
   /** The check: the file opens (once created) and holds the acknowledged or in-flight value. */
