@@ -2,7 +2,9 @@ package io.github.pager.core;
 
 /**
  * The pager refuses work because an earlier sync failed: it can no longer say what is durable.
- * Close it and reopen the file, which recovers the last durable commit.
+ * Close it. After the machine restarts, opening the file recovers the last durable commit; a
+ * reopen in the same boot may see bytes that Linux marked clean without writing them (FORMAT.md,
+ * "Commit protocol").
  */
 public final class PagerUnavailableException extends PageFileException {
   private static final long serialVersionUID = 1L;
