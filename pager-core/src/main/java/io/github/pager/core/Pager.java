@@ -405,15 +405,24 @@ public final class Pager implements AutoCloseable {
    * @throws IllegalStateException when the pager is closed
    */
   public MappedPage page(PageId id) {
-    checkOpen();
-    checkOwn(id);
+    // The read path: every check is one comparison here, and building the exception that names
+    // the failed one is out of line, so that this method stays small enough for the JIT to
+    // inline into the caller (and the view to be scalar-replaced, costing no allocation).
     long index = id.index();
-    checkIndex(index);
-    if (treeNodePages.contains(index)) {
-      throw new ReservedPageException(
-          "page " + index + " of " + file.describe() + " holds a node of the free-space tree, not a user's page");
+    if (closed || !id.belongsTo(this) || index < Format.FIRST_DATA_PAGE || index >= accessiblePageCount
+        || treeNodePages.contains(index)) {
+      throw refusal(id);
     }
     return new MappedPage(id, file.page(index));
+  }
+
+  /** Says why {@link #page} refused a handle: the same checks, in order, with their messages. */
+  private RuntimeException refusal(PageId id) {
+    checkOpen();
+    checkOwn(id);
+    checkIndex(id.index());
+    return new ReservedPageException(
+        "page " + id.index() + " of " + file.describe() + " holds a node of the free-space tree, not a user's page");
   }
 
   /**

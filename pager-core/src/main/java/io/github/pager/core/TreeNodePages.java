@@ -41,16 +41,31 @@ final class TreeNodePages {
     return pages;
   }
 
+  /**
+   * Tells whether {@code page} holds a node. The first probe is inline and usually ends the
+   * search (the table is at most half full, and for most files holds a handful of pages); the
+   * rest of the search is a separate method, so that callers on the read path stay small enough
+   * for the JIT to inline them, and their views to be scalar-replaced.
+   */
   boolean contains(long page) {
-    if (page == EMPTY || page == REMOVED) {
+    // A plain load of the slot: on the read path a VarHandle's layers use up the JIT's inlining
+    // budget for the caller. A slot is one aligned 64-bit word, written whole; the volatile read
+    // of the table keeps this load from being hoisted out of a caller's loop.
+    long[] table = slots;
+    int i = hash(page) & (table.length - 1);
+    long slot = table[i];
+    if (slot == EMPTY) {
       return false;
     }
-    long[] table = slots;
+    return slot == page ? page != REMOVED : probeOn(table, i, page);
+  }
+
+  private static boolean probeOn(long[] table, int from, long page) {
     int mask = table.length - 1;
-    for (int i = hash(page) & mask; ; i = (i + 1) & mask) {
+    for (int i = (from + 1) & mask; ; i = (i + 1) & mask) {
       long slot = (long) SLOTS.getOpaque(table, i);
       if (slot == page) {
-        return true;
+        return page != EMPTY && page != REMOVED;
       }
       if (slot == EMPTY) {
         return false;

@@ -41,7 +41,7 @@ class TornCommitInPageCacheTest {
 
   @Test
   void everySubsetOfACommitsStoresReopensAtTheAcknowledgedOrTheInFlightCommit() throws IOException {
-    long seed = System.nanoTime();
+    long seed = Long.getLong("pager.seed", System.nanoTime());
     Path file = dir.resolve("pages.db");
     State acknowledged;
     State inFlight;
@@ -88,7 +88,8 @@ class TornCommitInPageCacheTest {
       checkImage(apply(before, after, subset), acknowledged, inFlight, "seed " + seed + ", random subset " + trial);
       checked++;
     }
-    System.out.println("[torn-commit] " + checked + " page-cache images of one commit reopened; seed " + seed);
+    System.out.println("[torn-commit] " + checked + " page-cache images of one commit reopened; seed " + seed
+        + " (-Dpager.seed=" + seed + ")");
   }
 
   private void checkImage(byte[] image, State acknowledged, State inFlight, String what) throws IOException {
