@@ -92,7 +92,7 @@ final class Demo {
         tx.commit();
       }
       root = pager.root(0);
-      out.printf("transaction alloc + write + free + set root 0 = page %d, all in one superblock flip%n", root);
+      out.printf("transaction alloc + write + free + set root 0 = page %d, all in one metadata record%n", root);
 
       SubPageAllocator sub = SubPageAllocator.open(pager, SUB_PAGE_SLOTS, 256);
       for (SubPageId id : sub.allocBulk(20)) {
