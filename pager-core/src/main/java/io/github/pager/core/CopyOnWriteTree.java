@@ -722,7 +722,8 @@ final class CopyOnWriteTree {
     return (int) (words[entryMeta(e)] >>> 32);
   }
 
-  private static long saturatedAdd(long a, long b) {
+  /** {@code a + b}, or {@link Long#MAX_VALUE} when that overflows: a span's end near 2^63. */
+  static long saturatedAdd(long a, long b) {
     long sum = a + b;
     return sum < 0 ? Long.MAX_VALUE : sum;
   }

@@ -286,7 +286,7 @@ public final class PageFileInspection {
     if (copy(active).usable()) {
       return active;
     }
-    int alternate = PageFileOpener.otherSlot(active);
+    int alternate = MetadataCopies.otherSlot(active);
     if (copy(active).truncated() || copy(alternate).truncated()) {
       return 0;
     }

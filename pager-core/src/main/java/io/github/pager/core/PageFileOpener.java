@@ -214,10 +214,6 @@ final class PageFileOpener {
     throw new CorruptMetadataException(name + ": no usable metadata. " + String.join(". ", problems));
   }
 
-  static int otherSlot(int slot) {
-    return MetadataCopies.otherSlot(slot);
-  }
-
   static String slotName(int slot) {
     return slot == Format.METADATA_A_PAGE ? "A" : "B";
   }

@@ -33,12 +33,8 @@ final class PendingFrees implements CopyOnWriteTree.Exclusion {
   /** The same pages by the generation of the commit that freed them. */
   private final NavigableMap<Long, Map<Long, long[]>> byGeneration = new TreeMap<>();
 
-  private long pendingCount;
-
   /** Freed by the commit in progress; dropped if it rolls back. */
   private NavigableMap<Long, long[]> freedByThisCommit = new TreeMap<>();
-
-  private long countThisCommit;
 
   PendingFrees(TreeGeometry geometry) {
     this.geometry = geometry;
@@ -48,7 +44,6 @@ final class PendingFrees implements CopyOnWriteTree.Exclusion {
     long leaf = page / geometry.leafSlots();
     int bit = (int) (page % geometry.leafSlots());
     freedByThisCommit.computeIfAbsent(leaf, k -> new long[geometry.leafWords()])[bit >>> 6] |= 1L << bit;
-    countThisCommit++;
   }
 
   /** Returns the pending bits of bitmap word {@code word} of leaf {@code leaf}. */
@@ -98,10 +93,8 @@ final class PendingFrees implements CopyOnWriteTree.Exclusion {
           words[w] |= freed[w];
         }
       }
-      pendingCount += countThisCommit;
     }
     freedByThisCommit = new TreeMap<>();
-    countThisCommit = 0;
     return release(generation, oldestPinned);
   }
 
@@ -128,7 +121,6 @@ final class PendingFrees implements CopyOnWriteTree.Exclusion {
         for (int w = 0; w < released.length; w++) {
           if (released[w] != 0) {
             words[w] &= ~released[w];
-            pendingCount -= Long.bitCount(released[w]);
             lowest = Math.min(lowest, leaf.getKey() * geometry.leafSlots() + 64L * w
                 + Long.numberOfTrailingZeros(released[w]));
           }
@@ -140,11 +132,6 @@ final class PendingFrees implements CopyOnWriteTree.Exclusion {
       it.remove();
     }
     return lowest;
-  }
-
-  /** Pages freed by durable commits and not released yet. */
-  long pendingCount() {
-    return pendingCount;
   }
 
   /**
@@ -166,7 +153,6 @@ final class PendingFrees implements CopyOnWriteTree.Exclusion {
   /** Forgets what the commit in progress freed: it rolled back, so those pages are in use again. */
   void rollback() {
     freedByThisCommit = new TreeMap<>();
-    countThisCommit = 0;
   }
 
   private static boolean isZero(long[] words) {

@@ -156,7 +156,7 @@ final class TreeWalker {
       } catch (CorruptMetadataException corrupt) {
         problems.add(corrupt.getMessage());
         long childStart = childIndex * geometry.span(level - 1);
-        unreadable.put(childStart, saturatedAdd(childStart, geometry.span(level - 1)));
+        unreadable.put(childStart, CopyOnWriteTree.saturatedAdd(childStart, geometry.span(level - 1)));
         full = false;
         empty = false;
         continue;
@@ -224,8 +224,4 @@ final class TreeWalker {
     }
   }
 
-  private static long saturatedAdd(long a, long b) {
-    long sum = a + b;
-    return sum < 0 ? Long.MAX_VALUE : sum;
-  }
 }

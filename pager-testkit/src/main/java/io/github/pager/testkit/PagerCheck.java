@@ -52,17 +52,30 @@ public final class PagerCheck implements CrashCheck<PagerState> {
 
   @Override
   public void check(SimulatedStorage crashed, CrashExpectation<PagerState> expected) throws IOException {
-    Pager pager;
-    try {
-      pager = Pager.open(crashed, options);
-    } catch (NotAPageFileException | TruncatedPageFileException e) {
-      if (expected.acknowledged() == null) {
-        return;
-      }
-      throw new AssertionError("the file no longer opens although commits were acknowledged: " + e, e);
+    Pager pager = openAfterCrash(crashed, options, expected);
+    if (pager == null) {
+      return;
     }
     try (pager) {
       verify(pager, expected);
+    }
+  }
+
+  /**
+   * Opens a crashed image, or returns null when nothing was acknowledged and the crash came
+   * before create finished (the file then holds no page file yet, which is allowed).
+   *
+   * @throws AssertionError when the file does not open although a commit was acknowledged
+   */
+  static @Nullable Pager openAfterCrash(SimulatedStorage crashed, PagerOptions options, CrashExpectation<?> expected)
+      throws IOException {
+    try {
+      return Pager.open(crashed, options);
+    } catch (NotAPageFileException | TruncatedPageFileException e) {
+      if (expected.acknowledged() == null) {
+        return null;
+      }
+      throw new AssertionError("the file no longer opens although commits were acknowledged: " + e, e);
     }
   }
 

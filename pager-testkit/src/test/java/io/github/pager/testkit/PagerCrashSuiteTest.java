@@ -12,10 +12,8 @@ import static io.github.pager.testkit.PagerWorkload.Operation.ROOTS;
 import static io.github.pager.testkit.PagerWorkload.Operation.WRITE_AND_SYNC;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.pager.core.NotAPageFileException;
 import io.github.pager.core.Pager;
 import io.github.pager.core.PagerOptions;
-import io.github.pager.core.TruncatedPageFileException;
 import io.github.pager.core.storage.ForwardingStorage;
 import io.github.pager.core.storage.Storage;
 import io.github.pager.testkit.PagerWorkload.Operation;
@@ -124,14 +122,9 @@ class PagerCrashSuiteTest {
 
     @Override
     public void check(SimulatedStorage crashed, CrashExpectation<PagerState> expected) throws IOException {
-      Pager pager;
-      try {
-        pager = Pager.open(crashed, options);
-      } catch (NotAPageFileException | TruncatedPageFileException e) {
-        if (expected.acknowledged() == null) {
-          return;
-        }
-        throw new AssertionError("the file no longer opens although commits were acknowledged: " + e, e);
+      Pager pager = PagerCheck.openAfterCrash(crashed, options, expected);
+      if (pager == null) {
+        return;
       }
       try (pager) {
         PagerCheck.verify(pager, expected);
