@@ -154,9 +154,11 @@ final class Demo {
           protectedIds.size(), protectedContents);
       TreeReport report = pager.verify();
       List<String> subProblems = sub.verify();
-      out.printf("verify      %s: %d pages, %d free, free-space tree of %d page(s) and height %d%n",
+      out.printf("verify      %s: %d pages, %d free (%d of them pending), free-space tree of %d page(s) and height %d,%n"
+              + "            pending list of %d page(s)%n",
           report.isClean() && subProblems.isEmpty() ? "clean" : "PROBLEMS " + report.problems() + " " + subProblems,
-          report.pageCount(), report.countedFreeCount(), report.treeNodeCount(), report.treeHeight());
+          report.pageCount(), report.countedFreeCount(), report.pendingPageCount(), report.treeNodeCount(),
+          report.treeHeight(), report.pendingListPageCount());
       boolean same = after.equals(indexes) && pager.root(0) == root && subAfter.equals(subPages) && subContents
           && protectedContents;
       out.println(same

@@ -73,6 +73,8 @@ final class VerifyCommand implements Callable<Integer> {
       report.put("freePageCount", pager.freePageCount());
       report.put("generation", pager.generation());
       report.put("treeNodes", tree.treeNodeCount());
+      report.put("pendingListPages", tree.pendingListPageCount());
+      report.put("pendingPages", tree.pendingPageCount());
 
       progress.step("structures");
       KnownStructures structures = KnownStructures.find(pager);

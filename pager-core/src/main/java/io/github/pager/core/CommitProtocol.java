@@ -9,7 +9,8 @@ import java.util.Collection;
  * bytes reach the disk. Every commit of a pager goes through {@link #commit}; FORMAT.md describes
  * the same steps.
  *
- * <p>Steps 1 to 2 only write pages that no metadata copy reaches; step 3 makes them durable; step 4
+ * <p>Steps 1 to 2 only write pages that no metadata copy reaches (fresh pages: free in the current
+ * tree and not pending); step 3 makes them durable; step 4
  * writes the new record over the older copy, which is the single change that publishes them; step
  * 5 acknowledges it.
  *
@@ -67,9 +68,14 @@ final class CommitProtocol {
 
     // Step 2. Give every changed node of the free-space tree a fresh page (copy on write), taken
     // from itself, freeing the page it replaces. Fresh pages are free in the current tree and not
-    // pending, so neither the current record's trees nor the older record's are touched. Then
-    // store the nodes, children first, so each parent carries its children's final page and CRC.
-    tree.assignPages();
+    // pending, so neither the current record's trees nor the older record's are touched. When the
+    // pages pending changed, a new pending list goes into fresh pages the same way, listing this
+    // commit's frees (the replaced nodes and the old list's pages among them), so that a reopen
+    // keeps them pending: the older record's pages stay untouched until the next commit is
+    // durable, whatever happens in between. Then store the nodes, children first, so each parent
+    // carries its children's final page and CRC, and the list, last page first, for the same reason.
+    long generation = lastGeneration + 1;
+    tree.placeNodes(generation);
     tree.writeOut();
     if (superblockToRewrite) {
       // Page 0 is never part of a commit otherwise; a damaged one is rewritten whole here, and
@@ -91,13 +97,14 @@ final class CommitProtocol {
     // Durability.NONE, where no sync separates them).
     MetadataRecord next =
         new MetadataRecord(
-            lastGeneration + 1,
+            generation,
             tree.pageCount(),
             tree.freeCount(),
             tree.rootPage(),
             tree.rootCrc(),
             tree.height(),
-            newRoots);
+            newRoots,
+            tree.pendingListLocation());
     int slot = MetadataCopies.otherSlot(activeSlot);
     VarHandle.storeStoreFence();
     next.writeTo(file.page(slot), file.pageSize());

@@ -13,10 +13,11 @@ final class Format {
   private Format() {}
 
   /**
-   * The only format version this code writes, and the only one it reads. Version 1 (a superblock
-   * flipped by every commit) is refused: see FORMAT.md, "Versions and compatibility".
+   * The only format version this code writes, and the only one it reads. Versions 1 (a superblock
+   * flipped by every commit) and 2 (pending pages kept in memory only) are refused: see FORMAT.md,
+   * "Versions and compatibility".
    */
-  static final int FORMAT_VERSION = 2;
+  static final int FORMAT_VERSION = 3;
 
   static final int MIN_PAGE_SIZE_LOG2 = 10;
   static final int MAX_PAGE_SIZE_LOG2 = 16;
@@ -54,8 +55,8 @@ final class Format {
 
   // ---- Metadata record: the first MD_LENGTH bytes of page 1 (A) or page 2 (B). ----
 
-  /** ASCII "PAGERMD2" read as a little-endian u64. */
-  static final long MD_MAGIC_VALUE = 0x32444D52_45474150L;
+  /** ASCII "PAGERMD3" read as a little-endian u64. */
+  static final long MD_MAGIC_VALUE = 0x33444D52_45474150L;
 
   static final int MD_MAGIC = 0;
   static final int MD_GENERATION = 8;
@@ -66,9 +67,29 @@ final class Format {
   static final int MD_TREE_HEIGHT = 44;
   static final int MD_ROOTS = 48;
   static final int ROOT_SLOTS = 32;
-  static final int MD_PAGE_SIZE_LOG2 = MD_ROOTS + ROOT_SLOTS * 8;
+  static final int MD_PENDING_HEAD = MD_ROOTS + ROOT_SLOTS * 8;
+  static final int MD_PENDING_CRC = MD_PENDING_HEAD + 8;
+  static final int MD_PAGE_SIZE_LOG2 = MD_PENDING_CRC + 4;
   static final int MD_CRC = MD_PAGE_SIZE_LOG2 + 4;
   static final int MD_LENGTH = MD_CRC + 4;
+
+  // ---- Pending list page: one whole page, a link of the chain the record's pending head starts. ----
+
+  /** ASCII "PAGERPND" read as a little-endian u64. */
+  static final long PL_MAGIC_VALUE = 0x444E5052_45474150L;
+
+  static final int PL_MAGIC = 0;
+  static final int PL_NEXT = 8;
+  static final int PL_NEXT_CRC = 16;
+  static final int PL_RUN_COUNT = 20;
+  static final int PL_RUNS = 24;
+
+  /** A run: the generation of the commit that freed it (u64), its first page (u64), its length (u64). */
+  static final int PL_RUN_SIZE = 24;
+
+  static final int RUN_FREED_BY = 0;
+  static final int RUN_FIRST = 8;
+  static final int RUN_LENGTH = 16;
 
   // ---- Free-space tree node: one whole page. ----
 

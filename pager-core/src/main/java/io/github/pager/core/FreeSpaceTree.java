@@ -1,6 +1,8 @@
 package io.github.pager.core;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -10,8 +12,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>This class adds what a page allocator needs on top of the bitmap: the page count and free
  * count, growth of the file when no page is free, the lowest-free-first cursor, and the pending
- * pages that must not be handed out yet. Its own nodes are placed in pages it allocates from
- * itself, so a commit repeats placement until no node is left without a page.
+ * pages that must not be handed out yet, and the pages of the {@link PendingList} that records
+ * them. Its own nodes and the list are placed in pages it allocates from itself, so a commit
+ * repeats placement until no node is left without a page and the list fits its pages.
  *
  * <p>One instance is the working state between two commits; rolling back is dropping it. Not
  * thread-safe: the pager's writer lock guards it.
@@ -35,8 +38,20 @@ final class FreeSpaceTree {
   /** The pages of this tree's nodes as committed; changed by the pager once a commit is durable. */
   private final TreeNodePages nodePages;
 
-  /** The node pages the last {@link #assignPages()} moved, for the pager to apply after the commit. */
+  /**
+   * The pager's own pages (nodes, pending list) the commit in progress took and gave back, for the
+   * pager to apply to {@link #nodePages} once the commit is durable.
+   */
   private TreeNodePages.@Nullable Recorder moved;
+
+  /** The pending list the last commit left: the next list replaces it. */
+  private PendingList.Contents committedList;
+
+  /** Where the pending list starts: the committed one, or the one the commit in progress wrote. */
+  private PendingList.Location listLocation;
+
+  /** The list placed by {@link #placeNodes}, written by {@link #writeOut()}; null when unchanged. */
+  private PendingList.@Nullable Contents placedList;
 
   private long pageCount;
   private long freeCount;
@@ -69,6 +84,7 @@ final class FreeSpaceTree {
       FileGrower grower,
       MetadataRecord committed,
       TreeNodePages nodePages,
+      PendingList.Contents committedList,
       long cursor) {
     this.file = file;
     this.geometry = geometry;
@@ -78,6 +94,8 @@ final class FreeSpaceTree {
     this.pageCount = committed.pageCount;
     this.freeCount = committed.freeCount;
     this.nodePages = nodePages;
+    this.committedList = committedList;
+    this.listLocation = committed.pendingList;
     this.cursor = cursor;
   }
 
@@ -131,21 +149,37 @@ final class FreeSpaceTree {
     return bits.isSet(page);
   }
 
-  /** Tells whether {@code page} holds a node of this tree; reads nothing. */
-  boolean isTreeNode(long page) {
+  /**
+   * Tells whether {@code page} is one of the pager's own as of the last commit: a node of this
+   * tree or a page of the pending list. Reads nothing.
+   */
+  boolean isOwnPage(long page) {
     return nodePages.contains(page);
   }
 
   /**
-   * Applies the node pages the last {@link #assignPages()} moved to the committed set; the pager
-   * calls it once the commit is durable.
+   * Applies the own pages the last commit moved to the committed set; the pager calls it once the
+   * commit is durable.
+   *
+   * @return the pending list now committed
    */
-  void publishNodePages() {
+  PendingList.Contents publishOwnPages() {
     TreeNodePages.Recorder recorder = moved;
     if (recorder != null) {
       nodePages.apply(recorder.added, recorder.removed);
       moved = null;
     }
+    PendingList.Contents list = placedList;
+    if (list != null) {
+      committedList = list;
+      placedList = null;
+    }
+    return committedList;
+  }
+
+  /** Where the pending list of the commit in progress starts, once {@link #writeOut()} ran. */
+  PendingList.Location pendingListLocation() {
+    return listLocation;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -257,16 +291,59 @@ final class FreeSpaceTree {
     return selfPlacement;
   }
 
-  /** Gives every changed node a fresh page taken from this tree itself, noting where nodes went. */
-  void assignPages() throws IOException {
-    TreeNodePages.Recorder recorder = new TreeNodePages.Recorder(selfPlacement);
-    bits.assignPages(recorder);
-    moved = recorder;
+  /**
+   * Gives every changed node a fresh page taken from this tree itself, and, when the commit frees
+   * a page (see {@link PendingFrees#freesThisCommit()}), places a new pending list the same way. Placing nodes frees the
+   * pages they replace, and those join the list; the list's pages change the tree. So pages are
+   * taken for the list, the nodes placed, and the list counted again, until the list fits.
+   *
+   * @param generation the generation of the commit in progress: this commit's frees are listed
+   *     as freed by it
+   */
+  void placeNodes(long generation) throws IOException {
+    TreeNodePages.Recorder own = recorder();
+    bits.assignPages(own);
+    if (!pending.freesThisCommit()) {
+      return;
+    }
+    // The old list stays readable: its pages are pending now, like any page this commit frees.
+    for (long page : committedList.pages()) {
+      own.give(page);
+    }
+    List<Long> pages = new ArrayList<>();
+    while (true) {
+      bits.assignPages(own);
+      List<PendingList.Run> runs = pending.runs(generation);
+      int needed = PendingList.pagesFor(runs.size(), geometry.pageSize());
+      if (needed <= pages.size()) {
+        placedList = new PendingList.Contents(List.copyOf(pages), runs);
+        return;
+      }
+      while (pages.size() < needed) {
+        pages.add(own.take());
+      }
+    }
   }
 
-  /** Stores every changed node into its new page; see {@link CopyOnWriteTree#writeOut()}. */
+  private TreeNodePages.Recorder recorder() {
+    TreeNodePages.Recorder recorder = moved;
+    if (recorder == null) {
+      recorder = new TreeNodePages.Recorder(selfPlacement);
+      moved = recorder;
+    }
+    return recorder;
+  }
+
+  /**
+   * Stores every changed node into its new page (see {@link CopyOnWriteTree#writeOut()}), and the
+   * pending list placed with them.
+   */
   void writeOut() {
     bits.writeOut();
+    PendingList.Contents list = placedList;
+    if (list != null) {
+      listLocation = PendingList.write(file, list.pages(), list.runs());
+    }
     grown = false;
   }
 }

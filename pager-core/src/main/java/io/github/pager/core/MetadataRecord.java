@@ -8,6 +8,8 @@ import static io.github.pager.core.Format.MD_MAGIC;
 import static io.github.pager.core.Format.MD_MAGIC_VALUE;
 import static io.github.pager.core.Format.MD_PAGE_COUNT;
 import static io.github.pager.core.Format.MD_PAGE_SIZE_LOG2;
+import static io.github.pager.core.Format.MD_PENDING_CRC;
+import static io.github.pager.core.Format.MD_PENDING_HEAD;
 import static io.github.pager.core.Format.MD_ROOTS;
 import static io.github.pager.core.Format.MD_TREE_HEIGHT;
 import static io.github.pager.core.Format.MD_TREE_ROOT;
@@ -39,6 +41,9 @@ final class MetadataRecord {
   final int treeHeight;
   private final long[] roots;
 
+  /** Where the pending list starts: its first page and that page's CRC32C; page 0 when empty. */
+  final PendingList.Location pendingList;
+
   MetadataRecord(
       long generation,
       long pageCount,
@@ -46,7 +51,8 @@ final class MetadataRecord {
       long treeRoot,
       int treeRootCrc,
       int treeHeight,
-      long[] roots) {
+      long[] roots,
+      PendingList.Location pendingList) {
     if (roots.length != ROOT_SLOTS) {
       throw new IllegalArgumentException("expected " + ROOT_SLOTS + " root values, got " + roots.length);
     }
@@ -57,6 +63,7 @@ final class MetadataRecord {
     this.treeRootCrc = treeRootCrc;
     this.treeHeight = treeHeight;
     this.roots = roots.clone();
+    this.pendingList = pendingList;
   }
 
   long root(int slot) {
@@ -114,7 +121,8 @@ final class MetadataRecord {
             page.get(U64, MD_TREE_ROOT),
             page.get(U32, MD_TREE_ROOT_CRC),
             page.get(U32, MD_TREE_HEIGHT),
-            roots);
+            roots,
+            new PendingList.Location(page.get(U64, MD_PENDING_HEAD), page.get(U32, MD_PENDING_CRC)));
     record.checkPlausible(pageSize);
     return record;
   }
@@ -138,6 +146,13 @@ final class MetadataRecord {
         || TreeGeometry.of(pageSize).capacity(treeHeight) < pageCount) {
       throw new IllegalArgumentException("free-space tree height " + treeHeight + " cannot cover " + pageCount + " pages");
     }
+    long pendingHead = pendingList.head();
+    if (pendingHead != 0 && (pendingHead < Format.FIRST_DATA_PAGE || pendingHead >= pageCount)) {
+      throw new IllegalArgumentException("pending list head " + pendingHead + " out of range");
+    }
+    if (pendingHead == 0 && pendingList.crc() != 0) {
+      throw new IllegalArgumentException("no pending list, but a pending list checksum");
+    }
   }
 
   /**
@@ -158,6 +173,8 @@ final class MetadataRecord {
     for (int i = 0; i < ROOT_SLOTS; i++) {
       page.set(U64, MD_ROOTS + 8L * i, roots[i]);
     }
+    page.set(U64, MD_PENDING_HEAD, pendingList.head());
+    page.set(U32, MD_PENDING_CRC, pendingList.crc());
     page.set(U32, MD_PAGE_SIZE_LOG2, Integer.numberOfTrailingZeros(pageSize));
     page.set(U32, MD_CRC, Checksums.crc32c(page, 0, MD_CRC));
     return bytes;
@@ -177,6 +194,6 @@ final class MetadataRecord {
   public String toString() {
     return "MetadataRecord[generation=" + generation + ", pageCount=" + pageCount + ", freeCount="
         + freeCount + ", treeRoot=" + treeRoot + ", treeHeight=" + treeHeight + ", roots="
-        + Arrays.toString(roots) + "]";
+        + Arrays.toString(roots) + ", pendingList=" + pendingList.head() + "]";
   }
 }

@@ -34,6 +34,7 @@ public final class PageFileInspection {
    * @param freeCount the free count it records
    * @param treeRoot the page of its free-space tree's root
    * @param treeHeight its free-space tree's height
+   * @param pendingListHead the first page of its pending list, 0 when it has none
    * @param crc the CRC32C stored in the record
    * @param truncated whether the file is shorter than the record's page count (open then
    *     refuses the file rather than fall back)
@@ -47,6 +48,7 @@ public final class PageFileInspection {
       long freeCount,
       long treeRoot,
       int treeHeight,
+      long pendingListHead,
       int crc,
       boolean truncated,
       List<Long> roots) {
@@ -141,6 +143,10 @@ public final class PageFileInspection {
           read(channel, record.treeRoot * pageSize, pageSize), record.treeRootCrc, record.treeHeight - 1, 0);
       if (problem != null) {
         problem = "free-space tree root at page " + record.treeRoot + " " + problem;
+      } else {
+        problem = PendingList.read(
+            page -> read(channel, page * pageSize, pageSize), record, new PendingList.Contents(new ArrayList<>(),
+                new ArrayList<>()));
       }
     }
     List<Long> roots = new ArrayList<>();
@@ -148,12 +154,12 @@ public final class PageFileInspection {
       roots.add(record.root(i));
     }
     return new MetadataCopy(
-        slot, problem, record.generation, record.pageCount, record.freeCount, record.treeRoot, record.treeHeight, crc,
-        truncated, roots);
+        slot, problem, record.generation, record.pageCount, record.freeCount, record.treeRoot, record.treeHeight,
+        record.pendingList.head(), crc, truncated, roots);
   }
 
   private static MetadataCopy broken(int slot, @Nullable String problem) {
-    return new MetadataCopy(slot, problem == null ? "unreadable" : problem, 0, 0, 0, 0, 0, 0, false, List.of());
+    return new MetadataCopy(slot, problem == null ? "unreadable" : problem, 0, 0, 0, 0, 0, 0, 0, false, List.of());
   }
 
   /** Whether a copy decoded at all (it may still have a problem above its own checksum). */
@@ -295,8 +301,8 @@ public final class PageFileInspection {
 
   /**
    * Tells what a page holds in this format, as far as its position and header tell: the
-   * superblock, a metadata copy, a copy-on-write tree node (by its header; a user page may
-   * imitate one), or a data page.
+   * superblock, a metadata copy, a copy-on-write tree node or a pending list page (by its header;
+   * a user page may imitate one), or a data page.
    *
    * @param page the page index
    * @param bytes the page's bytes
@@ -312,6 +318,10 @@ public final class PageFileInspection {
     if (bytes.byteSize() >= Format.NODE_BODY && bytes.get(Format.U32, Format.NODE_MAGIC) == Format.NODE_MAGIC_VALUE) {
       return "tree node? (header says level " + bytes.get(Format.U32, Format.NODE_LEVEL) + ", index "
           + bytes.get(Format.U64, Format.NODE_INDEX) + ")";
+    }
+    if (bytes.byteSize() >= Format.PL_RUNS && bytes.get(Format.U64, Format.PL_MAGIC) == Format.PL_MAGIC_VALUE) {
+      return "pending list page? (header says " + Integer.toUnsignedString(bytes.get(Format.U32, Format.PL_RUN_COUNT))
+          + " runs, next page " + bytes.get(Format.U64, Format.PL_NEXT) + ")";
     }
     return "data page";
   }

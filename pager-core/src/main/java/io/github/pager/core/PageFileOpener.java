@@ -28,6 +28,7 @@ final class PageFileOpener {
   /**
    * What an accepted file looks like: its mapping, the record to start from and where it lies.
    *
+   * @param pendingList the pending list {@code record} names, read and checked
    * @param activeSlot the metadata page holding {@code record}; the next commit writes the other
    * @param lastGeneration the highest generation any valid copy holds; the next commit writes more
    * @param fellBack the newest valid copy could not be used (its tree root failed) and the older was
@@ -37,6 +38,7 @@ final class PageFileOpener {
       MappedFile file,
       TreeGeometry geometry,
       MetadataRecord record,
+      PendingList.Contents pendingList,
       int activeSlot,
       long lastGeneration,
       boolean fellBack,
@@ -65,7 +67,9 @@ final class PageFileOpener {
     MemorySegment.copy(leaf, 0, leafPage, Format.U64, 0, leaf.length);
     int leafCrc = Checksums.crc32c(leafPage, 0, pageSize);
     MetadataRecord record =
-        new MetadataRecord(1, pageCount, pageCount - 4, Format.FIRST_DATA_PAGE, leafCrc, 1, new long[Format.ROOT_SLOTS]);
+        new MetadataRecord(
+            1, pageCount, pageCount - 4, Format.FIRST_DATA_PAGE, leafCrc, 1, new long[Format.ROOT_SLOTS],
+            PendingList.Location.NONE);
     record.writeTo(file.page(Format.METADATA_A_PAGE), pageSize);
     if (options.durability() == Durability.SYNC) {
       file.syncAll();
@@ -74,7 +78,9 @@ final class PageFileOpener {
     if (options.durability() == Durability.SYNC) {
       file.syncPage(Format.SUPERBLOCK_PAGE);
     }
-    return new Opened(file, geometry, record, (int) Format.METADATA_A_PAGE, record.generation, false, false);
+    return new Opened(
+        file, geometry, record, PendingList.Contents.EMPTY, (int) Format.METADATA_A_PAGE, record.generation, false,
+        false);
   }
 
   /**
@@ -174,8 +180,8 @@ final class PageFileOpener {
   }
 
   /**
-   * Picks the newest valid copy whose free-space tree root checks out; falls back to the other
-   * valid copy, the commit before, only when the newest one's tree root is damaged.
+   * Picks the newest valid copy whose free-space tree root and pending list check out; falls back
+   * to the other valid copy, the commit before, only when the newest one's are damaged.
    */
   private static Opened choose(Storage storage, MappedFile file, MetadataCopies copies, boolean superblockRecovered)
       throws IOException {
@@ -200,8 +206,10 @@ final class PageFileOpener {
             name + " is truncated: its metadata counts " + record.pageCount + " pages of " + file.pageSize()
                 + " bytes, but the file holds only " + size + " bytes");
       }
+      PendingList.Contents pendingList;
       try {
         TreeNodes.read(file, geometry, record.treeRoot, record.treeRootCrc, record.treeHeight - 1, 0);
+        pendingList = PendingList.read(file, record);
       } catch (CorruptMetadataException e) {
         problems.add("copy " + slotName(copy.slot()) + " (page " + copy.slot() + ", generation " + record.generation
             + "): " + e.getMessage());
@@ -209,7 +217,7 @@ final class PageFileOpener {
       }
       boolean fellBack = copy != valid.get(0);
       return new Opened(
-          file, geometry, record, copy.slot(), copies.highestGeneration(), fellBack, superblockRecovered);
+          file, geometry, record, pendingList, copy.slot(), copies.highestGeneration(), fellBack, superblockRecovered);
     }
     throw new CorruptMetadataException(name + ": no usable metadata. " + String.join(". ", problems));
   }

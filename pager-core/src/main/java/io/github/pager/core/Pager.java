@@ -84,8 +84,14 @@ public final class Pager implements AutoCloseable {
   private final boolean openedFromAlternate;
   private final boolean superblockRecovered;
 
-  /** The free-space tree's node pages as of the last commit: never handed out as views. */
+  /**
+   * The pager's own pages as of the last commit (the free-space tree's nodes and the pending
+   * list's pages): never handed out as views.
+   */
   private final TreeNodePages treeNodePages;
+
+  /** The pending list of the last commit: the next one that changes what is pending replaces it. */
+  private PendingList.Contents committedPendingList;
 
   /** The last durable state; replaced (never changed) by each commit. */
   private volatile MetadataRecord committed;
@@ -118,9 +124,17 @@ public final class Pager implements AutoCloseable {
       // A writer elsewhere may commit on: checks that fail from now on are judged against it.
       file.readsViewOf(committed.generation);
     }
+    this.committedPendingList = opened.pendingList();
     this.treeNodePages =
         TreeNodePages.of(
-            new CopyOnWriteTree(file, geometry, cache, committed.treeRoot, committed.treeRootCrc, committed.treeHeight));
+            new CopyOnWriteTree(file, geometry, cache, committed.treeRoot, committed.treeRootCrc, committed.treeHeight),
+            committedPendingList.pages());
+    if (!options.readOnly()) {
+      // Pages freed before the reopen stay pending under the same rule as before it: those the
+      // last commit freed until the next commit is durable, older ones while a reader needs them.
+      pending.load(committedPendingList.runs());
+      pending.release(committed.generation, pins.oldest());
+    }
     this.tree = newWorkingTree();
     this.accessiblePageCount = committed.pageCount;
   }
@@ -454,7 +468,7 @@ public final class Pager implements AutoCloseable {
     writeLock.lock();
     try {
       checkOpen();
-      return !tree.isTreeNode(id.index()) && tree.isInUse(id.index());
+      return !tree.isOwnPage(id.index()) && tree.isInUse(id.index());
     } finally {
       writeLock.unlock();
     }
@@ -473,7 +487,7 @@ public final class Pager implements AutoCloseable {
       checkOpen();
       TreeWalker walker = new TreeWalker(tree.bits(), tree.pageCount());
       walker.forEachSetBit(index -> {
-        if (index >= Format.FIRST_DATA_PAGE && !tree.isTreeNode(index)) {
+        if (index >= Format.FIRST_DATA_PAGE && !tree.isOwnPage(index)) {
           action.accept(new PageId(index, this));
         }
       });
@@ -496,7 +510,8 @@ public final class Pager implements AutoCloseable {
 
   /**
    * Checks the whole free-space tree: every checksum, every header, the FULL flags, the free
-   * count the metadata records, and that every tree page is marked in use.
+   * count the metadata records, and that every tree page is marked in use; and the pending list:
+   * its checksums, that its pages are in use, and that every page it lists is free.
    *
    * @return what was found
    * @throws IOException when a node cannot be read at all
@@ -527,6 +542,7 @@ public final class Pager implements AutoCloseable {
           problems.add("free-space tree node page " + page + " is marked free");
         }
       }
+      PendingList.Contents list = verifyPendingList(walker, problems);
       for (long page = 0; page < Format.FIRST_DATA_PAGE; page++) {
         if (walker.isKnownClear(page)) {
           problems.add("reserved page " + page + " is marked free");
@@ -536,11 +552,45 @@ public final class Pager implements AutoCloseable {
       if (countedFree != tree.freeCount()) {
         problems.add("metadata records " + tree.freeCount() + " free pages, the tree holds " + countedFree);
       }
+      long pendingPages = list.runs().stream().mapToLong(PendingList.Run::length).sum();
       return new TreeReport(
-          tree.pageCount(), tree.freeCount(), countedFree, tree.height(), walker.nodePages().size(), problems);
+          tree.pageCount(), tree.freeCount(), countedFree, tree.height(), walker.nodePages().size(),
+          list.pages().size(), pendingPages, problems);
     } finally {
       writeLock.unlock();
     }
+  }
+
+  /**
+   * Checks the committed pending list: its chain, that its pages are in use and no tree node, and
+   * that every page it lists is free. Adds what is wrong to {@code problems}.
+   *
+   * @return the list as read, empty when it cannot be read
+   */
+  private PendingList.Contents verifyPendingList(TreeWalker walker, List<String> problems) throws IOException {
+    PendingList.Contents list;
+    try {
+      list = PendingList.read(file, committed);
+    } catch (PageFileException e) {
+      problems.add(e.getMessage());
+      return PendingList.Contents.EMPTY;
+    }
+    for (long page : list.pages()) {
+      if (walker.isKnownClear(page)) {
+        problems.add("pending list page " + page + " is marked free");
+      }
+      if (walker.nodePages().contains(page)) {
+        problems.add("pending list page " + page + " is also a free-space tree node");
+      }
+    }
+    for (PendingList.Run run : list.runs()) {
+      for (long page = run.first(); page < run.first() + run.length(); page++) {
+        if (walker.isKnownSet(page)) {
+          problems.add("page " + page + " is pending (freed by generation " + run.freedBy() + ") but marked in use");
+        }
+      }
+    }
+    return list;
   }
 
   /**
@@ -812,7 +862,7 @@ public final class Pager implements AutoCloseable {
     if (!tree.isInUse(id.index())) {
       throw new DoubleFreeException("page " + id.index() + " of " + file.describe() + " is already free");
     }
-    if (tree.isTreeNode(id.index())) {
+    if (tree.isOwnPage(id.index())) {
       throw new ReservedPageException(
           "page " + id.index() + " of " + file.describe() + " belongs to the free-space tree, not to a user");
     }
@@ -840,7 +890,7 @@ public final class Pager implements AutoCloseable {
     } catch (PagerUnavailableException e) {
       throw poison(e);
     }
-    tree.publishNodePages();
+    committedPendingList = tree.publishOwnPages();
     committed = next;
     // After publishing: a snapshot taken from now on pins this commit or a later one.
     tree.lowerCursor(pending.commitDurable(next.generation, pins.oldest()));
@@ -895,7 +945,8 @@ public final class Pager implements AutoCloseable {
   }
 
   private FreeSpaceTree newWorkingTree() {
-    return new FreeSpaceTree(file, geometry, pending, cache, this::growFile, committed, treeNodePages, committedCursor);
+    return new FreeSpaceTree(
+        file, geometry, pending, cache, this::growFile, committed, treeNodePages, committedPendingList, committedCursor);
   }
 
   private void growFile(long oldPageCount, long newPageCount) throws GrowFailedException {

@@ -1,6 +1,8 @@
 package io.github.pager.core;
 
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
@@ -20,9 +22,8 @@ import java.util.TreeMap;
  * since a pending page cannot be allocated, so cannot be freed again), one set per freeing commit
  * for release, and the set of the commit in progress, which a rollback drops.
  *
- * <p>The sets live in memory only: after a reopen, pages freed by the last commit are allocatable
- * at once. That costs the fallback only during the first commit after an open, and only if the
- * current copy also becomes unreadable in that window; see FORMAT.md, "Recovery".
+ * <p>The sets are also kept in the file, as the {@link PendingList} each commit writes when they
+ * changed: a reopen {@link #load loads} them back, so the rule holds across a reopen too.
  */
 final class PendingFrees implements CopyOnWriteTree.Exclusion {
   private final TreeGeometry geometry;
@@ -31,7 +32,7 @@ final class PendingFrees implements CopyOnWriteTree.Exclusion {
   private final NavigableMap<Long, long[]> union = new TreeMap<>();
 
   /** The same pages by the generation of the commit that freed them. */
-  private final NavigableMap<Long, Map<Long, long[]>> byGeneration = new TreeMap<>();
+  private final NavigableMap<Long, NavigableMap<Long, long[]>> byGeneration = new TreeMap<>();
 
   /** Freed by the commit in progress; dropped if it rolls back. */
   private NavigableMap<Long, long[]> freedByThisCommit = new TreeMap<>();
@@ -44,6 +45,74 @@ final class PendingFrees implements CopyOnWriteTree.Exclusion {
     long leaf = page / geometry.leafSlots();
     int bit = (int) (page % geometry.leafSlots());
     freedByThisCommit.computeIfAbsent(leaf, k -> new long[geometry.leafWords()])[bit >>> 6] |= 1L << bit;
+  }
+
+  /**
+   * Takes back the pending pages a reopened file's list names: each is pending for the commit
+   * that freed it, as before the reopen. Called once, before any other change.
+   */
+  void load(List<PendingList.Run> runs) {
+    for (PendingList.Run run : runs) {
+      NavigableMap<Long, long[]> freed = byGeneration.computeIfAbsent(run.freedBy(), g -> new TreeMap<>());
+      for (long page = run.first(); page < run.first() + run.length(); page++) {
+        long leaf = page / geometry.leafSlots();
+        int bit = (int) (page % geometry.leafSlots());
+        freed.computeIfAbsent(leaf, k -> new long[geometry.leafWords()])[bit >>> 6] |= 1L << bit;
+        union.computeIfAbsent(leaf, k -> new long[geometry.leafWords()])[bit >>> 6] |= 1L << bit;
+      }
+    }
+  }
+
+  /**
+   * Tells whether the commit in progress freed a page, and so must write a new pending list.
+   *
+   * <p>A commit that frees nothing keeps the last list, even when pages it lists were released
+   * since: those are still free, because allocating changes the free-space tree, and a commit
+   * that changes the tree frees the nodes it replaces. A list may therefore name pages that are
+   * no longer pending, never a page in use; a reopen releases them again by the same rule.
+   */
+  boolean freesThisCommit() {
+    return !freedByThisCommit.isEmpty();
+  }
+
+  /**
+   * Every pending page as runs for the list of the commit in progress, whose pages count as freed
+   * by {@code thisCommit}: by generation, then by page, each run as long as it can be.
+   */
+  List<PendingList.Run> runs(long thisCommit) {
+    List<PendingList.Run> runs = new ArrayList<>();
+    for (Map.Entry<Long, NavigableMap<Long, long[]>> freed : byGeneration.entrySet()) {
+      addRuns(runs, freed.getKey(), freed.getValue());
+    }
+    addRuns(runs, thisCommit, freedByThisCommit);
+    return runs;
+  }
+
+  private void addRuns(List<PendingList.Run> runs, long generation, NavigableMap<Long, long[]> leaves) {
+    long first = -1;
+    long length = 0;
+    for (Map.Entry<Long, long[]> leaf : leaves.entrySet()) {
+      long[] words = leaf.getValue();
+      for (int w = 0; w < words.length; w++) {
+        long word = words[w];
+        while (word != 0) {
+          long page = leaf.getKey() * geometry.leafSlots() + 64L * w + Long.numberOfTrailingZeros(word);
+          word &= word - 1;
+          if (first >= 0 && page == first + length) {
+            length++;
+          } else {
+            if (first >= 0) {
+              runs.add(new PendingList.Run(generation, first, length));
+            }
+            first = page;
+            length = 1;
+          }
+        }
+      }
+    }
+    if (first >= 0) {
+      runs.add(new PendingList.Run(generation, first, length));
+    }
   }
 
   /** Returns the pending bits of bitmap word {@code word} of leaf {@code leaf}. */
@@ -106,8 +175,8 @@ final class PendingFrees implements CopyOnWriteTree.Exclusion {
    */
   long release(long durableGeneration, long oldestPinned) {
     long lowest = Long.MAX_VALUE;
-    for (Iterator<Map.Entry<Long, Map<Long, long[]>>> it = byGeneration.entrySet().iterator(); it.hasNext(); ) {
-      Map.Entry<Long, Map<Long, long[]>> freed = it.next();
+    for (Iterator<Map.Entry<Long, NavigableMap<Long, long[]>>> it = byGeneration.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<Long, NavigableMap<Long, long[]>> freed = it.next();
       long freedBy = freed.getKey();
       if (freedBy + 1 > durableGeneration || freedBy > oldestPinned) {
         break; // generations only grow from here
@@ -140,7 +209,7 @@ final class PendingFrees implements CopyOnWriteTree.Exclusion {
    */
   long heldForSnapshots(long durableGeneration) {
     long held = 0;
-    for (Map.Entry<Long, Map<Long, long[]>> freed : byGeneration.headMap(durableGeneration, false).entrySet()) {
+    for (Map.Entry<Long, NavigableMap<Long, long[]>> freed : byGeneration.headMap(durableGeneration, false).entrySet()) {
       for (long[] words : freed.getValue().values()) {
         for (long word : words) {
           held += Long.bitCount(word);

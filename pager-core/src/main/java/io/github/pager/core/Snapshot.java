@@ -217,11 +217,14 @@ public final class Snapshot implements AutoCloseable {
     return new CopyOnWriteTree(file, geometry, cache, record.treeRoot, record.treeRootCrc, record.treeHeight);
   }
 
-  /** The snapshot's tree node pages, collected on first use: taking a snapshot reads nothing. */
-  private TreeNodePages nodePages() {
+  /**
+   * The pager's own pages at the snapshot's commit (tree nodes, pending list), collected on first
+   * use: taking a snapshot reads nothing.
+   */
+  private TreeNodePages nodePages() throws PageFileException {
     TreeNodePages pages = nodePages;
     if (pages == null) {
-      pages = TreeNodePages.of(freeSpace());
+      pages = TreeNodePages.of(freeSpace(), PendingList.read(file, record).pages());
       nodePages = pages;
     }
     return pages;

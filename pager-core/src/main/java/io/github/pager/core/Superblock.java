@@ -79,11 +79,15 @@ record Superblock(int formatVersion, int pageSizeLog2) {
   }
 
   static String unsupported(String resource, int version) {
+    String only = "this library reads version " + Format.FORMAT_VERSION + " only";
     String reason =
         Integer.compareUnsigned(version, Format.FORMAT_VERSION) > 0
-            ? "this library reads version " + Format.FORMAT_VERSION + " only; a newer library wrote it"
-            : "version 1 files were written by pre-release builds whose commits were not safe against a process "
-                + "kill; this library reads version " + Format.FORMAT_VERSION + " only";
+            ? only + "; a newer library wrote it"
+            : version == 1
+                ? "version 1 files were written by pre-release builds whose commits were not safe against a process "
+                    + "kill; " + only
+                : "version 2 files were written by pre-release builds that kept pending pages in memory only, so "
+                    + "their metadata has no pending list; " + only;
     return resource + " has format version " + Integer.toUnsignedString(version) + ": " + reason;
   }
 

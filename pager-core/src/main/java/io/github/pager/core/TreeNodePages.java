@@ -2,13 +2,14 @@ package io.github.pager.core;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.Set;
 
 /**
- * The pages that hold the free-space tree's nodes as of the last commit: what lets the pager
- * refuse a view of one of its own pages, and tell a tree node from a user page, without reading
- * either.
+ * The pager's own pages as of the last commit, the free-space tree's nodes and the pending list's
+ * pages: what lets the pager refuse a view of one of its own pages, and tell them from a user
+ * page, without reading either.
  *
  * <p>An open-addressing hash set of page numbers with linear probing, read without a lock by any
  * thread and changed only by the writer, after a commit, by the pages that commit moved. A
@@ -34,10 +35,14 @@ final class TreeNodePages {
 
   private int occupied;
 
-  /** Collects the node pages of a tree with no uncommitted change (see {@link CopyOnWriteTree#forEachNodePage}). */
-  static TreeNodePages of(CopyOnWriteTree tree) {
+  /**
+   * Collects the node pages of a tree with no uncommitted change (see {@link
+   * CopyOnWriteTree#forEachNodePage}) and the pages of its pending list.
+   */
+  static TreeNodePages of(CopyOnWriteTree tree, Collection<Long> pendingListPages) {
     TreeNodePages pages = new TreeNodePages();
     tree.forEachNodePage(pages::add);
+    pendingListPages.forEach(pages::add);
     return pages;
   }
 

@@ -72,11 +72,17 @@ final class TreeWalker {
    * read is not known to be clear (that node is already a problem), and is not read again.
    */
   boolean isKnownClear(long bit) throws IOException {
+    return !isUnknown(bit) && !bits.isSet(bit);
+  }
+
+  /** Tells whether {@link #check()} found {@code bit} set; a bit it could not read is not. */
+  boolean isKnownSet(long bit) throws IOException {
+    return !isUnknown(bit) && bits.isSet(bit);
+  }
+
+  private boolean isUnknown(long bit) {
     Map.Entry<Long, Long> range = unreadable.floorEntry(bit);
-    if (range != null && bit < range.getValue()) {
-      return false;
-    }
-    return !bits.isSet(bit);
+    return range != null && bit < range.getValue();
   }
 
   List<String> problems() {

@@ -181,6 +181,12 @@ class RecoveryTest {
     assertRejectedUntouched(() -> Pager.open(file), UnsupportedFormatVersionException.class, "format version 1");
   }
 
+  @Test
+  void aVersionTwoFileIsRefusedWithItsReason() throws IOException {
+    writeSuperblockField(Format.SB_FORMAT_VERSION, 2);
+    assertRejectedUntouched(() -> Pager.open(file), UnsupportedFormatVersionException.class, "no pending list");
+  }
+
   private static List<Long> indexes(Pager pager) throws IOException {
     return pager.allocatedPages().stream().map(PageId::index).toList();
   }

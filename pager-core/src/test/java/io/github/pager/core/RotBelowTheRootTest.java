@@ -60,10 +60,16 @@ class RotBelowTheRootTest {
       }
       pager.freeBulk(holes);
     }
-    // Reopened, the holes are allocatable at once. Freeing a page in every leaf changes every
-    // node, and copy-on-write moves each into the lowest free pages: the holes.
+    // Reopened, the holes stay pending until the next commit is durable (the pending list keeps
+    // them so): one commit that changes only a root value makes them allocatable. Freeing a page
+    // in every leaf then changes every node, and copy-on-write moves each into the lowest free
+    // pages: the holes.
     Set<Long> allocated = new HashSet<>();
     try (Pager pager = Pager.open(file, OPTIONS)) {
+      try (Transaction tx = pager.begin()) {
+        tx.setRoot(0, 1);
+        tx.commit();
+      }
       try (Transaction tx = pager.begin()) {
         for (long leaf = 0; leaf * LEAF < fill; leaf++) {
           PageId page = pager.pageId(leaf * LEAF + 50);

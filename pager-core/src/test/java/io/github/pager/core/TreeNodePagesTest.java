@@ -19,7 +19,7 @@ class TreeNodePagesTest {
   void agreesWithAHashSetThroughManyCommitsOfMoves() throws java.io.IOException {
     long seed = Long.getLong("pager.seed", System.nanoTime());
     SplittableRandom random = new SplittableRandom(seed);
-    TreeNodePages pages = TreeNodePages.of(emptyTree());
+    TreeNodePages pages = TreeNodePages.of(emptyTree(), java.util.List.of());
     Set<Long> model = new HashSet<>();
     for (int commit = 0; commit < 2_000; commit++) {
       Set<Long> added = new HashSet<>();

@@ -103,12 +103,14 @@ public final class PagerCheck implements CrashCheck<PagerState> {
     }
     checkStamps(pager, isAcknowledged ? acknowledged : null, inFlight);
     long allocated = actual.allocated().size();
-    long expectedFree = report.pageCount() - RESERVED_PAGES - report.treeNodeCount() - allocated;
+    long expectedFree =
+        report.pageCount() - RESERVED_PAGES - report.treeNodeCount() - report.pendingListPageCount() - allocated;
     if (pager.freePageCount() != expectedFree || report.countedFreeCount() != expectedFree) {
       throw new AssertionError(
           "free counts disagree: metadata says " + pager.freePageCount() + ", the tree counts "
               + report.countedFreeCount() + ", but " + report.pageCount() + " pages - 3 reserved - "
-              + report.treeNodeCount() + " tree nodes - " + allocated + " allocated = " + expectedFree);
+              + report.treeNodeCount() + " tree nodes - " + report.pendingListPageCount() + " pending list pages - "
+              + allocated + " allocated = " + expectedFree);
     }
     if (!actual.allocated().isEmpty() && actual.allocated().last() >= pager.pageCount()) {
       throw new AssertionError("page " + actual.allocated().last() + " is allocated beyond the page count " + pager.pageCount());
