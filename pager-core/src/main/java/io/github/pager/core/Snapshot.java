@@ -192,6 +192,17 @@ public final class Snapshot implements AutoCloseable {
   }
 
   /**
+   * Tells whether this is a snapshot of {@code candidate}: for layers that read through a
+   * snapshot and must refuse one of another pager.
+   *
+   * @param candidate a pager
+   * @return true when the snapshot was taken of it
+   */
+  public boolean isOf(Pager candidate) {
+    return pager == candidate;
+  }
+
+  /**
    * Tells whether the snapshot is still open.
    *
    * @return true until {@link #close()}

@@ -53,6 +53,16 @@ record DirectoryEntry(long copyA, long copyB, int crcA, int crcB, long version) 
     return new DirectoryEntry(copyA, copyB, crcA, crcB, version + 1);
   }
 
+  /**
+   * The next version staged into {@code freshPage} instead of the inactive copy, which an open
+   * snapshot may still read as its active copy; the inactive copy's page is freed by the caller.
+   */
+  DirectoryEntry nextVersionAt(long freshPage) {
+    return activeIsA()
+        ? new DirectoryEntry(copyA, freshPage, crcA, 0, version + 1)
+        : new DirectoryEntry(freshPage, copyB, 0, crcB, version + 1);
+  }
+
   /** This entry with the active copy's CRC replaced, once the staged bytes are final. */
   DirectoryEntry withActiveCrc(int crc) {
     return activeIsA()

@@ -7,6 +7,7 @@ import io.github.pager.core.PageFileException;
 import io.github.pager.core.Pager;
 import io.github.pager.core.PersistentArray;
 import io.github.pager.core.PersistentBitmap;
+import io.github.pager.core.Snapshot;
 import io.github.pager.core.Transaction;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -306,6 +307,21 @@ public final class ProtectedPageAllocator implements BulkPageAllocator<Protected
       throw new IllegalArgumentException(id + " of " + pager.describe() + " is not allocated");
     }
     return entry.version();
+  }
+
+  /**
+   * Returns these protected pages as {@code snapshot} pins them: reads at the versions committed at
+   * the snapshot's generation, verified, whatever the writer commits meanwhile.
+   *
+   * @param snapshot an open snapshot of this allocator's pager
+   * @return the view, usable until the snapshot is closed
+   * @throws IllegalArgumentException when the snapshot is of another pager
+   */
+  public ProtectedSnapshot at(Snapshot snapshot) {
+    if (!snapshot.isOf(pager)) {
+      throw new IllegalArgumentException(snapshot + " is not a snapshot of " + pager.describe());
+    }
+    return new ProtectedSnapshot(this, snapshot);
   }
 
   /** The committed directory entry of an id, for tests and tools in this package. */

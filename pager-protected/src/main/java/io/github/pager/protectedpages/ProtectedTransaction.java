@@ -233,7 +233,16 @@ public final class ProtectedTransaction implements AutoCloseable {
       if (current.isFree()) {
         throw new IllegalArgumentException(id + " of " + pager.describe() + " is not allocated");
       }
-      DirectoryEntry next = current.nextVersion();
+      DirectoryEntry next;
+      if (pager.oldestSnapshotGeneration() < pager.generation()) {
+        // A snapshot of an older commit may read the inactive copy as its active one: stage into
+        // a fresh page instead, and free the inactive copy, which the pager then holds back for
+        // as long as such a snapshot is open (its reuse rule).
+        next = current.nextVersionAt(tx.alloc().index());
+        tx.free(pager.pageId(current.inactivePage()));
+      } else {
+        next = current.nextVersion();
+      }
       MemorySegment target = segment(next.activePage());
       MemorySegment.copy(segment(current.activePage()), 0, target, 0, target.byteSize());
       int crc = CommittedDirectory.crc32c(target);
