@@ -3,9 +3,11 @@ package io.github.pager.cli;
 import io.github.pager.core.CorruptPageFileException;
 import io.github.pager.core.NotAPageFileException;
 import io.github.pager.core.PageFileLockedException;
+import io.github.pager.core.StaleViewException;
 import io.github.pager.core.UnsupportedFormatVersionException;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
 
 /**
@@ -22,6 +24,8 @@ final class Failures {
       case UnsupportedFormatVersionException e -> ExitCode.NOT_A_PAGE_FILE;
       case CorruptPageFileException e -> ExitCode.CORRUPT;
       case PageFileLockedException e -> ExitCode.LOCKED;
+      case StaleViewException e -> ExitCode.STALE;
+      case FileAlreadyExistsException e -> ExitCode.EXISTS;
       case IOException e -> ExitCode.IO_ERROR;
       default -> ExitCode.PROBLEMS;
     };
@@ -31,6 +35,7 @@ final class Failures {
     return switch (failure) {
       case NoSuchFileException e -> "no such file: " + e.getFile();
       case AccessDeniedException e -> "permission denied: " + e.getFile();
+      case StaleViewException e -> e.getMessage() + " (run the command again to read the newest commit)";
       default -> {
         String message = failure.getMessage();
         yield message == null || message.isBlank() ? failure.getClass().getSimpleName() : message;

@@ -9,6 +9,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.ThreadLocalRandom;
@@ -95,6 +96,9 @@ final class SnapshotCopy {
     Path directory = absolute.getParent();
     if (directory == null || absolute.getFileName() == null) {
       throw new IllegalArgumentException("a copy needs a file name, not " + target);
+    }
+    if (!Files.isDirectory(directory)) {
+      throw new NoSuchFileException(directory.toString(), null, "the directory of the copy " + target + " does not exist");
     }
     if (Files.exists(absolute, LinkOption.NOFOLLOW_LINKS)) {
       throw new FileAlreadyExistsException(
