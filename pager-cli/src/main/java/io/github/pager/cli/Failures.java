@@ -31,11 +31,19 @@ final class Failures {
     };
   }
 
+  /** The core's advice is for a program ("reopen"); a person runs the command again. */
+  private static String stale(StaleViewException e) {
+    String message = String.valueOf(e.getMessage());
+    String advice = "; reopen to read the newest commit";
+    return (message.endsWith(advice) ? message.substring(0, message.length() - advice.length()) : message)
+        + "; run the command again to read the newest commit";
+  }
+
   static String message(Throwable failure) {
     return switch (failure) {
       case NoSuchFileException e -> "no such file: " + e.getFile();
       case AccessDeniedException e -> "permission denied: " + e.getFile();
-      case StaleViewException e -> e.getMessage() + " (run the command again to read the newest commit)";
+      case StaleViewException e -> stale(e);
       default -> {
         String message = failure.getMessage();
         yield message == null || message.isBlank() ? failure.getClass().getSimpleName() : message;
