@@ -143,11 +143,15 @@ final class SnapshotCopy {
    * trimmed page was free, and the tree's bits past the new count are clear already, so the tree
    * root, its CRC and its height stay valid).
    *
-   * <p>FORMAT VERSION 3 (persistent pending list): the copy's pending list must be EMPTY. A copy
-   * has no open snapshot, no reader and no older commit to protect: pages the source still held
-   * back for those are free in the copy. Build the record here with the "no pending list" head;
-   * pages of the source's own pending-list chain, if the tree marks them in use, are then pages
-   * nothing owns in the copy, and should be left out (treated as free) by {@link #copyPages}.
+   * <p>FORMAT VERSION 3 (persistent pending list) lands HERE. A copy has no snapshot, reader or
+   * older commit to protect, so its pending pages could all be free. But version 3 marks the
+   * pages of the pending list's own chain as in use in the free-space tree: a record built with
+   * {@code PendingList.Location.NONE} leaves those pages set in the copied tree and owned by
+   * nothing (a leak that {@code verify --strict} reports), and freeing them would mean rewriting
+   * tree nodes. The simple consistent choice is to keep the snapshot's pending list as it is:
+   * {@link #copyPages} copies its chain (in use), and the copy's first commits release the pages
+   * it lists by the usual rule. Trimming must then stop above the highest page the list names as
+   * well ({@code highestInUse} alone may cut a pending run off).
    */
   private static MetadataRecord recordOfCopy(MetadataRecord snapshot, long pageCount) {
     if (pageCount == snapshot.pageCount) {
