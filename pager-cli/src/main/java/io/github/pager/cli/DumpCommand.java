@@ -1,7 +1,11 @@
 package io.github.pager.cli;
 
+import io.github.pager.core.PageFileException;
 import io.github.pager.core.PageFileInspection;
 import io.github.pager.core.PageFileInspection.MetadataCopy;
+import io.github.pager.core.Snapshot;
+import io.github.pager.core.StaleViewException;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -9,13 +13,18 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code pager dump FILE PAGE}: one page in hex, with a decoded view of fixed pages. Only reads. */
+/**
+ * {@code pager dump FILE PAGE}: one page in hex, with a decoded view of fixed pages. Only reads. A
+ * data page of a file that a writer in another process holds is read from a snapshot of its newest
+ * commit; a file that does not open is shown as its bytes are.
+ */
 @Command(
     name = "dump",
     mixinStandardHelpOptions = true,
@@ -35,30 +44,69 @@ final class DumpCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    PageFileInspection inspection = null;
-    int pageSize = pageSizeOverride;
-    if (pageSize == 0) {
-      inspection = PageFileInspection.inspect(file);
-      pageSize = inspection.pageSize();
+    if (pageSizeOverride != 0) {
+      return dump(out, pageSizeOverride, null, null, null);
     }
+    PageFileInspection inspection = PageFileInspection.inspect(file);
+    CommitView view;
+    try {
+      view = CommitView.open(file);
+    } catch (StaleViewException stale) {
+      throw stale;
+    } catch (PageFileException unopenable) {
+      // A damaged file is what dump is for: show its bytes as they are.
+      return dump(out, inspection.pageSize(), inspection, null, Failures.message(unopenable));
+    }
+    try (view) {
+      return dump(out, inspection.pageSize(), view.inspection(), view, null);
+    }
+  }
+
+  /**
+   * Prints the page: read through the snapshot when it is one of the snapshot's data pages, as
+   * the file holds it otherwise (the superblock, the metadata pages, pages past the page count).
+   */
+  private int dump(
+      PrintWriter out, int pageSize, @Nullable PageFileInspection inspection, @Nullable CommitView view,
+      @Nullable String unopenable) throws IOException {
+    byte[] bytes;
+    boolean fromSnapshot = false;
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
       long pages = channel.size() / pageSize;
       if (page < 0 || page >= pages) {
         spec.commandLine().getErr().printf("pager dump: page %d is outside %s, which holds pages 0 to %d%n", page, file, pages - 1);
         return ExitCode.USAGE;
       }
-      ByteBuffer buffer = ByteBuffer.allocate(pageSize);
-      while (buffer.hasRemaining() && channel.read(buffer, page * pageSize + buffer.position()) >= 0) {
-        // read the whole page
+      if (view != null && page >= 3 && page < view.snapshot().pageCount()) {
+        Snapshot snapshot = view.snapshot();
+        bytes = snapshot.page(snapshot.pageId(page)).toByteArray();
+        fromSnapshot = true;
+      } else {
+        ByteBuffer buffer = ByteBuffer.allocate(pageSize);
+        while (buffer.hasRemaining() && channel.read(buffer, page * pageSize + buffer.position()) >= 0) {
+          // read the whole page
+        }
+        bytes = buffer.array();
       }
-      byte[] bytes = buffer.array();
-      out.printf("page %d of %s: %d bytes at offset %d: %s%n", page, file, pageSize, page * pageSize,
-          PageFileInspection.describePage(page, MemorySegment.ofArray(bytes)));
-      if (inspection != null) {
-        decode(out, inspection);
-      }
-      HexDump.print(out, bytes);
     }
+    if (fromSnapshot && view != null) {
+      // A writer that has gone two commits past the snapshot may have reused the page meanwhile.
+      view.requireCurrent("page " + page);
+    }
+    out.printf("page %d of %s: %d bytes at offset %d: %s%n", page, file, pageSize, page * pageSize,
+        PageFileInspection.describePage(page, MemorySegment.ofArray(bytes)));
+    if (view != null && view.writerLive()) {
+      out.printf("  a writer holds the file: %s%n", fromSnapshot
+          ? "this page is read from a snapshot of generation " + view.pager().generation()
+          : "this page is read as it is now, not from the snapshot of generation " + view.pager().generation());
+    }
+    if (unopenable != null) {
+      out.printf("  the file does not open (%s); its bytes are shown as they are%n", unopenable);
+    }
+    if (inspection != null) {
+      decode(out, inspection);
+    }
+    HexDump.print(out, bytes);
     return ExitCode.OK;
   }
 

@@ -30,4 +30,15 @@ public final class ExitCode {
 
   /** Reading or writing failed for another reason (permissions, I/O errors). */
   public static final int IO_ERROR = 7;
+
+  /**
+   * A writer in another process went on committing while the command read the file, and may
+   * have reused pages the command read: what was read cannot be trusted, and nothing was
+   * reported as damage. Running the command again reads the newest commit. (Until read-only
+   * readers register with the writer, a long read of a busy file can end this way.)
+   */
+  public static final int STALE = 8;
+
+  /** The file the command would create exists already ({@code copy} never overwrites). */
+  public static final int EXISTS = 9;
 }

@@ -1,32 +1,14 @@
 package io.github.pager.cli;
 
-import io.github.pager.core.PageFileLockedException;
-import io.github.pager.core.storage.FileStorage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 
-/** Facts about a file the pager API does not give: whether a writer holds it, and its blocks. */
+/** Facts about a file the pager API does not give: the disk blocks it occupies. */
 final class FileChecks {
   private FileChecks() {}
-
-  /**
-   * Refuses a file that another process has open for writing: what a reader sees of it may be
-   * changing under it. Asks the file's lock file, which creates nothing and leaves a writer in
-   * this process its lock.
-   */
-  static void requireNoWriter(Path file) throws IOException {
-    if (FileStorage.isLockedForWriting(file)) {
-      throw locked(file);
-    }
-  }
-
-  private static PageFileLockedException locked(Path file) {
-    return new PageFileLockedException(
-        file + " is open for writing by another process; stop it first (its view may be changing)");
-  }
 
   /**
    * Returns the bytes the file occupies on disk, from {@code stat(1)}: the JDK exposes no block

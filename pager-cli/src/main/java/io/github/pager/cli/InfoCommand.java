@@ -3,7 +3,6 @@ package io.github.pager.cli;
 import io.github.pager.core.PageFileInspection;
 import io.github.pager.core.PageFileInspection.MetadataCopy;
 import io.github.pager.core.Pager;
-import io.github.pager.core.PagerOptions;
 import io.github.pager.core.Transaction;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -19,7 +18,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code pager info FILE}: what a page file is made of. Only reads. */
+/**
+ * {@code pager info FILE}: what a page file is made of, as of its newest commit. Only reads; a
+ * file that a writer in another process holds is read through a snapshot of one commit.
+ */
 @Command(
     name = "info",
     mixinStandardHelpOptions = true,
@@ -35,10 +37,10 @@ final class InfoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    FileChecks.requireNoWriter(file);
-    PageFileInspection inspection = PageFileInspection.inspect(file);
-    OptionalLong onDisk = FileChecks.bytesOnDisk(file);
-    try (Pager pager = Pager.open(file, PagerOptions.defaults().withReadOnly(true))) {
+    try (CommitView view = CommitView.open(file)) {
+      Pager pager = view.pager();
+      PageFileInspection inspection = view.inspection();
+      OptionalLong onDisk = FileChecks.bytesOnDisk(file);
       KnownStructures structures = KnownStructures.find(pager);
       int trusted = inspection.trustedSlot();
       MetadataCopy used = inspection.copy(trusted);
@@ -53,6 +55,7 @@ final class InfoCommand implements Callable<Integer> {
       info.put("freePageCount", pager.freePageCount());
       info.put("activeMetadata", copyName(trusted));
       info.put("generation", pager.generation());
+      info.put("writerLive", view.writerLive());
       info.put("openedFromAlternate", pager.openedFromAlternate());
       info.put("alternateMetadata", copyName(other.page()));
       info.put("alternateGeneration", other.generation());
@@ -82,6 +85,10 @@ final class InfoCommand implements Callable<Integer> {
           onDisk.isPresent() ? String.format("%,d bytes", onDisk.getAsLong()) : "unknown bytes");
       out.printf("format      version %d, page size %d bytes%n", inspection.formatVersion(), pager.pageSize());
       out.printf("pages       %,d (3 reserved), %,d free%n", pager.pageCount(), pager.freePageCount());
+      if (view.writerLive()) {
+        out.printf("writer      live: a writer holds the file; this shows generation %d, "
+            + "its newest commit when read%n", pager.generation());
+      }
       out.printf("metadata    active: copy %s (page %d), generation %d%s%n", copyName(trusted), trusted,
           pager.generation(), pager.openedFromAlternate() ? " (FALLBACK: the newest copy's free-space tree root is damaged)" : "");
       out.printf("            alternate: copy %s, generation %d, %s%n", copyName(other.page()), other.generation(),

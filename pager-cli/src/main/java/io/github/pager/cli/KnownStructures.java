@@ -2,6 +2,7 @@ package io.github.pager.cli;
 
 import io.github.pager.allocator.SubPageAllocator;
 import io.github.pager.core.Pager;
+import io.github.pager.core.StaleViewException;
 import io.github.pager.core.Transaction;
 import io.github.pager.protectedpages.ProtectedPageAllocator;
 import java.io.IOException;
@@ -86,7 +87,7 @@ final class KnownStructures {
         int last = slot + SubPageAllocator.ROOT_SLOTS_USED - 1;
         SubPageAllocator allocator = SubPageAllocator.open(pager, slot, size.getAsInt());
         found.add(new SubPages(slot, last, "sub-page allocator: " + size.getAsInt() + "-byte sub-pages, "
-            + count(() -> {
+            + count(pager, () -> {
               int[] n = {0};
               allocator.forEachAllocated(id -> n[0]++);
               return n[0];
@@ -96,7 +97,7 @@ final class KnownStructures {
         int last = slot + ProtectedPageAllocator.ROOT_SLOTS_USED - 1;
         ProtectedPageAllocator allocator = ProtectedPageAllocator.open(pager, slot);
         found.add(new ProtectedPages(slot, last, "protected pages: "
-            + count(() -> allocator.allocatedIds().size()), allocator));
+            + count(pager, () -> allocator.allocatedIds().size()), allocator));
         slot = last;
       }
     }
@@ -108,10 +109,17 @@ final class KnownStructures {
     int count() throws IOException;
   }
 
-  private static String count(Counter counter) {
+  /**
+   * The count for a description, or why it could not be had; a failure read from a commit that a
+   * writer in another process has since overtaken is not a fact about the file and is thrown.
+   */
+  private static String count(Pager pager, Counter counter) throws StaleViewException {
     try {
       return counter.count() + " in use";
+    } catch (StaleViewException stale) {
+      throw stale;
     } catch (IOException | RuntimeException unreadable) {
+      pager.requireCurrentView("the structure that failed: " + Failures.message(unreadable));
       return "state unreadable (" + Failures.message(unreadable) + ")";
     }
   }

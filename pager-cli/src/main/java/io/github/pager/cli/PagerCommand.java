@@ -15,12 +15,15 @@ import picocli.CommandLine.Spec;
       InfoCommand.class,
       VerifyCommand.class,
       DumpCommand.class,
+      CopyCommand.class,
       BenchCommand.class
     },
     footer = {
       "",
       "Exit codes: 0 ok, 1 problems found, 2 usage, 3 no such file, 4 not a page file,",
-      "5 corrupt or truncated, 6 locked by a writer, 7 other I/O error."
+      "5 corrupt or truncated, 6 locked by a writer, 7 other I/O error,",
+      "8 a writer moved on while the command read (run it again),",
+      "9 the file to create exists."
     })
 final class PagerCommand implements Runnable {
   @Spec CommandSpec spec;

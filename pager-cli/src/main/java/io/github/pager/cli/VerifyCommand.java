@@ -3,7 +3,6 @@ package io.github.pager.cli;
 import io.github.pager.core.PageFileInspection;
 import io.github.pager.core.PageFileInspection.MetadataCopy;
 import io.github.pager.core.Pager;
-import io.github.pager.core.PagerOptions;
 import io.github.pager.core.TreeReport;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -21,7 +20,10 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code pager verify FILE}: checks every checksum and structure it knows, and exits 0 only when
- * all is well. It never writes to the file.
+ * all is well. It never writes to the file. A file that a writer in another process holds is
+ * checked as a snapshot of its newest commit: that commit's free-space tree, structures and page
+ * accounting; problems found are reported only once it is clear that the writer did not reuse the
+ * pages read (otherwise {@link ExitCode#STALE}).
  */
 @Command(
     name = "verify",
@@ -53,18 +55,22 @@ final class VerifyCommand implements Callable<Integer> {
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("file", file.toString());
 
-    progress.step("lock");
-    FileChecks.requireNoWriter(file);
     progress.step("superblock and metadata copies");
-    PageFileInspection inspection = PageFileInspection.inspect(file);
-    int trusted = inspection.trustedSlot();
-    checkMetadataCopies(inspection, problems, notes);
-    if (trusted == 0) {
+    PageFileInspection first = PageFileInspection.inspect(file);
+    if (first.trustedSlot() == 0) {
+      checkMetadataCopies(first, problems, notes);
       progress.finish();
       return finish(out, report, problems, notes, ExitCode.CORRUPT);
     }
 
-    try (Pager pager = Pager.open(file, PagerOptions.defaults().withReadOnly(true))) {
+    progress.step("snapshot of the newest commit");
+    try (CommitView view = CommitView.open(file)) {
+      Pager pager = view.pager();
+      checkMetadataCopies(view.inspection(), problems, notes);
+      if (view.writerLive()) {
+        notes.add("a writer holds the file: checked generation " + pager.generation()
+            + ", its newest commit when read");
+      }
       progress.step("free-space tree");
       TreeReport tree = pager.verify(progress::within);
       problems.addAll(tree.problems());
@@ -72,6 +78,7 @@ final class VerifyCommand implements Callable<Integer> {
       report.put("pageCount", pager.pageCount());
       report.put("freePageCount", pager.freePageCount());
       report.put("generation", pager.generation());
+      report.put("writerLive", view.writerLive());
       report.put("treeNodes", tree.treeNodeCount());
       report.put("pendingListPages", tree.pendingListPageCount());
       report.put("pendingPages", tree.pendingPageCount());
@@ -107,6 +114,11 @@ final class VerifyCommand implements Callable<Integer> {
       String unownedLine = unowned + " allocated page(s) belong to no known structure (the application's own pages, or leaks)";
       if (unowned > 0) {
         (strict ? problems : notes).add(unownedLine);
+      }
+      if (!problems.isEmpty()) {
+        // Before anything is called damage: a writer that overtook this snapshot may have reused
+        // the pages that failed.
+        view.requireCurrent("what failed the checks");
       }
     }
     progress.finish();

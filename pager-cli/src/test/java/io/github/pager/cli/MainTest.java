@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.pager.allocator.SubPageAllocator;
 import io.github.pager.core.PageFileInspection;
+import io.github.pager.core.PageId;
 import io.github.pager.core.Pager;
 import io.github.pager.core.PagerOptions;
 import io.github.pager.core.Transaction;
@@ -183,7 +184,7 @@ class MainTest {
   }
 
   @Test
-  void truncatedForeignMissingAndLockedFilesGetTheirOwnExitCodes() throws Exception {
+  void truncatedForeignAndMissingFilesGetTheirOwnExitCodesAndAHeldFileIsRead() throws Exception {
     try (FileChannel channel = FileChannel.open(good, StandardOpenOption.WRITE)) {
       channel.truncate(5 * 4096);
     }
@@ -201,38 +202,64 @@ class MainTest {
     assertThat(run("info", dir.resolve("missing").toString())).isEqualTo(ExitCode.NOT_FOUND);
     assertThat(err()).isEqualTo("pager info: no such file: " + dir.resolve("missing") + System.lineSeparator());
 
-    Path locked = dir.resolve("locked.pages");
-    try (Pager writer = Pager.create(locked, PagerOptions.defaults())) {
+    Path held = dir.resolve("held.pages");
+    try (Pager writer = Pager.create(held, PagerOptions.defaults())) {
       writer.alloc();
-      // This JVM holds the writer's lock; the CLI asks the lock file through the channel the
-      // writer's lock lives on, and the writer keeps its lock.
-      assertThat(run("verify", locked.toString())).isEqualTo(ExitCode.LOCKED);
-      assertThat(err()).contains("open for writing by another process");
-      assertThat(FileStorage.isLockedForWriting(locked)).isTrue();
+      // This JVM holds the writer's lock; the CLI reads the file read-only, asks the lock file
+      // through the channel the writer's lock lives on, and the writer keeps its lock.
+      assertThat(run("verify", held.toString())).as(out() + err()).isZero();
+      assertThat(out()).contains("generation                   " + writer.generation())
+          .contains("note: a writer holds the file: checked generation " + writer.generation());
+      assertThat(FileStorage.isLockedForWriting(held)).isTrue();
       writer.alloc();
     }
-    assertThat(run("verify", locked.toString())).as(err()).isZero();
+    assertThat(run("verify", held.toString())).as(err()).isZero();
+    assertThat(out()).doesNotContain("a writer");
   }
 
   @Test
-  void aWriterInAnotherProcessIsReportedAsLocked() throws Exception {
+  void aFileAWriterInAnotherProcessHoldsIsReadAsASnapshotOfItsNewestCommit() throws Exception {
     Process child =
         new ProcessBuilder(javaCommand(), "-cp", classPath(), HoldWriterMain.class.getName(), good.toString())
             .redirectError(ProcessBuilder.Redirect.INHERIT)
             .start();
     try {
       BufferedReader childOut = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
-      assertThat(childOut.readLine()).as("child output").startsWith("HOLDING");
-      assertThat(run("info", good.toString())).isEqualTo(ExitCode.LOCKED);
-      assertThat(run("verify", good.toString())).isEqualTo(ExitCode.LOCKED);
-      assertThat(err()).contains("open for writing by another process");
+      String holding = childOut.readLine();
+      assertThat(holding).as("child output").startsWith("HOLDING");
+      long generation = Long.parseLong(holding.substring("HOLDING ".length()));
+      assertThat(FileStorage.isLockedForWriting(good)).isTrue();
+
+      assertThat(run("info", good.toString())).as(err()).isZero();
+      assertThat(out())
+          .contains("writer      live: a writer holds the file; this shows generation " + generation)
+          .contains("metadata    active: copy").contains("generation " + generation)
+          .contains("structure   slots 12-16: protected pages: 1 in use");
+      assertThat(run("info", "--json", good.toString())).isZero();
+      assertThat(out()).contains("\"generation\":" + generation + ",\"writerLive\":true");
+
+      assertThat(run("verify", good.toString())).as(out() + err()).isZero();
+      assertThat(out()).contains("is consistent")
+          .contains("note: a writer holds the file: checked generation " + generation);
+
+      PageId page;
+      try (Pager reader = Pager.open(good, PagerOptions.defaults().withReadOnly(true))) {
+        page = reader.allocatedPages().get(0);
+      }
+      assertThat(run("dump", good.toString(), Long.toString(page.index()))).as(err()).isZero();
+      assertThat(out()).contains("page " + page.index() + " of")
+          .contains("a writer holds the file: this page is read from a snapshot of generation "
+              + generation);
+      assertThat(run("dump", good.toString(), "1")).isZero();
+      assertThat(out()).contains("metadata copy A");
+      assertThat(err()).isEmpty();
     } finally {
       child.getOutputStream().close();
       if (!child.waitFor(30, TimeUnit.SECONDS)) {
         child.destroyForcibly();
       }
     }
-    assertThat(child.exitValue()).isZero();
+    assertThat(child.exitValue()).as("the writer kept its lock and closed cleanly").isZero();
     assertThat(run("verify", good.toString())).as(err()).isZero();
   }
 

@@ -225,7 +225,8 @@ public final class PageFileInspection {
 
   /**
    * Returns the metadata copy written by the newest commit: of the copies that pass their own
-   * checksum, the one with the higher generation.
+   * checksum, the one with the higher generation (copy A when both hold the same one, as in a
+   * copy written by {@link Snapshot#copyTo}).
    *
    * @return the page of that copy, 1 (A) or 2 (B), or 0 when neither copy passes its checksum
    */
@@ -239,7 +240,9 @@ public final class PageFileInspection {
     if (!decoded(copyA)) {
       return copyB.page();
     }
-    return copyA.generation() > copyB.generation() ? copyA.page() : copyB.page();
+    // Equal generations (a copy written by Snapshot.copyTo holds one record twice): A, as open
+    // takes it.
+    return copyA.generation() >= copyB.generation() ? copyA.page() : copyB.page();
   }
 
   /**

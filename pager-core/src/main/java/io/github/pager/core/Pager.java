@@ -665,6 +665,22 @@ public final class Pager implements AutoCloseable {
     return new Snapshot(this, file, geometry, record);
   }
 
+  /**
+   * Writes a copy of the last commit to a new file while the pager goes on (an online backup):
+   * takes a snapshot, copies it with {@link Snapshot#copyTo}, and closes it.
+   *
+   * @param target the copy's path; its directory must exist and the file must not
+   * @param options trimming, holes and progress
+   * @return what was written
+   * @throws java.nio.file.FileAlreadyExistsException when the target exists (it is left alone)
+   * @throws IOException when the copy cannot be written; see {@link Snapshot#copyTo}
+   */
+  public CopyReport copyTo(Path target, CopyOptions options) throws IOException {
+    try (Snapshot snapshot = snapshot()) {
+      return snapshot.copyTo(target, options);
+    }
+  }
+
   /** Called once by each snapshot's close. */
   void unpin(long generation) {
     pins.unpin(generation);

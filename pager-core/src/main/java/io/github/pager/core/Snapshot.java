@@ -2,6 +2,7 @@ package io.github.pager.core;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -200,6 +201,45 @@ public final class Snapshot implements AutoCloseable {
    */
   public boolean isOf(Pager candidate) {
     return pager == candidate;
+  }
+
+  /**
+   * Writes a copy of the snapshot's commit to a new file, while the writer goes on: an online
+   * backup. The copy opens clean at the snapshot's generation (no fallback, both metadata copies
+   * valid), with the same allocation state, root values, structures and page contents.
+   *
+   * <pre>{@code
+   * try (Snapshot snapshot = pager.snapshot()) {
+   *   CopyReport report = snapshot.copyTo(Path.of("backup.pages"), CopyOptions.defaults());
+   * }
+   * }</pre>
+   *
+   * <p>Every page the commit uses is copied; free pages are written as zeros, or left as holes
+   * ({@link CopyOptions#withSparse}), and the free pages at the end may be left out ({@link
+   * CopyOptions#withTrimFreeTail}). The copy is written beside the target under a temporary name,
+   * synced, and only then given the target's name (then the directory is synced): a copy that
+   * fails leaves no file behind, and one that returns is durable.
+   *
+   * <p>Pages the commit reaches do not change while the snapshot is open, except user pages
+   * written in place: the copy holds those as they are at the moment it copies them, as a read
+   * through {@link #page} would see them. Keep the snapshot open until this returns.
+   *
+   * <p>On a read-only pager beside a writer in another process, nothing pins the snapshot's pages
+   * in that writer: when the writer has gone two commits past the snapshot by the end of the copy
+   * (so a page read may have been reused), the copy is abandoned with {@link StaleViewException}.
+   *
+   * @param target the copy's path; its directory must exist and the file must not
+   * @param options trimming, holes and progress
+   * @return what was written
+   * @throws java.nio.file.FileAlreadyExistsException when the target exists (it is left alone)
+   * @throws StaleViewException when a writer in another process may have reused pages read
+   * @throws CorruptMetadataException when a node of the snapshot's free-space tree fails its checks
+   * @throws IOException when the copy cannot be written; nothing is left behind
+   * @throws IllegalStateException when the snapshot is closed, before or during the copy
+   */
+  public CopyReport copyTo(Path target, CopyOptions options) throws IOException {
+    checkOpen();
+    return SnapshotCopy.write(file, geometry, record, target, options, this::isOpen);
   }
 
   /**
