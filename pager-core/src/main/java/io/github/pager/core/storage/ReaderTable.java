@@ -20,7 +20,7 @@ import org.jspecify.annotations.Nullable;
  * tells live slots from dead ones by trying the lock itself, without waiting, and letting go at
  * once; a reader never waits for the writer and the writer never waits for a reader.
  *
- * <p>The table is the first {@link #BYTES} bytes of the lock file, mapped shared by every process
+ * <p>The table is the first {@link #LOCK_TABLE_BYTES} bytes of the lock file, mapped shared by every process
  * that uses it: a generation is one aligned 8-byte word, stored and loaded whole, and the mapping
  * is the page cache itself, so a store is seen by every other process's loads in the order the
  * processor's fences give. That is what the registration protocol needs (a reader's store of its
@@ -33,7 +33,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ReaderTable {
   /** Bytes the table takes at the start of the lock file: the header and every slot. */
-  static final int BYTES = 4096;
+  static final int LOCK_TABLE_BYTES = 4096;
 
   /** The header: one u64 holding magic, version and slot count, written once by a single CAS. */
   static final int LOCK_HEADER = 0;
@@ -60,7 +60,7 @@ public final class ReaderTable {
   static final int SLOT_PROCESS = 8;
 
   /** The header of a table of this layout. */
-  static final long HEADER_VALUE =
+  static final long LOCK_HEADER_VALUE =
       (LOCK_MAGIC_VALUE & 0xFFFF_FFFFL) | (long) LOCK_VERSION << 32 | (long) SLOT_COUNT << 48;
 
   private static final VarHandle U64 = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN).varHandle();
@@ -78,8 +78,8 @@ public final class ReaderTable {
     this.table = table;
     // One CAS: of several processes creating the table at once, one writes the header and the
     // others find it; a header is never seen half written.
-    long found = (long) U64.compareAndExchange(table, (long) LOCK_HEADER, 0L, HEADER_VALUE);
-    if (found != 0 && found != HEADER_VALUE) {
+    long found = (long) U64.compareAndExchange(table, (long) LOCK_HEADER, 0L, LOCK_HEADER_VALUE);
+    if (found != 0 && found != LOCK_HEADER_VALUE) {
       throw new LockFileFormatException(file.path() + " " + unknownHeader(found));
     }
   }
@@ -90,7 +90,7 @@ public final class ReaderTable {
           + " slots; this library knows version " + LOCK_VERSION + " with " + SLOT_COUNT + " slots";
     }
     return "is not a lock file of this library: its header is 0x" + Long.toHexString(header)
-        + ", not 0x" + Long.toHexString(HEADER_VALUE);
+        + ", not 0x" + Long.toHexString(LOCK_HEADER_VALUE);
   }
 
   /**

@@ -276,7 +276,7 @@ final class SharedLockFile {
   }
 
   /**
-   * Called under the monitor: maps the reader table, the file's first {@link ReaderTable#BYTES}
+   * Called under the monitor: maps the reader table, the file's first {@link ReaderTable#LOCK_TABLE_BYTES}
    * bytes, growing the file to that length first when it is shorter.
    *
    * <p>The file is grown by writing its table's last byte, never by truncation: a truncation to a
@@ -289,15 +289,15 @@ final class SharedLockFile {
     if (mapped != null) {
       return mapped;
     }
-    if (channel.size() < ReaderTable.BYTES) {
+    if (channel.size() < ReaderTable.LOCK_TABLE_BYTES) {
       ByteBuffer zero = ByteBuffer.allocate(1);
       while (zero.hasRemaining()) {
-        channel.write(zero, ReaderTable.BYTES - 1);
+        channel.write(zero, ReaderTable.LOCK_TABLE_BYTES - 1);
       }
     }
     Arena arena = Arena.ofShared();
     try {
-      mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, ReaderTable.BYTES, arena);
+      mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, ReaderTable.LOCK_TABLE_BYTES, arena);
     } catch (IOException | RuntimeException e) {
       arena.close();
       throw e;

@@ -157,7 +157,7 @@ class ReaderTableTest {
       assertThat(writer.tryLockForWriting()).isTrue();
       assertThat(Objects.requireNonNull(writer.readerTable()).readersReclaimingDead().live()).isZero();
     }
-    assertThat(lockFileBytes().getLong(0)).isEqualTo(ReaderTable.HEADER_VALUE);
+    assertThat(lockFileBytes().getLong(0)).isEqualTo(ReaderTable.LOCK_HEADER_VALUE);
   }
 
   /**
