@@ -690,8 +690,8 @@ public final class Pager implements AutoCloseable {
    * Returns the oldest generation that a live registered reader reads: a read-only pager of this
    * file, in this process or another, other than this pager. A writer holds the pages freed after
    * that generation for it ({@link #pagesHeldForSnapshots()}). Snapshots of this pager are counted
-   * by {@link #oldestSnapshotGeneration()} instead. Reads the reader table now: for a writer, it
-   * also clears the slots of readers that are gone.
+   * by {@link #oldestSnapshotGeneration()} instead. Reads the reader table now; a writer clears
+   * the slots of readers that are gone as it meets them.
    *
    * @return the generation, or {@link Long#MAX_VALUE} when no other reader is registered, or the
    *     file has no reader table (a simulated storage)

@@ -101,6 +101,9 @@ final class Readers {
    * of readers that are gone.
    */
   long oldest() {
+    if (table != null && writer) {
+      return table.oldestLiveGeneration(); // at every commit: one probe for any number of readers
+    }
     return census().oldestGeneration();
   }
 

@@ -144,15 +144,47 @@ public final class ReaderTable {
   }
 
   /**
-   * Counts the live readers and finds the oldest generation they read, as the writer does before
-   * it hands out freed pages. A slot that holds a generation but whose lock is free belonged to a
-   * reader that is gone: this probe takes its lock exclusively, and while it holds it, clears
-   * the generation, so that later scans need not probe the slot again.
+   * Counts the live readers and finds the oldest generation they read, as the writer does. A slot
+   * that holds a generation but whose lock is free belonged to a reader that is gone: this probe
+   * takes its lock exclusively, and while it holds it, clears the generation, so that later scans
+   * need not probe the slot again.
    *
    * @return the census
    */
   public Census readersReclaimingDead() {
     return census(-1, true);
+  }
+
+  /**
+   * Finds the oldest generation a live reader reads, as the writer does before it hands out freed
+   * pages, at every commit: probes the publishing slots oldest first and stops at the first live
+   * one, so that a table of live readers costs one probe. Dead slots met on the way are cleared
+   * as {@link #readersReclaimingDead()} clears them.
+   *
+   * @return the oldest live generation, or {@link Long#MAX_VALUE} when none
+   */
+  public long oldestLiveGeneration() {
+    // The second half of the registration protocol's pair, as in census().
+    VarHandle.fullFence();
+    long[] generations = new long[SLOT_COUNT];
+    for (int i = 0; i < SLOT_COUNT; i++) {
+      generations[i] = (long) U64.getVolatile(table, slotOffset(i) + SLOT_GENERATION);
+    }
+    while (true) {
+      int oldest = -1;
+      for (int i = 0; i < SLOT_COUNT; i++) {
+        if (generations[i] != 0 && (oldest < 0 || generations[i] < generations[oldest])) {
+          oldest = i;
+        }
+      }
+      if (oldest < 0) {
+        return Long.MAX_VALUE;
+      }
+      if (isLive(oldest, true)) {
+        return generations[oldest];
+      }
+      generations[oldest] = 0;
+    }
   }
 
   private Census census(int except, boolean reclaim) {

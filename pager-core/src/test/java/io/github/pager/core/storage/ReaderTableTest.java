@@ -78,10 +78,13 @@ class ReaderTableTest {
         assertThat(table.readers(older)).isEqualTo(new ReaderTable.Census(1, 7));
         assertThat(table.readersReclaimingDead())
             .as("slots held in this JVM are live to its writer too").isEqualTo(new ReaderTable.Census(2, 5));
+        assertThat(table.oldestLiveGeneration()).isEqualTo(5);
         older.close();
         assertThat(table.readers(null)).isEqualTo(new ReaderTable.Census(1, 7));
+        assertThat(table.oldestLiveGeneration()).isEqualTo(7);
       }
       assertThat(table.readers(null)).isEqualTo(new ReaderTable.Census(0, Long.MAX_VALUE));
+      assertThat(table.oldestLiveGeneration()).isEqualTo(Long.MAX_VALUE);
     }
   }
 
