@@ -38,10 +38,12 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Every lock attempt and every query runs under this class's monitor, so a query cannot make a
  * writer in the same JVM fail by overlapping it, and a channel is never closed while a lock taken
- * through it is held (every writer lock, reader table and reader slot counts as a holder). Only the
- * non-blocking {@code tryLock} and {@code release} touch a shared
- * channel: neither is interruptible, so a thread that is interrupted cannot close the channel (a
- * blocking {@code lock()} would, and every lock of the JVM on the file would go with it).
+ * through it is held (every writer lock, reader table and reader slot counts as a holder). Once a
+ * lock may have been taken through a channel, only the non-blocking {@code tryLock} and {@code
+ * release} touch it: neither is interruptible, so a thread that is interrupted cannot close the
+ * channel (a blocking {@code lock()}, a read, a write, {@code size()} or {@code map} would, and
+ * every lock of the JVM on the file would go with it). The reader table is therefore grown and
+ * mapped as the channel is opened, before any lock is taken through it.
  */
 final class SharedLockFile {
   /** Appended to the data file's name to name its lock file. */
@@ -64,15 +66,17 @@ final class SharedLockFile {
    */
   private int holders;
 
-  /** The reader table's mapping, made on first use; guarded by {@code SharedLockFile.class}. */
-  private @Nullable MemorySegment table;
+  /** Owns {@link #table}; closed with the channel. */
+  private final Arena tableArena;
 
-  /** Owns {@link #table}; closed with the channel. Guarded by {@code SharedLockFile.class}. */
-  private @Nullable Arena tableArena;
+  /** The reader table's mapping: the file's first {@link ReaderTable#LOCK_TABLE_BYTES} bytes. */
+  private final MemorySegment table;
 
-  private SharedLockFile(Path path, FileChannel channel) {
+  private SharedLockFile(Path path, FileChannel channel, Arena tableArena, MemorySegment table) {
     this.path = path;
     this.channel = channel;
+    this.tableArena = tableArena;
+    this.table = table;
   }
 
   /**
@@ -136,7 +140,7 @@ final class SharedLockFile {
     SharedLockFile shared = openShared(dataFile).file();
     shared.holders++;
     try {
-      return new ReaderTable(shared, shared.mapTable());
+      return new ReaderTable(shared, shared.table);
     } catch (IOException | RuntimeException e) {
       shared.releaseHolder();
       throw e;
@@ -167,7 +171,7 @@ final class SharedLockFile {
     } catch (IOException e) {
       throw cannotOpen(path, dataFile, e);
     }
-    shared = new SharedLockFile(path, channel);
+    shared = mapTable(path, channel);
     OPEN.put(path, shared);
     return new Opening(shared, created);
   }
@@ -258,12 +262,8 @@ final class SharedLockFile {
     if (holders == 0) {
       OPEN.remove(path);
       try {
-        if (tableArena != null) {
-          tableArena.close();
-        }
+        tableArena.close();
       } finally {
-        table = null;
-        tableArena = null;
         channel.close();
       }
     }
@@ -276,35 +276,36 @@ final class SharedLockFile {
   }
 
   /**
-   * Called under the monitor: maps the reader table, the file's first {@link ReaderTable#LOCK_TABLE_BYTES}
-   * bytes, growing the file to that length first when it is shorter.
+   * Called under the monitor, on a channel just opened, through which no lock has been taken yet:
+   * grows the file to the reader table's length when it is shorter, and maps the table. Both are
+   * interruptible, which is why they happen here (see the class comment); the channel is closed
+   * when they fail.
    *
    * <p>The file is grown by writing its table's last byte, never by truncation: a truncation to a
    * length another process has meanwhile exceeded would cut its bytes off, while writing a byte
    * that is reserved and zero in every table changes nothing whoever wrote first.
    */
   @SuppressWarnings("MustBeClosedChecker") // the arena lives as long as the channel; closeIfUnheld closes it
-  private MemorySegment mapTable() throws IOException {
-    MemorySegment mapped = table;
-    if (mapped != null) {
-      return mapped;
-    }
-    if (channel.size() < ReaderTable.LOCK_TABLE_BYTES) {
-      ByteBuffer zero = ByteBuffer.allocate(1);
-      while (zero.hasRemaining()) {
-        channel.write(zero, ReaderTable.LOCK_TABLE_BYTES - 1);
-      }
-    }
+  private static SharedLockFile mapTable(Path path, FileChannel channel) throws IOException {
     Arena arena = Arena.ofShared();
     try {
-      mapped = channel.map(FileChannel.MapMode.READ_WRITE, 0, ReaderTable.LOCK_TABLE_BYTES, arena);
+      if (channel.size() < ReaderTable.LOCK_TABLE_BYTES) {
+        ByteBuffer zero = ByteBuffer.allocate(1);
+        while (zero.hasRemaining()) {
+          channel.write(zero, ReaderTable.LOCK_TABLE_BYTES - 1);
+        }
+      }
+      MemorySegment table = channel.map(FileChannel.MapMode.READ_WRITE, 0, ReaderTable.LOCK_TABLE_BYTES, arena);
+      return new SharedLockFile(path, channel, arena, table);
     } catch (IOException | RuntimeException e) {
-      arena.close();
-      throw e;
+      try {
+        arena.close();
+        channel.close();
+      } catch (IOException | RuntimeException closing) {
+        e.addSuppressed(closing);
+      }
+      throw new IOException("cannot prepare the reader table in the lock file " + path + ": " + e, e);
     }
-    tableArena = arena;
-    table = mapped;
-    return mapped;
   }
 
   /**

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,14 +41,14 @@ class ReaderTableTest {
       ByteBuffer bytes = lockFileBytes();
       assertThat(bytes.limit()).isEqualTo(4096);
       assertThat(bytes.getInt(0)).as("magic, ASCII PGLK").isEqualTo(0x4B4C4750);
-      assertThat(new String(new byte[] {bytes.get(0), bytes.get(1), bytes.get(2), bytes.get(3)}, "US-ASCII"))
+      assertThat(new String(new byte[] {bytes.get(0), bytes.get(1), bytes.get(2), bytes.get(3)}, StandardCharsets.US_ASCII))
           .isEqualTo("PGLK");
       assertThat(bytes.getShort(4)).as("version").isEqualTo((short) 1);
       assertThat(bytes.getShort(6)).as("slot count").isEqualTo((short) 126);
       assertThat(table.capacity()).isEqualTo(126);
 
-      try (ReaderTable.Slot first = Objects.requireNonNull(table.tryTake());
-          ReaderTable.Slot second = Objects.requireNonNull(table.tryTake())) {
+      ReaderTable.Slot second = Objects.requireNonNull(table.tryTake());
+      try (ReaderTable.Slot first = Objects.requireNonNull(table.tryTake())) {
         first.publish(42);
         second.publish(0x0102030405060708L);
         bytes = lockFileBytes();
@@ -68,8 +69,8 @@ class ReaderTableTest {
     try (FileStorage storage = FileStorage.open(data, true)) {
       ReaderTable table = Objects.requireNonNull(storage.readerTable());
       assertThat(table.readers(null)).isEqualTo(new ReaderTable.Census(0, Long.MAX_VALUE));
-      try (ReaderTable.Slot older = Objects.requireNonNull(table.tryTake());
-          ReaderTable.Slot newer = Objects.requireNonNull(table.tryTake());
+      ReaderTable.Slot older = Objects.requireNonNull(table.tryTake());
+      try (ReaderTable.Slot newer = Objects.requireNonNull(table.tryTake());
           ReaderTable.Slot silent = Objects.requireNonNull(table.tryTake())) {
         older.publish(5);
         newer.publish(7);
@@ -115,7 +116,7 @@ class ReaderTableTest {
   @Test
   void aLockFileOfAnotherKindIsRefusedByNameAndLeftAsItWas() throws IOException {
     int before = SharedLockFile.openCount();
-    byte[] foreign = "not a lock file at all, just some text ".repeat(120).getBytes("US-ASCII");
+    byte[] foreign = "not a lock file at all, just some text ".repeat(120).getBytes(StandardCharsets.US_ASCII);
     Files.write(lockFile, foreign);
     try (FileStorage storage = FileStorage.open(data, true)) {
       assertThatThrownBy(storage::readerTable)
