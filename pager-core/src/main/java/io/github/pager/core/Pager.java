@@ -210,14 +210,17 @@ public final class Pager implements AutoCloseable {
   }
 
   /**
-   * Opens an existing page file.
+   * Opens an existing page file. Read-only, the pager registers the commit it opens at in the
+   * file's reader table (creating the lock file when absent), so that a writer in any process
+   * keeps every page of that commit until the pager moves on or closes; when the lock file cannot
+   * be created or opened for writing, it opens unregistered (see {@link #isRegisteredReader()}).
    *
    * @param path the file
    * @param options read-only, expected page size, durability, growth
    * @return the open pager
    * @throws java.nio.file.NoSuchFileException when the file does not exist
-   * @throws IOException when the file is locked or not a valid page file; see {@link
-   *     #open(Storage, PagerOptions)}
+   * @throws IOException when the file is locked or not a valid page file, or (read-only) the
+   *     reader table is full; see {@link #open(Storage, PagerOptions)}
    */
   public static Pager open(Path path, PagerOptions options) throws IOException {
     return open(FileStorage.open(path, options.readOnly()), options);
