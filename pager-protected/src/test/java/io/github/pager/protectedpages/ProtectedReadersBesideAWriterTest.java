@@ -17,9 +17,10 @@ import org.junit.jupiter.params.provider.EnumSource;
  * ({@link ProtectedPageCorruptException}, a structure of the wrong kind under the directory's
  * slots), and never fall back to the alternate copy. A read after the open may report {@link
  * io.github.pager.core.StaleViewException}; that is counted, not failed. The readers register in
- * the file's reader table, which keeps the pages their commit reaches, but a protected page's
- * inactive copy is rewritten in place by the writer's next write of it, from commit {@code g + 1}
- * on, which the table does not cover. See {@link ReadersBesideWriter}.
+ * the file's reader table, which keeps the pages their commit reaches from being handed out
+ * again; but the copy of a protected page that commit {@code g} reads is rewritten in place, as
+ * the inactive copy, by the second commit after {@code g} that writes the page, and the table
+ * does not cover that. See {@link ReadersBesideWriter}.
  *
  * <p>Runs about 5 s per durability mode; a minute each with {@code -Dpager.soak=true}.
  */
