@@ -62,6 +62,13 @@ final class InfoCommand implements Callable<Integer> {
       info.put("alternateUsable", other.usable());
       info.put("treeRootPage", used.treeRoot());
       info.put("treeHeight", used.treeHeight());
+      // Other registered readers (this command's own pager is one, and is left out): a reader
+      // left open holds back every page freed after its generation, and the file grows.
+      boolean tableKnown = pager.isRegisteredReader();
+      int liveReaders = tableKnown ? pager.liveReaders() : 0;
+      long oldestReader = tableKnown ? pager.oldestReaderGeneration() : Long.MAX_VALUE;
+      info.put("liveReaders", tableKnown ? liveReaders : "unknown");
+      info.put("oldestReaderGeneration", oldestReader == Long.MAX_VALUE ? "none" : oldestReader);
       Map<String, Object> roots = new LinkedHashMap<>();
       for (int slot = 0; slot < Transaction.ROOT_SLOTS; slot++) {
         if (pager.root(slot) != 0) {
@@ -94,6 +101,14 @@ final class InfoCommand implements Callable<Integer> {
       out.printf("            alternate: copy %s, generation %d, %s%n", copyName(other.page()), other.generation(),
           other.usable() ? "usable" : "not usable (" + other.problem() + ")");
       out.printf("free space  tree root at page %d, height %d%n", used.treeRoot(), used.treeHeight());
+      if (!tableKnown) {
+        out.println("readers     unknown (the lock file cannot be opened for writing)");
+      } else if (liveReaders == 0) {
+        out.println("readers     none registered");
+      } else {
+        out.printf("readers     %d registered, the oldest reads generation %d (%d behind)%n", liveReaders, oldestReader,
+            pager.generation() - oldestReader);
+      }
       if (roots.isEmpty()) {
         out.println("roots       none set");
       }

@@ -95,6 +95,23 @@ class MainTest {
         .contains("structure   slots 12-16: protected pages: 1 in use");
     assertThat(run("info", "--json", good.toString())).isZero();
     assertThat(out()).startsWith("{\"file\":").contains("\"pageSize\":4096").contains("\"roots\":{\"0\":1234");
+    assertThat(out()).contains("\"liveReaders\":0,\"oldestReaderGeneration\":\"none\"");
+  }
+
+  @Test
+  void infoShowsTheRegisteredReadersAndTheOldestGenerationTheyHold() throws IOException {
+    assertThat(run("info", good.toString())).as(err()).isZero();
+    assertThat(out()).contains("readers     none registered");
+    long generation;
+    try (Pager reader = Pager.open(good, PagerOptions.defaults().withReadOnly(true))) {
+      generation = reader.generation();
+      assertThat(run("info", good.toString())).as(err()).isZero();
+      assertThat(out()).contains("readers     1 registered, the oldest reads generation " + generation + " (0 behind)");
+      assertThat(run("info", "--json", good.toString())).isZero();
+      assertThat(out()).contains("\"liveReaders\":1,\"oldestReaderGeneration\":" + generation);
+    }
+    assertThat(run("info", good.toString())).as(err()).isZero();
+    assertThat(out()).contains("readers     none registered");
   }
 
   @Test

@@ -24,8 +24,8 @@ final class MappedFile {
   private volatile RegionTable regions = RegionTable.EMPTY;
 
   /**
-   * The generation a read-only view reads, or -1 for a writer, whose pages nobody else reuses.
-   * See {@link #readFailure}.
+   * The oldest generation a read-only pager reads (its commit, or an older snapshot's), or -1 for
+   * a writer, whose pages nobody else reuses. See {@link #readFailure}.
    */
   private volatile long viewGeneration = -1;
 
@@ -36,6 +36,11 @@ final class MappedFile {
 
   String describe() {
     return storage.describe();
+  }
+
+  /** The storage underneath, for a read-only pager that reads its records again. */
+  Storage storage() {
+    return storage;
   }
 
   int pageSize() {
@@ -76,8 +81,9 @@ final class MappedFile {
   }
 
   /**
-   * Marks this file as a read-only view of commit {@code generation}: a writer elsewhere may go on
-   * committing, and a check that fails is then judged by {@link #readFailure}.
+   * Marks this file as a read-only view of commit {@code generation} (the oldest one its pager
+   * still reads): a writer elsewhere may go on committing, and a check that fails is then judged
+   * by {@link #readFailure}.
    */
   void readsViewOf(long generation) {
     viewGeneration = generation;

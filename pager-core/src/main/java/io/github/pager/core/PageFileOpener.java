@@ -141,6 +141,31 @@ final class PageFileOpener {
     }
   }
 
+  /**
+   * Reads the records of a file that a read-only pager has open again, to move it to the newest
+   * commit: the retry loop of {@link #open} over the pager's own mapping (which grows with the
+   * file), without the superblock, whose page size cannot change. Reads only.
+   */
+  static Opened reread(MappedFile file, boolean superblockRecovered) throws IOException {
+    Storage storage = file.storage();
+    long deadline = System.nanoTime() + RETRY_NANOS;
+    while (true) {
+      file.mapExisting(storage.size() / file.pageSize() * file.pageSize());
+      MetadataCopies copies = MetadataCopies.read(file);
+      try {
+        Opened opened = choose(storage, file, copies, superblockRecovered);
+        if (!opened.fellBack() || unchanged(file, copies)) {
+          return opened;
+        }
+      } catch (PageFileException e) {
+        if (unchanged(file, copies) || System.nanoTime() > deadline) {
+          throw e;
+        }
+      }
+      Thread.onSpinWait();
+    }
+  }
+
   private static boolean unchanged(MappedFile file, MetadataCopies copies) {
     return copies.sameBytesAs(MetadataCopies.read(file));
   }

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
@@ -42,7 +43,10 @@ import org.jspecify.annotations.Nullable;
  * freeing and commits are serialized by a writer lock that a transaction holds until it ends.
  * Across processes, one writer per file: the writer holds a lock on the file's lock file, {@code
  * <name>-lock} beside it (see FORMAT.md), which nothing else opens or closes, so no other opening
- * of the page file can release it; read-only openings take no lock.
+ * of the page file can release it. A read-only pager takes a slot in the reader table of the same
+ * lock file, where it publishes the commit it reads: the writer, in whatever process, then hands
+ * out none of the pages that commit reaches until the reader moves on ({@link #refresh()}) or
+ * closes, and a reader that dies releases its slot with its process.
  */
 public final class Pager implements AutoCloseable {
   private final MappedFile file;
@@ -53,6 +57,9 @@ public final class Pager implements AutoCloseable {
   private final NodeCache cache = new NodeCache();
   private final ReentrantLock writeLock = new ReentrantLock();
   private final Pins pins = new Pins();
+
+  /** The reader table: the writer's view of other readers, or a read-only pager's own slot. */
+  private final Readers readers;
 
   /** A transaction's structures: their transaction holds the writer lock already. */
   private final RootedStructure.Access transactionAccess =
@@ -107,7 +114,8 @@ public final class Pager implements AutoCloseable {
   private volatile boolean closed;
   private volatile @Nullable PagerUnavailableException poison;
 
-  private Pager(PageFileOpener.Opened opened, PagerOptions options) throws IOException {
+  private Pager(PageFileOpener.Opened opened, PagerOptions options, Readers readers) throws IOException {
+    this.readers = readers;
     this.file = opened.file();
     this.geometry = opened.geometry();
     this.options = options;
@@ -120,8 +128,10 @@ public final class Pager implements AutoCloseable {
     this.openedFromAlternate = opened.fellBack();
     this.superblockRecovered = opened.superblockRecovered();
     this.committedCursor = 0;
-    if (options.readOnly()) {
-      // A writer elsewhere may commit on: checks that fail from now on are judged against it.
+    if (options.readOnly() && !readers.isRegistered()) {
+      // A writer elsewhere may commit on, and knows nothing of this reader: checks that fail from
+      // now on are judged against it. A registered reader's commit is pinned, so a failed check
+      // is damage, as for a writer.
       file.readsViewOf(committed.generation);
     }
     this.committedPendingList = opened.pendingList();
@@ -133,7 +143,7 @@ public final class Pager implements AutoCloseable {
       // Pages freed before the reopen stay pending under the same rule as before it: those the
       // last commit freed until the next commit is durable, older ones while a reader needs them.
       pending.load(committedPendingList.runs());
-      pending.release(committed.generation, pins.oldest());
+      pending.release(committed.generation, oldestPinned());
     }
     this.tree = newWorkingTree();
     this.accessiblePageCount = committed.pageCount;
@@ -182,7 +192,7 @@ public final class Pager implements AutoCloseable {
     Pager pager;
     try {
       lockForWriting(storage);
-      pager = new Pager(PageFileOpener.create(storage, options), options);
+      pager = new Pager(PageFileOpener.create(storage, options), options, Readers.forWriter(storage));
     } catch (IOException | RuntimeException e) {
       closeQuietly(storage, e);
       throw e;
@@ -216,14 +226,17 @@ public final class Pager implements AutoCloseable {
   }
 
   /**
-   * Opens an existing page file.
+   * Opens an existing page file. Read-only, the pager registers the commit it opens at in the
+   * file's reader table (creating the lock file when absent), so that a writer in any process
+   * keeps every page of that commit until the pager moves on or closes; when the lock file cannot
+   * be created or opened for writing, it opens unregistered (see {@link #isRegisteredReader()}).
    *
    * @param path the file
    * @param options read-only, expected page size, durability, growth
    * @return the open pager
    * @throws java.nio.file.NoSuchFileException when the file does not exist
-   * @throws IOException when the file is locked or not a valid page file; see {@link
-   *     #open(Storage, PagerOptions)}
+   * @throws IOException when the file is locked or not a valid page file, or (read-only) the
+   *     reader table is full; see {@link #open(Storage, PagerOptions)}
    */
   public static Pager open(Path path, PagerOptions options) throws IOException {
     return open(FileStorage.open(path, options.readOnly()), options);
@@ -243,18 +256,30 @@ public final class Pager implements AutoCloseable {
    * @throws PageSizeMismatchException when the options name another page size
    * @throws CorruptMetadataException when neither metadata copy is usable
    * @throws TruncatedPageFileException when the file is shorter than its metadata says
+   * @throws ReaderTableFullException when read-only and every slot of the file's reader table
+   *     belongs to a live reader
    * @throws IOException when the storage fails
    */
   public static Pager open(Storage storage, PagerOptions options) throws IOException {
+    Readers reader = null;
     try {
+      // Before the lock or the reader's slot, either of which creates a lock file: a file that is
+      // not a page file at all is left as it was found.
+      PageFileOpener.requireMagic(storage);
       if (!options.readOnly()) {
-        // Before the lock, which creates a lock file: a file that is not a page file at all is
-        // left as it was found.
-        PageFileOpener.requireMagic(storage);
         lockForWriting(storage);
+        return new Pager(PageFileOpener.open(storage, options), options, Readers.forWriter(storage));
       }
-      return new Pager(PageFileOpener.open(storage, options), options);
+      reader = Readers.forReader(storage);
+      return new Pager(reader.open(storage, options), options, reader);
     } catch (IOException | RuntimeException e) {
+      if (reader != null) {
+        try {
+          reader.close();
+        } catch (IOException | RuntimeException closing) {
+          e.addSuppressed(closing);
+        }
+      }
       closeQuietly(storage, e);
       throw e;
     }
@@ -276,8 +301,9 @@ public final class Pager implements AutoCloseable {
 
   /**
    * Closes the pager: waits for a commit in progress, syncs page writes (with {@link
-   * Durability#SYNC}), unmaps the file and releases its lock. Afterwards every view of its pages
-   * throws {@link IllegalStateException}. Closing twice does nothing.
+   * Durability#SYNC}), gives back a read-only pager's slot in the reader table, unmaps the file and
+   * releases its lock. Afterwards every view of its pages throws {@link IllegalStateException}.
+   * Closing twice does nothing.
    *
    * @throws IOException when the final sync or the close fails
    */
@@ -294,7 +320,11 @@ public final class Pager implements AutoCloseable {
           file.syncAll();
         }
       } finally {
-        file.close();
+        try {
+          readers.close();
+        } finally {
+          file.close();
+        }
       }
     } finally {
       writeLock.unlock();
@@ -400,8 +430,8 @@ public final class Pager implements AutoCloseable {
       writeLock.unlock();
       throw e;
     }
-    // Snapshots closed since the last commit may have freed pages for reuse.
-    tree.lowerCursor(pending.release(committed.generation, pins.oldest()));
+    // Snapshots closed and readers gone since the last commit may have freed pages for reuse.
+    tree.lowerCursor(pending.release(committed.generation, oldestPinned()));
     return new Transaction(this, committed.roots());
   }
 
@@ -684,11 +714,15 @@ public final class Pager implements AutoCloseable {
   /** Called once by each snapshot's close. */
   void unpin(long generation) {
     pins.unpin(generation);
+    if (options.readOnly()) {
+      publishOldestRead();
+    }
   }
 
   /**
-   * Returns the generation of the oldest open snapshot: pages freed by later commits are held
-   * for it.
+   * Returns the generation of the oldest open snapshot of this pager: pages freed by later commits
+   * are held for it. Readers in other pagers and processes are counted by {@link
+   * #oldestReaderGeneration()}.
    *
    * @return the generation, or {@link Long#MAX_VALUE} when no snapshot is open
    */
@@ -706,15 +740,147 @@ public final class Pager implements AutoCloseable {
   }
 
   /**
-   * Returns how many freed pages are held back for open snapshots: pages the reuse rule would
-   * hand out again but for a snapshot older than the commit that freed them. A number that keeps
-   * growing means a snapshot was forgotten, and the file grows with it.
+   * Returns how many freed pages are held back for readers: pages the reuse rule would hand out
+   * again but for an open snapshot of this pager, or a live registered reader of the file (a
+   * read-only pager, here or in another process; see {@link #oldestReaderGeneration()}), older
+   * than the commit that freed them. A number that keeps growing means a snapshot or a reader was
+   * forgotten, and the file grows with it.
    *
-   * @return the page count, as of the last commit
-   * @throws IOException never, in this version; declared for readers in other processes
+   * @return the page count, as of the last commit or transaction start, whichever came last
+   *     (readers that closed since are counted until then); 0 for a read-only pager
+   * @throws IOException never, in this version
    */
   public long pagesHeldForSnapshots() throws IOException {
     return underLock(() -> pending.heldForSnapshots(committed.generation));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Readers in other processes (FORMAT.md, "The lock file")
+
+  /**
+   * Returns the oldest generation that a live registered reader reads: a read-only pager of this
+   * file, in this process or another, other than this pager. A writer holds the pages freed after
+   * that generation for it ({@link #pagesHeldForSnapshots()}). Snapshots of this pager are counted
+   * by {@link #oldestSnapshotGeneration()} instead. Reads the reader table now; a writer clears
+   * the slots of readers that are gone as it meets them.
+   *
+   * @return the generation, or {@link Long#MAX_VALUE} when no other reader is registered, or the
+   *     file has no reader table (a simulated storage)
+   * @throws IllegalStateException when the pager is closed
+   */
+  public long oldestReaderGeneration() {
+    checkOpen();
+    return readers.oldest();
+  }
+
+  /**
+   * Returns how many read-only pagers of this file, in this process or others, other than this
+   * pager, are registered and alive now.
+   *
+   * @return the count; 0 when the file has no reader table
+   * @throws IllegalStateException when the pager is closed
+   */
+  public int liveReaders() {
+    checkOpen();
+    return readers.live();
+  }
+
+  /**
+   * Tells whether this read-only pager holds a slot in its file's reader table, so that a writer
+   * in any process keeps the pages it reads. A read-only pager is unregistered when its lock file
+   * cannot be created or opened for writing (a read-only directory, permissions) or its storage
+   * has none (a simulated one): it still reads, but the writer may reuse the pages of its commit
+   * once it has committed twice more, and a read that meets such a page throws {@link
+   * StaleViewException}.
+   *
+   * @return true for a registered read-only pager; false for a writer and an unregistered reader
+   */
+  public boolean isRegisteredReader() {
+    return readers.isRegistered();
+  }
+
+  /**
+   * Moves a read-only pager to the newest commit of its file: reads the records again (as open
+   * does, retrying while a writer changes them), then shows that commit's allocation state, root
+   * values and structures, and publishes it in the reader table, so that the writer may hand out
+   * the pages only the older commit reached.
+   *
+   * <p>Snapshots taken before keep their commit, and stay registered with it: the pager's slot
+   * publishes the oldest generation it still reads. Views taken from the pager itself before
+   * (page views of pages only the older commit reached, {@link #readBitmap}, {@link #readArray})
+   * read the older commit, which is no longer protected: take them again.
+   *
+   * @return true when the pager moved to a newer commit; false when its commit is still the newest
+   * @throws IllegalStateException when the pager is open for writing (it always reads its own
+   *     last commit), or closed
+   * @throws CorruptMetadataException when the newest usable record is not the newest record (its
+   *     free-space tree root is damaged); the pager stays at its commit
+   * @throws IOException when the file cannot be read; the pager stays at its commit
+   */
+  public boolean refresh() throws IOException {
+    if (!options.readOnly()) {
+      throw new IllegalStateException(
+          "refresh() moves a read-only pager to the newest commit; " + file.describe()
+              + " is open for writing here and always reads its own last commit");
+    }
+    writeLock.lock();
+    try {
+      checkOpen();
+      long current = committed.generation;
+      PageFileOpener.Opened newest = PageFileOpener.reread(file, superblockRecovered);
+      MetadataRecord record = newest.record();
+      if (record.generation == current && !newest.fellBack()) {
+        return false;
+      }
+      if (record.generation < current || newest.fellBack()) {
+        throw new CorruptMetadataException(
+            file.describe() + ": the newest metadata copy's free-space tree root is damaged, and the usable copy"
+                + " has generation " + record.generation + "; this pager stays at generation " + current);
+      }
+      // Every node of the new commit's tree is read here; the slot, which publishes a generation
+      // no newer than this pager's commit, keeps them as they are (a page is freed after it).
+      Set<Long> nodes = TreeNodePages.of(
+          new CopyOnWriteTree(file, geometry, cache, record.treeRoot, record.treeRootCrc, record.treeHeight),
+          newest.pendingList().pages()).toSet();
+      Set<Long> gone = treeNodePages.toSet();
+      Set<Long> added = new HashSet<>(nodes);
+      added.removeAll(gone);
+      gone.removeAll(nodes);
+      treeNodePages.apply(added, gone);
+      committedPendingList = newest.pendingList();
+      committed = record;
+      accessiblePageCount = record.pageCount;
+      tree = newWorkingTree();
+      publishOldestRead();
+      return true;
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /**
+   * The reuse rule's readers, in one place: the oldest generation that an open snapshot of this
+   * pager or a live registered reader of the file reads (FORMAT.md, "Pending pages"). A writer
+   * asks after it published its last commit, as the reader table's protocol requires.
+   */
+  private long oldestPinned() {
+    return Math.min(pins.oldest(), readers.oldest());
+  }
+
+  /**
+   * A read-only pager publishes the oldest generation it still reads, its commit or an older
+   * snapshot's, in its slot (and to the judge of failed reads). Under one lock, so that of two
+   * threads publishing, the later one's value stands; the value never decreases, since a new
+   * snapshot pins the pager's commit.
+   */
+  private void publishOldestRead() {
+    synchronized (readers) {
+      long oldest = Math.min(committed.generation, pins.oldest());
+      readers.publish(oldest);
+      if (!readers.isRegistered()) {
+        file.readsViewOf(oldest);
+      }
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -796,7 +962,8 @@ public final class Pager implements AutoCloseable {
    * committed twice since the commit this pager reads, so that pages reachable from it may have
    * been handed out again and rewritten. A layer that finds a check failing on something it read
    * calls this before reporting corruption, so that a reused page is not reported as damage. Does
-   * nothing for a writable pager, whose pages no one else reuses.
+   * nothing for a writable pager, whose pages no one else reuses, nor for a registered reader
+   * ({@link #isRegisteredReader()}), whose commit the writer keeps whole.
    *
    * @param what what was being read, for the message
    * @throws StaleViewException when the view is stale
@@ -908,8 +1075,9 @@ public final class Pager implements AutoCloseable {
     }
     committedPendingList = tree.publishOwnPages();
     committed = next;
-    // After publishing: a snapshot taken from now on pins this commit or a later one.
-    tree.lowerCursor(pending.commitDurable(next.generation, pins.oldest()));
+    // After publishing: a snapshot taken from now on pins this commit or a later one, and a reader
+    // registering from now on either is seen by this scan or sees this commit (oldestPinned).
+    tree.lowerCursor(pending.commitDurable(next.generation, oldestPinned()));
     committedCursor = tree.cursor();
     accessiblePageCount = next.pageCount;
   }

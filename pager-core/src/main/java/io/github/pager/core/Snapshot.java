@@ -21,7 +21,9 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * <p>It costs no I/O to take. While it is open, the pager hands out no page its commit reaches:
- * pages freed by later commits stay pending until every older snapshot is closed. Page views are
+ * pages freed by later commits stay pending until every older snapshot is closed. A snapshot of a
+ * read-only pager keeps its commit registered in the file's reader table, across {@link
+ * Pager#refresh()}, so that the writer, in whatever process, does the same. Page views are
  * read-only. Its methods may be called from any thread; its reads of tree nodes are serialized
  * per snapshot.
  */

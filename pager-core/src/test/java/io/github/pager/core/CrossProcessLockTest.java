@@ -21,7 +21,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * One writer per file across processes: a second process's writer is refused, readers are not,
- * and nothing else the writer's own process opens or closes gives its lock away.
+ * and nothing else the writer's own process opens or closes gives its lock away. The same holds
+ * for a read-only pager's slot in the reader table, another lock of the same lock file.
  */
 class CrossProcessLockTest {
   @TempDir Path dir;
@@ -77,6 +78,32 @@ class CrossProcessLockTest {
       trigger.run(path);
       assertThat(tryInChild(path)).as("a writer in another process, after " + trigger).startsWith("REFUSED");
       assertThat(writer.alloc()).as("the writer still works").isNotEqualTo(first);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Trigger.class)
+  void aRegisteredReaderKeepsItsSlotWhateverElseItsProcessOpensAndCloses(Trigger trigger) throws Exception {
+    Path path = dir.resolve("pages.db");
+    try (Pager pager = Pager.create(path, PagerOptions.defaults())) {
+      pager.alloc();
+    }
+    // A writer in another process, as the triggers that refuse or query one need.
+    Process holder = startHolder(path);
+    try {
+      awaitHolding(holder);
+      try (Pager reader = Pager.open(path, PagerOptions.defaults().withReadOnly(true))) {
+        assertThat(reader.isRegisteredReader()).isTrue();
+        trigger.run(path);
+        assertThat(readersInChild(path)).as("the reader table seen from another process, after " + trigger)
+            .isEqualTo("READERS 1 " + reader.generation());
+      }
+      assertThat(readersInChild(path)).as("after the reader closed").isEqualTo("READERS 0 none");
+    } finally {
+      holder.getOutputStream().close();
+      if (!holder.waitFor(30, TimeUnit.SECONDS)) {
+        holder.destroyForcibly();
+      }
     }
   }
 
@@ -138,7 +165,16 @@ class CrossProcessLockTest {
 
   /** Runs a child that tries to open the file for writing once; returns what it printed. */
   private static String tryInChild(Path path) throws Exception {
-    Process child = child("try", path).start();
+    return runChild("try", path);
+  }
+
+  /** Runs a child that counts the live readers other than itself; returns what it printed. */
+  private static String readersInChild(Path path) throws Exception {
+    return runChild("readers", path);
+  }
+
+  private static String runChild(String mode, Path path) throws Exception {
+    Process child = child(mode, path).start();
     child.getOutputStream().close();
     String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
     assertThat(child.waitFor(30, TimeUnit.SECONDS)).as("child exited").isTrue();

@@ -3,7 +3,7 @@ package io.github.pager.core;
 import java.nio.file.Path;
 
 /**
- * Runs in a child JVM for {@link CrossProcessLockTest}, in one of two modes named by its first
+ * Runs in a child JVM for {@link CrossProcessLockTest}, in one of three modes named by its first
  * argument, on the page file named by its second.
  *
  * <ul>
@@ -19,7 +19,7 @@ public final class WriterLockMain {
   /**
    * Holds or tries the file.
    *
-   * @param args the mode ({@code hold} or {@code try}) and the page file's path
+   * @param args the mode ({@code hold}, {@code try} or {@code readers}) and the page file's path
    * @throws Exception when the file cannot be opened for a reason other than the lock
    */
   public static void main(String[] args) throws Exception {
@@ -27,7 +27,8 @@ public final class WriterLockMain {
     switch (args[0]) {
       case "hold" -> hold(path);
       case "try" -> tryOnce(path);
-      default -> throw new IllegalArgumentException("mode must be hold or try: " + args[0]);
+      case "readers" -> readers(path);
+      default -> throw new IllegalArgumentException("mode must be hold, try or readers: " + args[0]);
     }
   }
 
@@ -47,6 +48,13 @@ public final class WriterLockMain {
       System.out.println("OPENED at generation " + pager.generation());
     } catch (PageFileLockedException refused) {
       System.out.println("REFUSED " + refused.getMessage());
+    }
+  }
+
+  private static void readers(Path path) throws Exception {
+    try (Pager pager = Pager.open(path, PagerOptions.defaults().withReadOnly(true))) {
+      long oldest = pager.oldestReaderGeneration();
+      System.out.println("READERS " + pager.liveReaders() + " " + (oldest == Long.MAX_VALUE ? "none" : oldest));
     }
   }
 }

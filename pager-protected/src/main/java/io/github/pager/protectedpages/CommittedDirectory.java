@@ -112,12 +112,15 @@ final class CommittedDirectory {
   }
 
   /**
-   * Before a mismatch is called corruption: a read-only pager reads commit {@code g} while a
-   * writer elsewhere goes on, and that writer stages into a copy that was active at {@code g} as
-   * soon as it works on commit {@code g + 2}, that is once {@code g + 1} exists. A mismatch then is
-   * a stale view, not damage.
+   * Before a mismatch is called corruption: an unregistered read-only pager reads commit {@code g}
+   * while a writer elsewhere goes on, and that writer stages into a copy that was active at {@code
+   * g} as soon as it works on commit {@code g + 2}, that is once {@code g + 1} exists. A mismatch
+   * then is a stale view, not damage. A registered reader's copies are never staged into.
    */
   void requireCurrentView(long id, DirectoryEntry entry) throws StaleViewException {
+    if (pager.isRegisteredReader()) {
+      return; // the writer stages around what a registered reader's commit reads: damage, not staleness
+    }
     long newest = pager.fileGeneration();
     if (newest > pager.generation()) {
       throw new StaleViewException(

@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Writes to several protected pages, protected allocations and frees, and any regular-page
@@ -72,6 +73,9 @@ public final class ProtectedTransaction implements AutoCloseable {
   private final ProtectedPageAllocator allocator;
   private final Pager pager;
   private final Transaction tx;
+
+  /** Whether a snapshot or reader of an older commit was open when this transaction first wrote. */
+  private @Nullable Boolean olderCommitRead;
   /** By id, so the directory is written in order. */
   private final Map<Long, Staged> staged = new TreeMap<>();
   private long allocCursor;
@@ -234,10 +238,10 @@ public final class ProtectedTransaction implements AutoCloseable {
         throw new IllegalArgumentException(id + " of " + pager.describe() + " is not allocated");
       }
       DirectoryEntry next;
-      if (pager.oldestSnapshotGeneration() < pager.generation()) {
-        // A snapshot of an older commit may read the inactive copy as its active one: stage into
-        // a fresh page instead, and free the inactive copy, which the pager then holds back for
-        // as long as such a snapshot is open (its reuse rule).
+      if (olderCommitRead()) {
+        // A snapshot or reader of an older commit may read the inactive copy as its active one:
+        // stage into a fresh page instead, and free the inactive copy, which the pager then holds
+        // back for as long as such a snapshot or reader lives (its reuse rule).
         next = current.nextVersionAt(tx.alloc().index());
         tx.free(pager.pageId(current.inactivePage()));
       } else {
@@ -300,6 +304,21 @@ public final class ProtectedTransaction implements AutoCloseable {
     }
     state = State.CLOSED;
     tx.close();
+  }
+
+  /**
+   * Tells whether an open snapshot of this pager, or a registered reader in any process, reads a
+   * commit older than the current one. Asked once per transaction: a snapshot or reader that
+   * starts later reads the current commit (or a newer one), whose active copies no write touches.
+   */
+  private boolean olderCommitRead() {
+    Boolean older = olderCommitRead;
+    if (older == null) {
+      long oldest = Math.min(pager.oldestSnapshotGeneration(), pager.oldestReaderGeneration());
+      older = oldest < pager.generation();
+      olderCommitRead = older;
+    }
+    return older;
   }
 
   /** The entry as this transaction sees it: its own change, or the committed one. */

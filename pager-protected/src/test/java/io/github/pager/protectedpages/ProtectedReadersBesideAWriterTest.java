@@ -1,5 +1,7 @@
 package io.github.pager.protectedpages;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import io.github.pager.core.Durability;
 import io.github.pager.testkit.CrashExplorer;
 import io.github.pager.testkit.process.ChildJvm;
@@ -15,9 +17,11 @@ import org.junit.jupiter.params.provider.EnumSource;
  * open must show exactly one acknowledged commit, every protected page at the version that commit
  * gave it and with the bytes of that version, never report damage that is not there
  * ({@link ProtectedPageCorruptException}, a structure of the wrong kind under the directory's
- * slots), and never fall back to the alternate copy. A read after the open may report {@link
- * io.github.pager.core.StaleViewException}; that is counted, not failed. See {@link
- * ReadersBesideWriter}.
+ * slots), never fall back to the alternate copy, and never meet a stale view ({@link
+ * io.github.pager.core.StaleViewException}): the readers register in the file's reader table,
+ * which keeps the pages their commit reaches from being handed out again, and while a reader of
+ * an older commit lives the writer stages protected writes into fresh pages rather than into the
+ * inactive copy that reader may read. See {@link ReadersBesideWriter}.
  *
  * <p>Runs about 5 s per durability mode; a minute each with {@code -Dpager.soak=true}.
  */
@@ -39,5 +43,6 @@ class ProtectedReadersBesideAWriterTest {
     }
     System.out.printf("[protected readers] %s: %s, seed %d%n", durability, outcome, seed);
     outcome.assertNoFailures("seed " + seed + " (-Dpager.seed=" + seed + "), " + durability);
+    assertThat(outcome.stale()).as("reads of a registered reader that met a rewritten copy").isZero();
   }
 }

@@ -156,4 +156,22 @@ class SimulatedStorageTest {
       assertThat(pager.verify().isClean()).isTrue();
     }
   }
+
+  @Test
+  void aReadOnlyPagerOverASimulatedStorageReadsUnregisteredAndRefreshes() throws IOException {
+    SimulatedStorage storage = SimulatedStorage.builder().build();
+    byte[] image;
+    try (Pager writer = Pager.create(storage, PagerOptions.defaults())) {
+      writer.alloc();
+      assertThat(writer.liveReaders()).as("a storage without a lock file has no reader table").isZero();
+      assertThat(writer.oldestReaderGeneration()).isEqualTo(Long.MAX_VALUE);
+      image = storage.durableImage();
+    }
+    try (Pager reader = Pager.open(SimulatedStorage.builder().readOnly(true).buildFrom(image),
+        PagerOptions.defaults().withReadOnly(true))) {
+      assertThat(reader.isRegisteredReader()).isFalse();
+      assertThat(reader.allocatedPages()).hasSize(1);
+      assertThat(reader.refresh()).as("nothing newer in a copy of the image").isFalse();
+    }
+  }
 }

@@ -28,6 +28,9 @@ import java.util.TreeSet;
  * record of a {@link PersistentArray} (also several levels), changes two root values, and now and
  * then grows the file by a quarter, which maps a new region every few growths. So consecutive
  * commits reuse each other's tree pages, which is what a reader that mixes two commits trips on.
+ *
+ * <p>Every {@value #READERS_EVERY_COMMITS} commits it also prints what it knows of the registered
+ * readers: {@code READERS <live> <oldest generation> <pages held>}.
  */
 public final class StructuresWriterMain {
   /** Root slots 2 and 3 hold the bitmap. */
@@ -47,6 +50,7 @@ public final class StructuresWriterMain {
   private static final int MAX_ALLOCATED = 60;
   private static final int GROWTH_EVERY_COMMITS = 150;
   private static final long MAX_PAGE_COUNT = 1L << 15;
+  private static final int READERS_EVERY_COMMITS = 100;
 
   private StructuresWriterMain() {}
 
@@ -101,6 +105,10 @@ public final class StructuresWriterMain {
         tx.commit();
       }
       ReadersBesideWriter.acknowledge(System.out, pager, view);
+      if (commit % READERS_EVERY_COMMITS == 0) {
+        System.out.println("READERS " + pager.liveReaders() + " " + pager.oldestReaderGeneration() + " "
+            + pager.pagesHeldForSnapshots() + ChildJvm.END_MARK);
+      }
     }
   }
 

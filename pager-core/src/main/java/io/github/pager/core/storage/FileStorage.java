@@ -26,7 +26,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>The writer lock does not live on this file's descriptors, which other code in the same
  * process may open and close at will: it lives on the file's lock file, through {@link
- * SharedLockFile}. This storage's own descriptor carries no lock.
+ * SharedLockFile}. This storage's own descriptor carries no lock. So does the reader table, in the
+ * same lock file ({@link #readerTable()}).
  */
 public final class FileStorage implements Storage {
 
@@ -41,6 +42,12 @@ public final class FileStorage implements Storage {
   private final Object regionsLock = new Object();
   private final List<MappedRange> regions = new ArrayList<>();
   private SharedLockFile.@Nullable WriterLock writerLock;
+
+  /** The lock file's reader table, opened on first use; guarded by {@code this}. */
+  private @Nullable ReaderTable readerTable;
+
+  /** The lock file could not be opened for a read-only storage's table; guarded by {@code this}. */
+  private boolean readerTableUnavailable;
 
   /** The lock file, when taking the writer lock created it; kept after close for {@link #deleteCreated}. */
   private @Nullable Path createdLockFile;
@@ -155,6 +162,34 @@ public final class FileStorage implements Storage {
   }
 
   /**
+   * Returns the reader table in the page file's lock file, opening it on first use; a read-only
+   * storage creates the lock file when absent (see FORMAT.md, "The lock file").
+   *
+   * @return the table; null for a read-only storage whose lock file cannot be created or opened
+   *     for writing (a read-only directory or file system, permissions)
+   * @throws LockFileUnavailableException for a writable storage whose lock file cannot be opened
+   * @throws LockFileFormatException when the lock file holds a table this library does not know
+   * @throws IOException when the lock file cannot be grown or mapped
+   */
+  @Override
+  public synchronized @Nullable ReaderTable readerTable() throws IOException {
+    if (!channel.isOpen()) {
+      throw new IllegalStateException("storage is closed: " + path);
+    }
+    if (readerTable == null && !readerTableUnavailable) {
+      try {
+        readerTable = SharedLockFile.openReaderTable(path);
+      } catch (LockFileUnavailableException e) {
+        if (!readOnly) {
+          throw e;
+        }
+        readerTableUnavailable = true;
+      }
+    }
+    return readerTable;
+  }
+
+  /**
    * Undoes a create that failed: deletes the file {@link #createNew} made, and its lock file when
    * this storage's writer lock created that. Call after {@link #close()}.
    *
@@ -260,11 +295,23 @@ public final class FileStorage implements Storage {
       try {
         channel.close();
       } finally {
-        // Last: no byte of this storage reaches the file once another writer may hold it.
-        if (writerLock != null) {
-          writerLock.close();
+        try {
+          closeReaderTable();
+        } finally {
+          // Last: no byte of this storage reaches the file once another writer may hold it.
+          if (writerLock != null) {
+            writerLock.close();
+          }
         }
       }
+    }
+  }
+
+  private synchronized void closeReaderTable() throws IOException {
+    ReaderTable table = readerTable;
+    readerTable = null;
+    if (table != null) {
+      table.close();
     }
   }
 

@@ -2,6 +2,7 @@ package io.github.pager.core.storage;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link Storage} that passes every call to another one: the base for wrappers that watch or
@@ -57,6 +58,11 @@ public abstract class ForwardingStorage implements Storage {
   @Override
   public boolean tryLockForWriting() throws IOException {
     return delegate.tryLockForWriting();
+  }
+
+  @Override
+  public @Nullable ReaderTable readerTable() throws IOException {
+    return delegate.readerTable();
   }
 
   @Override

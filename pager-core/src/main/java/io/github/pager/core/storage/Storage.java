@@ -3,9 +3,11 @@ package io.github.pager.core.storage;
 import java.io.Closeable;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The one door through which a pager touches its file: size, extend, reserve, map, sync and lock.
+ * The one door through which a pager touches its file: size, extend, reserve, map, sync, lock, and
+ * the reader table.
  *
  * <p>A pager never opens a file channel or maps memory itself; it asks a {@code Storage}. This is
  * what lets a test kit substitute an in-memory storage that simulates power loss, failing syncs, a
@@ -53,6 +55,23 @@ public interface Storage extends Closeable {
    * @throws IOException when the lock cannot be attempted at all
    */
   boolean tryLockForWriting() throws IOException;
+
+  /**
+   * Returns the table in which read-only pagers of this file, in any process, publish the
+   * generation they read, so that its writer keeps every page those generations reach (FORMAT.md,
+   * "The lock file"). A writer asks it at every commit; a read-only pager takes a slot in it.
+   *
+   * <p>The default has none: a storage without a lock file (a test kit's simulated one) has
+   * neither readers in other processes nor a table, and its read-only pagers are unregistered.
+   *
+   * @return the table, valid until {@link #close}; null when this storage has none, or is
+   *     read-only and its lock file cannot be created or opened for writing
+   * @throws IOException when the table exists but cannot be used (for a writer, also when the
+   *     lock file cannot be opened)
+   */
+  default @Nullable ReaderTable readerTable() throws IOException {
+    return null;
+  }
 
   /**
    * Returns the current length of the file in bytes.

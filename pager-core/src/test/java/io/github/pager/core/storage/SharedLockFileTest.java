@@ -24,12 +24,12 @@ class SharedLockFileTest {
   }
 
   @Test
-  void onlyAWriterCreatesTheLockFileBesideTheRealFile() throws IOException {
+  void onlyAWriterOrAReaderTableCreatesTheLockFileBesideTheRealFile() throws IOException {
     try (FileStorage reader = FileStorage.open(data, true)) {
       assertThat(reader.size()).isEqualTo(4096);
     }
     assertThat(FileStorage.isLockedForWriting(data)).isFalse();
-    assertThat(lockFile).as("readers and queries make no lock file").doesNotExist();
+    assertThat(lockFile).as("opening read-only and asking make no lock file (a reader's slot does)").doesNotExist();
 
     Path elsewhere = Files.createDirectory(dir.resolve("elsewhere"));
     Path link = Files.createSymbolicLink(elsewhere.resolve("link.db"), data);
