@@ -222,6 +222,7 @@ public final class SubPageAllocator implements BulkPageAllocator<SubPageId> {
     if (searching != tx) {
       searching = tx;
       searchFrom = 0;
+      reuse.beginTransaction();
     }
     long page;
     long value = -1;

@@ -9,8 +9,9 @@ import java.util.TreeMap;
 
 /**
  * When a freed sub-page may be handed out again: a sub-page freed by commit {@code N} is reusable
- * only once commit {@code N + 1} is durable; never inside the transaction that frees it, never by
- * the commit right after. Regular pages follow the same rule in the pager.
+ * only once commit {@code N + 1} is durable and no open snapshot and no registered reader is older
+ * than {@code N}; never inside the transaction that frees it, never by the commit right after.
+ * Regular pages follow the same rule in the pager.
  *
  * <p>The purpose of this class is to keep bytes that a commit the pager may still open at gives to
  * an owner away from a new owner. Until commit {@code N} is durable, the transaction that frees a
@@ -18,12 +19,14 @@ import java.util.TreeMap;
  * sub-page to its old owner; a new owner's writes would land in the old owner's bytes. Until
  * commit {@code N + 1} is durable, commit {@code N - 1} is the alternate metadata copy, the one
  * open falls back to when the active copy is damaged, and it too gives the sub-page to its old
- * owner. Sub-page contents are written in place, so only not handing the bytes out protects them.
+ * owner. A snapshot or reader of a commit before {@code N} gives it to its old owner as well, and
+ * reads its bytes. Sub-page contents are written in place, so only not handing the bytes out
+ * protects them.
  *
  * <p>Each freed sub-page is tagged with the generation of the commit that frees it: the pager's
  * {@link Pager#generation()} plus one while the freeing transaction is open (the writer lock keeps
  * the generation still until that transaction ends). It is reusable once the pager's generation
- * is past its tag. A tag left by a transaction that rolled back is harmless: the sub-page is in
+ * is past its tag and no snapshot or reader is older than it. A tag left by a transaction that rolled back is harmless: the sub-page is in
  * use again, so no allocation looks at it, and freeing it again tags it anew (the later tag is the
  * one that counts). A page whose last used sub-page is freed goes back to the pager in the same
  * commit, and the pager's own rule then keeps it (and with it every tagged slot) out of reach for
@@ -37,9 +40,8 @@ import java.util.TreeMap;
  * pending slots.
  *
  * <p>The tags live in memory only, in the allocator instance: after a reopen, sub-pages freed by
- * the last commit before it may be handed out by the first commit after it, as the pager does with
- * pages (FORMAT.md, "Recovery"). A later reader table (snapshots) will hold reuse back further, by
- * the oldest generation a reader still sees; that belongs here.
+ * the last commit before it may be handed out by the first commit after it, unlike pages, whose
+ * pending list is in the file (FORMAT.md, "Sub-page allocator").
  *
  * <p>Not thread-safe: the allocator calls it inside transactions, under the pager's writer lock.
  */
@@ -57,9 +59,25 @@ final class SubPageReuseRule {
    */
   private final NavigableMap<Long, Map<Long, Long>> freedBy = new TreeMap<>();
 
+  /** Tags below this are reusable in the open transaction; see {@link #beginTransaction()}. */
+  private long reusableBelow;
+
   SubPageReuseRule(Pager pager, int usedSlot) {
     this.pager = pager;
     this.usedSlot = usedSlot;
+  }
+
+  /**
+   * Decides, once for the transaction now open, which tags are reusable: those below the pager's
+   * generation and at or below the oldest generation an open snapshot or a registered reader
+   * reads. Asked once, as the pager asks once at the start of a transaction, since the reader table
+   * is read to answer; a snapshot or reader that starts later reads the current commit or a newer
+   * one, which no tag of a reusable sub-page reaches.
+   */
+  void beginTransaction() {
+    long oldest = Math.min(pager.oldestSnapshotGeneration(), pager.oldestReaderGeneration());
+    reusableBelow = Math.min(pager.generation(), oldest == Long.MAX_VALUE ? Long.MAX_VALUE : oldest + 1);
+    freedBy.headMap(reusableBelow, false).clear();
   }
 
   /**
@@ -74,7 +92,6 @@ final class SubPageReuseRule {
       return true;
     }
     long generation = pager.generation();
-    freedBy.headMap(generation, false).clear();
     freedBy.computeIfAbsent(generation + 1, tag -> new HashMap<>()).merge(value >>> 6, 1L << value, (a, b) -> a | b);
     return false;
   }
@@ -83,10 +100,11 @@ final class SubPageReuseRule {
    * Tells whether a free sub-page may be handed out by the open transaction.
    *
    * @param value a sub-page value whose used bit is clear
-   * @return false while the commit after the one that freed it is not durable
+   * @return false while the commit after the one that freed it is not durable, or a snapshot or
+   *     reader older than that commit lives
    */
   boolean mayReuse(long value) {
-    for (Map<Long, Long> pending : freedBy.tailMap(pager.generation(), true).values()) {
+    for (Map<Long, Long> pending : freedBy.tailMap(reusableBelow, true).values()) {
       Long word = pending.get(value >>> 6);
       if (word != null && (word & (1L << value)) != 0) {
         return false;

@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.pager.core.DoubleFreeException;
+import io.github.pager.core.Durability;
 import io.github.pager.core.PageFileException;
 import io.github.pager.core.PageId;
 import io.github.pager.core.Pager;
 import io.github.pager.core.PagerOptions;
+import io.github.pager.core.Snapshot;
 import io.github.pager.core.Transaction;
 import java.io.IOException;
 import java.lang.foreign.ValueLayout;
@@ -215,6 +217,31 @@ class SubPageAllocatorTest {
       assertThat(next.page()).as("the only free slot of the partial page is pending").isNotEqualTo(pair.get(0).page());
       assertThat(sub.verify()).isEmpty();
       assertThat(sub.allocBulk(2)).as("once commit N + 1 is durable").contains(pair.get(0));   // commit N + 2
+      assertThat(sub.verify()).isEmpty();
+    }
+  }
+
+  @Test
+  void aSubPageFreedAfterASnapshotIsHandedOutOnlyOnceTheSnapshotCloses() throws IOException {
+    try (Pager pager = Pager.create(file(), PagerOptions.defaults().withDurability(Durability.NONE))) {
+      SubPageAllocator sub = SubPageAllocator.open(pager, 0, 256);
+      List<SubPageId> kept = sub.allocBulk(4);
+      stamp(sub, kept.get(1), 7);
+      SubPageId freed = kept.get(1);
+      try (Snapshot snapshot = pager.snapshot()) {
+        sub.free(freed);                                       // commit N, after the snapshot
+        for (int round = 0; round < 10; round++) {
+          SubPageId next = sub.alloc();
+          assertThat(next).as("round %d: the snapshot still gives %s to its old owner", round, freed)
+              .isNotEqualTo(freed);
+          stamp(sub, next, -1);
+        }
+        assertThat(snapshot.readBitmap(1).get(freed.value())).as("used at the snapshot").isTrue();
+        assertThat(snapshot.page(snapshot.pageId(freed.page())).getLong(256L * freed.slot()))
+            .as("the old owner's bytes, as the snapshot reads them").isEqualTo(7);
+        assertThat(sub.verify()).isEmpty();
+      }
+      assertThat(sub.allocBulk(2)).as("once the snapshot is closed").contains(freed);
       assertThat(sub.verify()).isEmpty();
     }
   }

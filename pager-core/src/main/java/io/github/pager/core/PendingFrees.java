@@ -10,12 +10,13 @@ import java.util.TreeMap;
 /**
  * Pages that are free on disk but may not be handed out yet, and the one rule that decides when
  * they may: <b>a page freed by commit N is handed out again only once commit N + 1 is durable and
- * no snapshot older than N is open</b> (FORMAT.md, "Pending pages").
+ * no open snapshot and no registered reader is older than N</b> (FORMAT.md, "Pending pages").
  *
  * <p>The first half protects the alternate metadata copy: after commit N + 1 the alternate is
  * N, which no longer reaches the page, so the fallback stays intact. The second half protects
- * readers: a snapshot of generation G reaches every page in use at G, and a page freed by commit
- * N was in use at every generation before N.
+ * readers: a snapshot or a reader (in any process) of generation G reaches every page in use at
+ * G, and a page freed by commit N was in use at every generation before N. The pager passes the
+ * oldest of them as {@code oldestPinned}.
  *
  * <p>Pages are kept as sparse per-leaf masks laid over the leaf bitmaps, so that a search can skip
  * them word by word: one union of everything pending (the sets of different commits are disjoint,
@@ -149,7 +150,8 @@ final class PendingFrees implements CopyOnWriteTree.Exclusion {
    * Records that the commit in progress is durable with {@code generation}, and releases what
    * the rule allows.
    *
-   * @param oldestPinned the generation of the oldest open snapshot, or {@link Long#MAX_VALUE}
+   * @param oldestPinned the generation of the oldest open snapshot or registered reader, or {@link
+   *     Long#MAX_VALUE}
    * @return the lowest released page, or {@link Long#MAX_VALUE} when none
    */
   long commitDurable(long generation, long oldestPinned) {
@@ -169,7 +171,7 @@ final class PendingFrees implements CopyOnWriteTree.Exclusion {
 
   /**
    * Releases the pages of every commit N with N + 1 at or below {@code durableGeneration} and no
-   * snapshot older than N: the reuse rule, in one place.
+   * snapshot or registered reader older than N: the reuse rule, in one place.
    *
    * @return the lowest released page, or {@link Long#MAX_VALUE} when none
    */
@@ -205,7 +207,7 @@ final class PendingFrees implements CopyOnWriteTree.Exclusion {
 
   /**
    * Pages that the first half of the rule alone would release: freed by a commit N with N + 1 at
-   * or below {@code durableGeneration}, but held for a snapshot older than N.
+   * or below {@code durableGeneration}, but held for a snapshot or reader older than N.
    */
   long heldForSnapshots(long durableGeneration) {
     long held = 0;
