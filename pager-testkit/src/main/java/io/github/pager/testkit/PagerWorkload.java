@@ -5,6 +5,7 @@ import io.github.pager.core.PageId;
 import io.github.pager.core.Pager;
 import io.github.pager.core.PagerOptions;
 import io.github.pager.core.PagerUnavailableException;
+import io.github.pager.core.Snapshot;
 import io.github.pager.core.Transaction;
 import io.github.pager.core.storage.Storage;
 import java.io.IOException;
@@ -67,8 +68,18 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
     /** Close the pager cleanly and open it again (the page cache survives). */
     REOPEN,
     /** Abandon the pager without closing, as a killed process would, and open it again. */
-    RESTART
+    RESTART,
+    /**
+     * Take a snapshot of the last commit and hold it over the operations that follow, or check
+     * and close one held (at most four are held). While a snapshot is held, no allocation may hand
+     * out a page allocated at its commit (the reuse rule), and its view keeps that commit's
+     * allocation. Snapshots do not survive a reopen: they are closed before one.
+     */
+    SNAPSHOT
   }
+
+  /** A snapshot the workload holds, with the state of the commit it pins. */
+  private record Held(Snapshot snapshot, PagerState state) {}
 
   private final PagerOptions options;
   private final int operations;
@@ -156,6 +167,7 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
     Pager pager = created;
     // After a restart the abandoned pager must not be closed: its storage died with the process.
     boolean abandoned = false;
+    List<Held> held = new ArrayList<>();
     try {
       // Operation -1 is the set-up commit of startingWith(), when asked for.
       for (int i = setupPageCount == 0 && setupRun == 0 ? 0 : -1; i < operations; i++) {
@@ -163,7 +175,10 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
         try {
           if (operation == null) {
             state = setUp(pager, state, context);
+          } else if (operation == Operation.SNAPSHOT) {
+            holdOrRelease(pager, state, held, random);
           } else if (operation == Operation.REOPEN || operation == Operation.RESTART) {
+            closeAll(held);
             context.inFlight(state);
             if (operation == Operation.REOPEN) {
               pager.close();
@@ -176,13 +191,16 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
               throw new AssertionError("reopened without a crash as " + reopened + ", not " + state);
             }
           } else {
+            PagerState before = state;
             state = step(operation, pager, state, context, random);
+            requireNotPinned(before, state, held);
           }
           context.acknowledge(state);
         } catch (GrowFailedException e) {
           context.rolledBack();
         } catch (IOException e) {
           context.failed();
+          closeAll(held);
           if (e instanceof PagerUnavailableException && !abandoned) {
             requireRefusal(pager, state, e);
           }
@@ -202,6 +220,7 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
           context.acknowledge(state);
         }
       }
+      closeAll(held);
       context.inFlight(state);
       try {
         pager.close();
@@ -292,6 +311,50 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
         }
       }
     }
+  }
+
+  /**
+   * Takes a snapshot of the last commit, or checks a held one against the state of its commit and
+   * closes it.
+   */
+  private static void holdOrRelease(Pager pager, PagerState state, List<Held> held, SplittableRandom random)
+      throws IOException {
+    if (held.size() >= 4 || (!held.isEmpty() && random.nextBoolean())) {
+      Held release = held.remove(random.nextInt(held.size()));
+      try (Snapshot snapshot = release.snapshot()) {
+        List<Long> seen = new ArrayList<>();
+        snapshot.forEachAllocated(id -> seen.add(id.index()));
+        if (!seen.equals(List.copyOf(release.state().allocated()))) {
+          throw new AssertionError("a snapshot of generation " + snapshot.generation() + " reads the allocation "
+              + seen + ", not its commit's " + release.state().allocated());
+        }
+      }
+    } else {
+      held.add(new Held(pager.snapshot(), state));
+    }
+  }
+
+  /** Requires the pages an operation allocated to be none that a held snapshot's commit reaches. */
+  private static void requireNotPinned(PagerState before, PagerState after, List<Held> held) {
+    for (long page : after.allocated()) {
+      if (before.allocated().contains(page)) {
+        continue;
+      }
+      for (Held snapshot : held) {
+        if (snapshot.state().allocated().contains(page)) {
+          throw new AssertionError("page " + page + " was handed out while a snapshot of generation "
+              + snapshot.snapshot().generation() + ", which reaches it, is open");
+        }
+      }
+    }
+  }
+
+  /** Closes every held snapshot: before a reopen, and when the pager is gone. */
+  private static void closeAll(List<Held> held) {
+    for (Held snapshot : held) {
+      snapshot.snapshot().close();
+    }
+    held.clear();
   }
 
   /** The set-up commit of {@link #startingWith}. */
