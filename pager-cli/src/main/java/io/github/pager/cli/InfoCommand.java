@@ -3,6 +3,7 @@ package io.github.pager.cli;
 import io.github.pager.core.PageFileInspection;
 import io.github.pager.core.PageFileInspection.MetadataCopy;
 import io.github.pager.core.Pager;
+import io.github.pager.core.PendingPages;
 import io.github.pager.core.Transaction;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -69,6 +70,10 @@ final class InfoCommand implements Callable<Integer> {
       long oldestReader = tableKnown ? pager.oldestReaderGeneration() : Long.MAX_VALUE;
       info.put("liveReaders", tableKnown ? liveReaders : "unknown");
       info.put("oldestReaderGeneration", oldestReader == Long.MAX_VALUE ? "none" : oldestReader);
+      PendingPages pending = pager.pendingPages();
+      info.put("pendingPages", pending.pending());
+      info.put("pendingListPages", pending.listPages());
+      info.put("pagesHeldForReaders", pending.heldForReaders());
       Map<String, Object> roots = new LinkedHashMap<>();
       for (int slot = 0; slot < Transaction.ROOT_SLOTS; slot++) {
         if (pager.root(slot) != 0) {
@@ -109,6 +114,8 @@ final class InfoCommand implements Callable<Integer> {
         out.printf("readers     %d registered, the oldest reads generation %d (%d behind)%n", liveReaders, oldestReader,
             pager.generation() - oldestReader);
       }
+      out.printf("pending     %,d freed page(s) not reusable yet, %,d of them held for readers; list of %d page(s)%n",
+          pending.pending(), pending.heldForReaders(), pending.listPages());
       if (roots.isEmpty()) {
         out.println("roots       none set");
       }

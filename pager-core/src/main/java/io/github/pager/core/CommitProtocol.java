@@ -44,12 +44,14 @@ final class CommitProtocol {
   /**
    * Makes the tree's changes and the given root values durable as one commit.
    *
+   * @param oldestPinned the oldest generation an open snapshot or registered reader reads: the
+   *     pending list holds what stays pending for them
    * @return the record now current
    * @throws GrowFailedException when step 1 needed room the file could not get; nothing was
    *     written that any metadata copy references, and the caller rolls back
    * @throws PagerUnavailableException when a sync failed; the caller must refuse all further work
    */
-  MetadataRecord commit(FreeSpaceTree tree, Collection<RootedStructure> structures, long[] roots)
+  MetadataRecord commit(FreeSpaceTree tree, Collection<RootedStructure> structures, long[] roots, long oldestPinned)
       throws IOException {
     // Step 1. Layers' structures first: give each changed node of their trees a fresh page
     // allocated from the free-space tree (freeing the page it replaces), store it there, and
@@ -75,7 +77,7 @@ final class CommitProtocol {
     // durable, whatever happens in between. Then store the nodes, children first, so each parent
     // carries its children's final page and CRC, and the list, last page first, for the same reason.
     long generation = lastGeneration + 1;
-    tree.placeNodes(generation);
+    tree.placeNodes(generation, oldestPinned);
     tree.writeOut();
     if (superblockToRewrite) {
       // Page 0 is never part of a commit otherwise; a damaged one is rewritten whole here, and

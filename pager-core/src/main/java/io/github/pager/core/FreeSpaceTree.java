@@ -299,8 +299,10 @@ final class FreeSpaceTree {
    *
    * @param generation the generation of the commit in progress: this commit's frees are listed
    *     as freed by it
+   * @param oldestPinned the oldest generation a snapshot or registered reader reads, or {@link
+   *     Long#MAX_VALUE}: what the reuse rule will keep pending after this commit
    */
-  void placeNodes(long generation) throws IOException {
+  void placeNodes(long generation, long oldestPinned) throws IOException {
     TreeNodePages.Recorder own = recorder();
     bits.assignPages(own);
     if (!pending.freesThisCommit()) {
@@ -313,7 +315,7 @@ final class FreeSpaceTree {
     List<Long> pages = new ArrayList<>();
     while (true) {
       bits.assignPages(own);
-      List<PendingList.Run> runs = pending.runs(generation);
+      List<PendingList.Run> runs = pending.runs(generation, oldestPinned);
       int needed = PendingList.pagesFor(runs.size(), geometry.pageSize());
       if (needed <= pages.size()) {
         placedList = new PendingList.Contents(List.copyOf(pages), runs);

@@ -754,6 +754,31 @@ public final class Pager implements AutoCloseable {
     return underLock(() -> pending.heldForSnapshots(committed.generation));
   }
 
+  /**
+   * Summarises the pending list of this pager's commit (FORMAT.md, "Pending list"): the pages it
+   * names, the pages it occupies, and how many of the named ones only a live registered reader
+   * older than their freeing commit keeps from reuse. Works on a read-only pager too, which is how
+   * {@code pager info} shows what readers hold back in a writer's file.
+   *
+   * @return the counts
+   * @throws IllegalStateException when the pager is closed
+   */
+  public PendingPages pendingPages() {
+    checkOpen();
+    PendingList.Contents list = committedPendingList;
+    long oldestReader = oldestReaderGeneration();
+    long generation = committed.generation;
+    long pendingCount = 0;
+    long held = 0;
+    for (PendingList.Run run : list.runs()) {
+      pendingCount += run.length();
+      if (run.freedBy() < generation && run.freedBy() > oldestReader) {
+        held += run.length();
+      }
+    }
+    return new PendingPages(pendingCount, list.pages().size(), held);
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Readers in other processes (FORMAT.md, "The lock file")
 
@@ -1069,7 +1094,7 @@ public final class Pager implements AutoCloseable {
     }
     MetadataRecord next;
     try {
-      next = protocol.commit(tree, structures, newRoots);
+      next = protocol.commit(tree, structures, newRoots, oldestPinned());
     } catch (PagerUnavailableException e) {
       throw poison(e);
     }

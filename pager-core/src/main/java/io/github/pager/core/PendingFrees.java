@@ -77,13 +77,23 @@ final class PendingFrees implements CopyOnWriteTree.Exclusion {
   }
 
   /**
-   * Every pending page as runs for the list of the commit in progress, whose pages count as freed
-   * by {@code thisCommit}: by generation, then by page, each run as long as it can be.
+   * The pending pages the list of the commit in progress must hold, as runs, its own frees counted
+   * as freed by {@code thisCommit}: by generation, then by page, each run as long as it can be.
+   *
+   * <p>Pages of a commit {@code N} that the reuse rule releases as soon as {@code thisCommit} is
+   * durable ({@code N + 1 <= thisCommit} and {@code N <= oldestPinned}) are left out: after that
+   * commit they are reusable, and before it the list of the commit before, which holds them, is
+   * current. A snapshot or reader that starts meanwhile reads a commit no older than {@code
+   * thisCommit - 1}, which does not reach them.
    */
-  List<PendingList.Run> runs(long thisCommit) {
+  List<PendingList.Run> runs(long thisCommit, long oldestPinned) {
     List<PendingList.Run> runs = new ArrayList<>();
     for (Map.Entry<Long, NavigableMap<Long, long[]>> freed : byGeneration.entrySet()) {
-      addRuns(runs, freed.getKey(), freed.getValue());
+      long freedBy = freed.getKey();
+      if (freedBy + 1 <= thisCommit && freedBy <= oldestPinned) {
+        continue;
+      }
+      addRuns(runs, freedBy, freed.getValue());
     }
     addRuns(runs, thisCommit, freedByThisCommit);
     return runs;

@@ -237,6 +237,10 @@ class RegisteredReaderTest {
           }
         }
         assertThat(writer.generation()).isGreaterThan(reader.generation() + 20);
+        PendingPages pending = writer.pendingPages();
+        assertThat(pending.heldForReaders()).as("held for the reader, as the file says").isGreaterThanOrEqualTo(50);
+        assertThat(pending.pending()).isGreaterThanOrEqualTo(pending.heldForReaders());
+        assertThat(reader.pendingPages().heldForReaders()).as("a reader's own commit holds nothing for itself").isZero();
       }
       for (long index : pages) {
         assertThat(reader.page(reader.pageId(index)).getLong(0)).isEqualTo(3 * index);
