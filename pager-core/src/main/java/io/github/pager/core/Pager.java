@@ -444,8 +444,9 @@ public final class Pager implements AutoCloseable {
    * @param id a page handle of this pager
    * @return the view
    * @throws ForeignPageException when the handle comes from another pager
-   * @throws ReservedPageException when the page holds a node of the free-space tree (a handle
-   *     kept after its page was freed may name one): a store there would damage the file
+   * @throws ReservedPageException when the page is one of the pager's own, a node of the
+   *     free-space tree or a page of the pending list (a handle kept after its page was freed may
+   *     name one): a store there would damage the file
    * @throws IllegalStateException when the pager is closed
    */
   public MappedPage page(PageId id) {
@@ -466,7 +467,8 @@ public final class Pager implements AutoCloseable {
     checkOwn(id);
     checkIndex(id.index());
     return new ReservedPageException(
-        "page " + id.index() + " of " + file.describe() + " holds a node of the free-space tree, not a user's page");
+        "page " + id.index() + " of " + file.describe()
+            + " is one of the pager's own (a free-space tree node or a pending list page), not a user's page");
   }
 
   /**
@@ -1072,7 +1074,8 @@ public final class Pager implements AutoCloseable {
     }
     if (tree.isOwnPage(id.index())) {
       throw new ReservedPageException(
-          "page " + id.index() + " of " + file.describe() + " belongs to the free-space tree, not to a user");
+          "page " + id.index() + " of " + file.describe()
+              + " is one of the pager's own (a free-space tree node or a pending list page), not a user's");
     }
   }
 
