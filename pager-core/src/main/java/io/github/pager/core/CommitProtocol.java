@@ -71,7 +71,7 @@ final class CommitProtocol {
     // Step 2. Give every changed node of the free-space tree a fresh page (copy on write), taken
     // from itself, freeing the page it replaces. Fresh pages are free in the current tree and not
     // pending, so neither the current record's trees nor the older record's are touched. When the
-    // pages pending changed, a new pending list goes into fresh pages the same way, listing this
+    // commit frees a page, a new pending list goes into fresh pages the same way, listing this
     // commit's frees (the replaced nodes and the old list's pages among them), so that a reopen
     // keeps them pending: the older record's pages stay untouched until the next commit is
     // durable, whatever happens in between. Then store the nodes, children first, so each parent

@@ -28,7 +28,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>A chain of whole pages. The metadata record names the first page and its CRC32C, and each
  * page names the next one and its CRC32C, so every page is checked against what its referrer
- * expects, as tree nodes are. A commit whose pending pages changed writes a whole new chain into
+ * expects, as tree nodes are. A commit that frees a page writes a whole new chain into
  * fresh pages, back to front (each page must know its successor's CRC), and frees the pages of the
  * chain it replaces, which are then pending themselves. Pages of a chain are never changed.
  */

@@ -17,6 +17,9 @@ import org.jspecify.annotations.Nullable;
  * StaleViewException} as it did before readers registered.
  */
 final class Readers {
+  /** How long a read-only open keeps trying to register while a writer commits without pause. */
+  private static final long REGISTRATION_NANOS = 10_000_000_000L;
+
   private final @Nullable ReaderTable table;
   private final ReaderTable.@Nullable Slot slot;
   private final boolean writer;
@@ -64,10 +67,11 @@ final class Readers {
    * fence of its own. So if the records read here still show {@code g}, every such decision comes
    * after the writer's store that this read missed, and therefore reads this slot: {@code g} is
    * safe from then on. If they show more, the writer may have decided without this slot: open
-   * again at the newest commit and check again. Nothing {@code g} reaches beyond its root has been
-   * read before the check passes.
+   * again at the newest commit and check again. Nothing {@code g} reaches beyond its root and its
+   * pending list has been read before the check passes.
    *
    * @return the commit to read, registered (or simply opened, when unregistered)
+   * @throws StaleViewException when a writer kept committing for the whole registration deadline
    */
   PageFileOpener.Opened open(Storage storage, PagerOptions options) throws IOException {
     PageFileOpener.Opened opened = PageFileOpener.open(storage, options);
@@ -75,14 +79,23 @@ final class Readers {
     if (held == null) {
       return opened;
     }
+    long deadline = System.nanoTime() + REGISTRATION_NANOS;
     while (true) {
-      long generation = opened.record().generation;
-      held.publish(generation);
-      if (opened.file().newestGeneration() == generation) {
+      held.publish(opened.record().generation);
+      // Compared with the newest generation the open saw, not with the commit it opened at: when
+      // the newest record's tree is damaged, open falls back to the one before, and the newest
+      // valid generation stays ahead of it while no commit happens.
+      if (opened.file().newestGeneration() == opened.lastGeneration()) {
         return opened;
       }
       // A commit slipped in between this open's read of the records and its store: each try
       // takes microseconds, so this ends as soon as the writer pauses for that long.
+      if (System.nanoTime() > deadline) {
+        throw new StaleViewException(
+            opened.file().describe() + ": a writer committed without a pause for "
+                + REGISTRATION_NANOS / 1_000_000_000L + " s while this read-only open registered its commit;"
+                + " open again");
+      }
       opened = PageFileOpener.reread(opened.file(), opened.superblockRecovered());
     }
   }

@@ -256,6 +256,31 @@ class RegisteredReaderTest {
     }
   }
 
+  /**
+   * The newest record's tree root is damaged, so open falls back to the commit before: the newest
+   * valid generation stays ahead of the commit read, which registration took for a commit
+   * slipping in, forever.
+   */
+  @Test
+  void aReadOnlyOpenThatFallsBackRegistersAndReturns() throws IOException {
+    Path path = dir.resolve("fallback.db");
+    try (Pager writer = Pager.create(path, FAST)) {
+      try (Transaction tx = writer.begin()) {
+        tx.setRoot(0, 1);
+        tx.alloc();
+        tx.commit();
+      }
+      writer.alloc(); // a commit that moves the tree root, which then rots
+    }
+    NodeRot.freeSpaceTree(path).rotRoot();
+    try (Pager reader = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+        java.time.Duration.ofSeconds(30), () -> Pager.open(path, READ_ONLY))) {
+      assertThat(reader.openedFromAlternate()).isTrue();
+      assertThat(reader.isRegisteredReader()).isTrue();
+      assertThat(reader.root(0)).isEqualTo(1);
+    }
+  }
+
   @Test
   void aReaderWhoseLockFileCannotBeOpenedReadsUnregistered() throws IOException {
     Path path = dir.resolve("unregistered.db");

@@ -39,6 +39,9 @@ final class CommittedDirectory {
   private final int directorySlot;
   private final ConcurrentHashMap<Long, DirectoryEntry> entries = new ConcurrentHashMap<>();
 
+  /** The generation the cached entries of a read-only pager belong to. */
+  private volatile long cachedGeneration = -1;
+
   CommittedDirectory(Pager pager, int directorySlot) {
     this.pager = pager;
     this.directorySlot = directorySlot;
@@ -46,8 +49,31 @@ final class CommittedDirectory {
 
   /** Returns the committed entry of {@code id}, {@link DirectoryEntry#FREE} when it is free. */
   DirectoryEntry entry(long id) throws IOException {
+    forgetIfRefreshed();
     DirectoryEntry entry = entries.get(id);
     return entry != null ? entry : load(id);
+  }
+
+  /**
+   * A read-only pager has no writer here to publish changed entries: its commit moves only by
+   * {@link Pager#refresh()}, and then every cached entry may name a copy that is no longer active
+   * (and that the writer may stage into, once the reader no longer reads the older commit). So the
+   * cache is dropped when the pager's generation moved; a read racing with the drop finds its
+   * entry gone and starts again ({@link #copyOut}).
+   */
+  private void forgetIfRefreshed() {
+    if (!pager.isReadOnly()) {
+      return;
+    }
+    long generation = pager.generation();
+    if (cachedGeneration != generation) {
+      synchronized (this) {
+        if (cachedGeneration != generation) {
+          entries.clear();
+          cachedGeneration = generation;
+        }
+      }
+    }
   }
 
   private DirectoryEntry load(long id) throws IOException {
@@ -67,7 +93,16 @@ final class CommittedDirectory {
         continue;
       }
       DirectoryEntry raced = entries.putIfAbsent(id, loaded);
-      return raced != null ? raced : loaded;
+      if (raced != null) {
+        return raced;
+      }
+      if (pager.generation() != generation) {
+        // A commit, or a read-only pager's refresh, came between the check and the store: the
+        // entry may belong to the older commit; take it back unless someone replaced it already.
+        entries.remove(id, loaded);
+        continue;
+      }
+      return loaded;
     }
   }
 

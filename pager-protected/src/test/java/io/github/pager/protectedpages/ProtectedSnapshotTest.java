@@ -176,6 +176,33 @@ class ProtectedSnapshotTest {
     assertThat(seen).as("snapshot of generation %d (seed %d)", snapshot.generation(), seed).isEqualTo(model);
   }
 
+  /**
+   * A read-only pager's protected pages after {@code refresh()}: the entries it cached name the
+   * copies of its older commit, one of which the writer may now stage into.
+   */
+  @Test
+  void aRefreshedReaderReadsTheVersionsOfItsNewCommit() throws IOException {
+    Path path = dir.resolve("pages.db");
+    try (Pager writer = Pager.create(path, PagerOptions.defaults().withDurability(Durability.NONE))) {
+      ProtectedPageAllocator pages = ProtectedPageAllocator.open(writer, BASE);
+      List<ProtectedPageId> ids = pages.allocBulk(1);
+      write(pages, ids, 100);
+      try (Pager reader = Pager.open(path, PagerOptions.defaults().withReadOnly(true))) {
+        ProtectedPageAllocator seen = ProtectedPageAllocator.open(reader, BASE);
+        ProtectedPageId id = seen.handle(ids.get(0).value());
+        assertThat(first(seen.get(id))).isEqualTo(100);
+        write(pages, ids, 200);
+        assertThat(reader.refresh()).isTrue();
+        assertThat(first(seen.get(id))).as("after refresh").isEqualTo(200);
+        // The reader reads the newest commit now: the writer stages the next version in place,
+        // into the copy the reader's older commit read.
+        write(pages, ids, 300);
+        assertThat(first(seen.get(id))).as("its commit's version, while the writer moved on").isEqualTo(200);
+        assertThat(seen.version(id)).isEqualTo(3);
+      }
+    }
+  }
+
   @Test
   void aSnapshotOfAnotherPagerIsRefused() throws IOException {
     try (Pager one = Pager.create(dir.resolve("one.db"), PagerOptions.defaults());
