@@ -62,7 +62,7 @@ public class ProtectedCommitBenchmark {
     return stamp;
   }
 
-  /** Rewrites sixteen protected pages whole and commits them with one superblock flip. */
+  /** Rewrites sixteen protected pages whole and commits them with one metadata record. */
   @Benchmark
   public long transaction16() throws IOException {
     try (ProtectedTransaction tx = pages.begin()) {

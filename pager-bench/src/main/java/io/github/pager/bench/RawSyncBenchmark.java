@@ -21,7 +21,7 @@ import org.openjdk.jmh.annotations.TearDown;
  * <p>{@link #syncOnePage} writes 8 bytes into a mapped page and forces that page ({@code
  * msync}): one device cache flush. {@link #syncFileThenPage} repeats the shape of a pager commit
  * without its bookkeeping: a write and {@code FileChannel.force(false)} (the commit's "sync
- * everything"), then a write to page 0 and a force of that page (the superblock flip). A pager
+ * everything"), then a write to page 0 and a force of that page (the metadata record's page). A pager
  * commit cannot be cheaper than the second, and the first is the unit BENCHMARKS.md quotes ratios
  * against.
  */

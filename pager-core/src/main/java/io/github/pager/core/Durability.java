@@ -3,8 +3,8 @@ package io.github.pager.core;
 /** How far a commit goes before it returns. */
 public enum Durability {
   /**
-   * The full protocol: a commit returns only after its metadata and then the superblock flip have
-   * been synced, so it survives a power loss. The default.
+   * The full protocol: a commit returns only after the pages it names and then its metadata record
+   * have been synced, so it survives a power loss. The default.
    */
   SYNC,
 

@@ -20,8 +20,8 @@ import org.jspecify.annotations.Nullable;
  * #free}, whose allocation state survives a crash at any instant.
  *
  * <p>Every change to the allocation state is a commit: the new state is written beside the old
- * one and made durable, then a single sector of the superblock is flipped to name it (see {@link
- * CommitProtocol} and FORMAT.md). After a power loss the file opens at the last acknowledged
+ * one and made durable, then a metadata record naming it is written over the older of two copies,
+ * in one sector, and synced (see {@link CommitProtocol} and FORMAT.md). After a power loss the file opens at the last acknowledged
  * commit. Page contents are not versioned: a page is written in place through its {@link
  * MappedPage} view, and a commit (or {@link #sync()}) makes those writes durable too.
  *
@@ -410,7 +410,7 @@ public final class Pager implements AutoCloseable {
 
   /**
    * Starts a transaction: changes made through it commit together, all or nothing, with one
-   * superblock flip. It holds the pager's writer lock until it is committed or closed, and must
+   * metadata record. It holds the pager's writer lock until it is committed or closed, and must
    * be closed by the thread that began it.
    *
    * @return the transaction

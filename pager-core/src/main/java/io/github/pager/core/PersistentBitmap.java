@@ -18,7 +18,7 @@ import java.io.IOException;
  *   PersistentBitmap used = tx.bitmap(4);     // root slots 4 and 5
  *   long free = used.nextClear(0);
  *   used.set(free);
- *   tx.commit();                              // the bitmap's new nodes and root, in one flip
+ *   tx.commit();                              // the bitmap's new nodes and root, in one record
  * }
  * }</pre>
  *

@@ -24,7 +24,7 @@ import java.util.TreeMap;
  *   pager.page(node).putLong(0, payload);
  *   tx.free(oldNode);
  *   tx.setRoot(0, node.index());       // where a layer above finds its structure
- *   tx.commit();                       // one superblock flip for all of it
+ *   tx.commit();                       // one metadata record for all of it
  * }
  * }</pre>
  *

@@ -20,7 +20,7 @@ import java.util.function.Consumer;
 /**
  * Hands out protected pages: stable logical pages, each backed by two physical copies and a
  * CRC32C per copy, whose writes are staged copy-on-write and committed atomically, many pages at
- * once, with one superblock flip of the pager.
+ * once, with one metadata record of the pager.
  *
  * <p>This is the seed's {@code ProtectedPageId} / {@code ProtectedPageWriter} built on
  * pager-core's commit API. A write never touches the committed copy: it goes to the other one,
@@ -169,7 +169,7 @@ public final class ProtectedPageAllocator implements BulkPageAllocator<Protected
   /**
    * Starts a transaction for protected pages (and, through {@link
    * ProtectedTransaction#pagerTransaction()}, anything else of the pager): all of it commits with
-   * one superblock flip. It holds the pager's writer lock until closed.
+   * one metadata record. It holds the pager's writer lock until closed.
    *
    * @return the transaction
    * @throws io.github.pager.core.ReadOnlyPagerException when the pager is read-only

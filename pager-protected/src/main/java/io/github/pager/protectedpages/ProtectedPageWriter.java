@@ -17,7 +17,7 @@ import java.lang.foreign.MemorySegment;
  * <pre>{@code
  * try (ProtectedPageWriter writer = pages.write(id)) {
  *   writer.segment().set(ValueLayout.JAVA_LONG_UNALIGNED, 16, 42L);
- *   writer.commit();                    // two syncs, one superblock flip
+ *   writer.commit();                    // two syncs, one metadata record
  * }
  * }</pre>
  */
@@ -53,7 +53,7 @@ public final class ProtectedPageWriter implements PageWriter {
   }
 
   /**
-   * Makes the staged content the page's committed version, durably, with one superblock flip;
+   * Makes the staged content the page's committed version, durably, with one metadata record;
    * readers see it once this returns.
    *
    * @throws io.github.pager.core.PagerUnavailableException when a sync failed; the pager refuses

@@ -30,7 +30,7 @@ import org.jspecify.annotations.Nullable;
  * in its <em>inactive</em> copy, starting from the committed content, so bytes not written keep
  * their value. {@link #commit()} computes each staged copy's CRC32C, records the new versions in
  * the directory, and commits the pager transaction: one sync of every staged copy, directory
- * node and the metadata, then one superblock flip, whatever the number of pages. Closing without
+ * node and the pending list, then one metadata record, whatever the number of pages. Closing without
  * committing discards everything; the committed pages are untouched.
  *
  * <pre>{@code
@@ -263,7 +263,7 @@ public final class ProtectedTransaction implements AutoCloseable {
 
   /**
    * Commits every change: each staged copy's CRC32C and new version go into the directory, and
-   * the pager commits all of it, with the regular-page changes, in one superblock flip. Readers
+   * the pager commits all of it, with the regular-page changes, in one metadata record. Readers
    * on other threads see the new versions once this returns.
    *
    * @throws io.github.pager.core.PagerUnavailableException when a sync failed; the pager refuses
