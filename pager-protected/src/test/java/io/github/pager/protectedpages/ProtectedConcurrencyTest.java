@@ -134,7 +134,10 @@ class ProtectedConcurrencyTest {
         throw error;
       }
       assertThat(commits.get()).isPositive();
-      assertThat(reads.get()).isGreaterThan(commits.get());
+      // Readers retry while commits race with their copy; on two cores, two writers without
+      // syncs can hold them to fewer reads than commits (43 thousand to 6.5 million reads have
+      // been seen in 5 s), so this asks only that they made progress.
+      assertThat(reads.get()).as("reads").isPositive();
       pages.verify();
     }
   }

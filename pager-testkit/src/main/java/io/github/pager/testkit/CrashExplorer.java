@@ -226,9 +226,11 @@ public final class CrashExplorer<S> {
   public CrashExploration explore() {
     long started = System.nanoTime();
     Exploration run = new Exploration(-1, -1);
-    execute(run);
+    SimulatedStorage last = execute(run);
     long millis = (System.nanoTime() - started) / 1_000_000;
-    CrashExploration result = new CrashExploration(name, seed, run.points.get(), run.states.get(), run.violations(), millis);
+    CrashExploration result = new CrashExploration(
+        name, seed, run.points.get(), run.states.get(), run.violations(), millis, last.faultsFired(),
+        last.unfiredFaults());
     System.out.println("[crash explorer] " + result);
     return result;
   }
@@ -257,7 +259,8 @@ public final class CrashExplorer<S> {
     return image;
   }
 
-  private void execute(Exploration run) {
+  /** Runs the workload once under {@code run}; returns the last storage, closed, for its counters. */
+  private SimulatedStorage execute(Exploration run) {
     SimulatedStorage storage =
         SimulatedStorage.builder().name(name).osPageSize(osPageSize).capacity(capacity).faults(faults).build(run);
     CrashContext<S> context = new CrashContext<>(storage, new SplittableRandom(CrashImage.mix(seed, -1, -1)), run);
@@ -271,6 +274,7 @@ public final class CrashExplorer<S> {
       context.finish();
       last.close();
     }
+    return context.storage();
   }
 
   private record Pending(CrashPoint point, Snapshot snapshot) {}

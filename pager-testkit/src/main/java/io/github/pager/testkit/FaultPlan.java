@@ -1,6 +1,8 @@
 package io.github.pager.testkit;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -209,7 +211,42 @@ public final class FaultPlan {
     private boolean fires(long[] at, long number, double probability) {
       // Draw even when a listed number decides, so listing a call does not shift later draws.
       boolean random = probability > 0 && this.random.nextDouble() < probability;
-      return Arrays.binarySearch(at, number) >= 0 || random;
+      boolean fired = Arrays.binarySearch(at, number) >= 0 || random;
+      if (fired) {
+        this.fired++;
+      }
+      return fired;
+    }
+
+    private long fired;
+
+    /** How many faults this run injected, listed or drawn. */
+    long fired() {
+      return fired;
+    }
+
+    /**
+     * The listed faults this run never reached, each named with how far the run got: a plan that
+     * fails the 100th sync of a workload that syncs 40 times tests nothing it claims to.
+     */
+    List<String> unfired() {
+      List<String> unfired = new ArrayList<>();
+      for (long number : syncFailures) {
+        if (number >= syncs) {
+          unfired.add("sync " + number + " (the run made " + syncs + " syncs)");
+        }
+      }
+      for (long number : growFailures) {
+        if (number >= grows) {
+          unfired.add("growth " + number + " (the run grew the file " + grows + " times)");
+        }
+      }
+      for (long number : mapFailures) {
+        if (number >= maps) {
+          unfired.add("map " + number + " (the run mapped " + maps + " times)");
+        }
+      }
+      return unfired;
     }
   }
 

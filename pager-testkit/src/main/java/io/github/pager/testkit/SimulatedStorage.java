@@ -535,6 +535,16 @@ public final class SimulatedStorage implements Storage {
     return run.nextCall;
   }
 
+  /** How many faults the plan injected in this run (restarts included). */
+  synchronized long faultsFired() {
+    return run.faults.fired();
+  }
+
+  /** The faults the plan lists that this run never reached; see {@link FaultPlan}. */
+  synchronized List<String> unfiredFaults() {
+    return run.faults.unfired();
+  }
+
   /**
    * Returns the indexes of the OS pages that are dirty now: the cache differs from what the
    * kernel believes is on disk.

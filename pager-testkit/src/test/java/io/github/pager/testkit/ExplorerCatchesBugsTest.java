@@ -81,6 +81,35 @@ class ExplorerCatchesBugsTest {
     }
   }
 
+  /**
+   * A plan that fails a sync the workload never reaches injects nothing: the run is green and
+   * tested nothing under the fault. Such an exploration fails, naming the fault and how far the
+   * run got.
+   */
+  @Test
+  void aPlannedFaultThatNeverFiresFailsTheExploration() {
+    CrashExploration vacuous =
+        CrashExplorer.of("correct toy, sync 500 fails", ToyPager.workload(ToyPager.Flaws.NONE, 10), ToyPager.check(ToyPager.Flaws.NONE))
+            .withSeed(SEED)
+            .withFaults(FaultPlan.none().withSeed(SEED).failingSync(500))
+            .explore();
+    assertThat(vacuous.violations()).isEmpty();
+    assertThat(vacuous.faultsFired()).isZero();
+    assertThat(vacuous.unfiredFaults()).singleElement().asString().startsWith("sync 500 (the run made ");
+    assertThatThrownBy(vacuous::assertNoViolations)
+        .isInstanceOf(CrashViolation.class)
+        .hasMessageContaining("never fired");
+
+    CrashExploration reached =
+        CrashExplorer.of("correct toy, sync 3 fails", ToyPager.workload(ToyPager.Flaws.NONE, 10), ToyPager.check(ToyPager.Flaws.NONE))
+            .withSeed(SEED)
+            .withFaults(FaultPlan.none().withSeed(SEED).failingSync(3))
+            .explore()
+            .assertNoViolations();
+    assertThat(reached.faultsFired()).isEqualTo(1);
+    assertThat(reached.unfiredFaults()).isEmpty();
+  }
+
   @Test
   void aToyThatKeepsWorkingAfterAFailedSyncIsCaught() {
     ToyPager.Flaws flaws = new ToyPager.Flaws(false, false, 0, true);

@@ -154,9 +154,10 @@ class PagerCrashSuiteTest {
   @Test
   void withFailedSyncs() {
     // Two failures per run: the workload checks the poisoned pager, reopens after a reboot, and
-    // goes on through the second failure to the end.
+    // goes on through the second failure to the end. Long enough that both failures fire (with 25
+    // operations some runs ended before the second; the explorer now fails such a run).
     for (long sync = 2; sync < 40; sync += 3) {
-      CrashExplorer.of("failed syncs " + sync + " and " + (sync + 11), PagerWorkload.of(OPTIONS, 25), PagerCheck.standard(OPTIONS))
+      CrashExplorer.of("failed syncs " + sync + " and " + (sync + 11), PagerWorkload.of(OPTIONS, 60), PagerCheck.standard(OPTIONS))
           .withSeed(BASE_SEED + sync)
           .withFaults(FaultPlan.none().withSeed(BASE_SEED + sync).failingSync(sync, sync + 11))
           .explore()
