@@ -75,7 +75,7 @@ final class SubPageReuseRule {
    * one, which no tag of a reusable sub-page reaches.
    */
   void beginTransaction() {
-    long oldest = Math.min(pager.oldestSnapshotGeneration(), pager.oldestReaderGeneration());
+    long oldest = pager.oldestPinnedGeneration();
     reusableBelow = Math.min(pager.generation(), oldest == Long.MAX_VALUE ? Long.MAX_VALUE : oldest + 1);
     freedBy.headMap(reusableBelow, false).clear();
   }

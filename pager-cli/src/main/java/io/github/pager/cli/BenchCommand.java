@@ -85,7 +85,7 @@ final class BenchCommand implements Callable<Integer> {
       Files.deleteIfExists(dir.resolve("raw.bin"));
     }
     out.println();
-    out.println("A durable commit syncs twice (new state, then the metadata record), so about 2x one page sync is its floor.");
+    out.println("A durable commit syncs twice (new state, then its metadata record), so about 2x one page sync is its floor.");
     return ExitCode.OK;
   }
 

@@ -886,6 +886,19 @@ public final class Pager implements AutoCloseable {
   }
 
   /**
+   * Returns the oldest generation that an open snapshot of this pager or a live registered reader
+   * of the file reads: what a layer that reuses or rewrites bytes in place must leave alone (the
+   * protected pages' in-place staging, the sub-page reuse rule). Reads the reader table now.
+   *
+   * @return the generation, or {@link Long#MAX_VALUE} when nothing is pinned
+   * @throws IllegalStateException when the pager is closed
+   */
+  public long oldestPinnedGeneration() {
+    checkOpen();
+    return oldestPinned();
+  }
+
+  /**
    * The reuse rule's readers, in one place: the oldest generation that an open snapshot of this
    * pager or a live registered reader of the file reads (FORMAT.md, "Pending pages"). A writer
    * asks after it published its last commit, as the reader table's protocol requires.

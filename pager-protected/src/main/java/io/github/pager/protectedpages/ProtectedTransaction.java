@@ -314,7 +314,7 @@ public final class ProtectedTransaction implements AutoCloseable {
   private boolean olderCommitRead() {
     Boolean older = olderCommitRead;
     if (older == null) {
-      long oldest = Math.min(pager.oldestSnapshotGeneration(), pager.oldestReaderGeneration());
+      long oldest = pager.oldestPinnedGeneration();
       older = oldest < pager.generation();
       olderCommitRead = older;
     }
