@@ -121,10 +121,12 @@ final class DumpCommand implements Callable<Integer> {
       out.printf("  %s; %s%n", page == inspection.activeSlot() ? "active" : "alternate",
           copy.usable() ? "usable" : "NOT usable: " + copy.problem());
       if (copy.generation() != 0) {
-        out.printf("  generation %d, page count %d, free %d, tree root page %d (height %d), %s, CRC %08x%n",
-            copy.generation(), copy.pageCount(), copy.freeCount(), copy.treeRoot(), copy.treeHeight(),
-            copy.pendingListHead() == 0 ? "no pending list" : "pending list at page " + copy.pendingListHead(),
-            copy.crc());
+        out.printf("  generation %d, page count %d, free %d, tree root page %d (height %d), CRC %08x%n",
+            copy.generation(), copy.pageCount(), copy.freeCount(), copy.treeRoot(), copy.treeHeight(), copy.crc());
+        out.printf("  pending list: %d run(s) inline, %s%n", copy.inlinePendingRuns(),
+            copy.pendingListHead() == 0
+                ? "no chain"
+                : "a chain of " + copy.pendingChainPages() + " page(s) from page " + copy.pendingListHead());
         for (int slot = 0; slot < copy.roots().size(); slot++) {
           if (copy.roots().get(slot) != 0) {
             out.printf("  root %2d = %d (0x%x)%n", slot, copy.roots().get(slot), copy.roots().get(slot));

@@ -88,7 +88,7 @@ class MainTest {
   void infoDescribesAGoodFile() {
     assertThat(run("info", good.toString())).as(err()).isZero();
     assertThat(out())
-        .contains("format      version 3, page size 4096 bytes")
+        .contains("format      version 4, page size 4096 bytes")
         .contains("metadata    active: copy")
         .contains("slot  0 = 1234")
         .contains("structure   slots 4-8: sub-page allocator: 128-byte sub-pages, 40 in use")
@@ -298,10 +298,10 @@ class MainTest {
   @Test
   void dumpShowsPagesInHexAndDecodesMetadata() {
     assertThat(run("dump", good.toString(), "0")).as(err()).isZero();
-    assertThat(out()).contains("superblock").contains("format version 3, page size 4096").contains("|PAGEFILE");
+    assertThat(out()).contains("superblock").contains("format version 4, page size 4096").contains("|PAGEFILE");
     int active = activeSlot();
     assertThat(run("dump", good.toString(), Integer.toString(active))).isZero();
-    assertThat(out()).contains("metadata copy").contains("active; usable").contains("root  0 = 1234").contains("|PAGERMD3");
+    assertThat(out()).contains("metadata copy").contains("active; usable").contains("root  0 = 1234").contains("|PAGERMD4");
     assertThat(out()).contains("*");
     assertThat(run("dump", good.toString(), "999999")).isEqualTo(ExitCode.USAGE);
     assertThat(err()).contains("outside");

@@ -18,4 +18,16 @@ final class Checksums {
     crc.update(segment.asSlice(offset, length).asByteBuffer());
     return (int) crc.getValue();
   }
+
+  /**
+   * Returns the CRC32C of all of {@code bytes} with the four bytes at {@code field} counted as
+   * zero: the checksum of a structure that stores its own checksum there.
+   */
+  static int crc32cSkipping(byte[] bytes, int field) {
+    CRC32C crc = new CRC32C();
+    crc.update(bytes, 0, field);
+    crc.update(new byte[4]);
+    crc.update(bytes, field + 4, bytes.length - field - 4);
+    return (int) crc.getValue();
+  }
 }

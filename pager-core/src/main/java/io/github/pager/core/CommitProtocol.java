@@ -70,12 +70,14 @@ final class CommitProtocol {
 
     // Step 2. Give every changed node of the free-space tree a fresh page (copy on write), taken
     // from itself, freeing the page it replaces. Fresh pages are free in the current tree and not
-    // pending, so neither the current record's trees nor the older record's are touched. When the
-    // commit frees a page, a new pending list goes into fresh pages the same way, listing this
-    // commit's frees (the replaced nodes and the old list's pages among them), so that a reopen
-    // keeps them pending: the older record's pages stay untouched until the next commit is
-    // durable, whatever happens in between. Then store the nodes, children first, so each parent
-    // carries its children's final page and CRC, and the list, last page first, for the same reason.
+    // pending, so neither the current record's trees nor the older record's are touched. Then
+    // decide the pending list: this commit's frees (the replaced nodes among them) and what
+    // snapshots and readers still hold, so that a reopen keeps them pending and the older record's
+    // pages stay untouched until the next commit is durable, whatever happens in between. The
+    // list goes inline into the record when it fits; what does not spills into new chain pages,
+    // fresh pages too, in front of the chain, which is never changed. Then store the nodes,
+    // children first, so each parent carries its children's final page and CRC, and the new chain
+    // pages, last first, for the same reason.
     long generation = lastGeneration + 1;
     tree.placeNodes(generation, oldestPinned);
     tree.writeOut();
@@ -92,10 +94,9 @@ final class CommitProtocol {
     }
 
     // Step 4. Write the new record over the older copy. The current copy is never written while
-    // current. The record fits in the page's first sector, so the disk holds the old bytes or the
-    // new; a process killed in the middle of the store leaves bytes that fail the CRC. Either way
-    // the older copy is not chosen over the current one, and a whole new record names only
-    // synced pages. The fence keeps the record's stores after the nodes' ones (for a kill with
+    // current. A record torn by a crash, or by a process killed in the middle of the store, fails
+    // its CRC, which covers every byte of it: the older copy is then lost, but the current one is
+    // still chosen, and a whole new record names only synced pages. The fence keeps the record's stores after the nodes' ones (for a kill with
     // Durability.NONE, where no sync separates them).
     MetadataRecord next =
         new MetadataRecord(
@@ -106,7 +107,7 @@ final class CommitProtocol {
             tree.rootCrc(),
             tree.height(),
             newRoots,
-            tree.pendingListLocation());
+            tree.pendingListRoot());
     int slot = MetadataCopies.otherSlot(activeSlot);
     VarHandle.storeStoreFence();
     next.writeTo(file.page(slot), file.pageSize());

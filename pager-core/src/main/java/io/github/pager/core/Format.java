@@ -14,10 +14,11 @@ final class Format {
 
   /**
    * The only format version this code writes, and the only one it reads. Versions 1 (a superblock
-   * flipped by every commit) and 2 (pending pages kept in memory only) are refused: see FORMAT.md,
-   * "Versions and compatibility".
+   * flipped by every commit), 2 (pending pages kept in memory only) and 3 (the pending list
+   * rewritten whole by every commit that frees a page) are refused: see FORMAT.md, "Versions and
+   * compatibility".
    */
-  static final int FORMAT_VERSION = 3;
+  static final int FORMAT_VERSION = 4;
 
   static final int MIN_PAGE_SIZE_LOG2 = 10;
   static final int MAX_PAGE_SIZE_LOG2 = 16;
@@ -32,7 +33,7 @@ final class Format {
   /** Page counts are capped so that every byte offset of a page fits a signed 64-bit value. */
   static final long MAX_PAGE_COUNT = 1L << 40;
 
-  /** The unit of atomic writes the protocol relies on: a commit changes bytes in no other. */
+  /** A device sector: the superblock fits in one. Nothing relies on its writes being atomic (FORMAT.md). */
   static final int SECTOR_SIZE = 512;
 
   static final ValueLayout.OfLong U64 =
@@ -53,10 +54,10 @@ final class Format {
   static final int SB_CRC = 32;
   static final int SB_LENGTH = 36;
 
-  // ---- Metadata record: the first MD_LENGTH bytes of page 1 (A) or page 2 (B). ----
+  // ---- Metadata record: the start of page 1 (A) or page 2 (B), MD_INLINE_RUNS bytes and its inline runs. ----
 
-  /** ASCII "PAGERMD3" read as a little-endian u64. */
-  static final long MD_MAGIC_VALUE = 0x33444D52_45474150L;
+  /** ASCII "PAGERMD4" read as a little-endian u64. */
+  static final long MD_MAGIC_VALUE = 0x34444D52_45474150L;
 
   static final int MD_MAGIC = 0;
   static final int MD_GENERATION = 8;
@@ -70,10 +71,15 @@ final class Format {
   static final int MD_PENDING_HEAD = MD_ROOTS + ROOT_SLOTS * 8;
   static final int MD_PENDING_CRC = MD_PENDING_HEAD + 8;
   static final int MD_PAGE_SIZE_LOG2 = MD_PENDING_CRC + 4;
-  static final int MD_CRC = MD_PAGE_SIZE_LOG2 + 4;
-  static final int MD_LENGTH = MD_CRC + 4;
+  static final int MD_PENDING_PAGES = MD_PAGE_SIZE_LOG2 + 4;
+  static final int MD_INLINE_RUN_COUNT = MD_PENDING_PAGES + 4;
+  static final int MD_RELEASED_THROUGH = MD_INLINE_RUN_COUNT + 4;
+  static final int MD_CRC = MD_RELEASED_THROUGH + 8;
 
-  // ---- Pending list page: one whole page, a link of the chain the record's pending head starts. ----
+  /** Bytes [340, 344) are reserved and zero. */
+  static final int MD_INLINE_RUNS = MD_CRC + 8;
+
+  // ---- Pending list chain page: one whole page, a link of the chain the record's pending head starts. ----
 
   /** ASCII "PAGERPND" read as a little-endian u64. */
   static final long PL_MAGIC_VALUE = 0x444E5052_45474150L;
@@ -84,7 +90,10 @@ final class Format {
   static final int PL_RUN_COUNT = 20;
   static final int PL_RUNS = 24;
 
-  /** A run: the generation of the commit that freed it (u64), its first page (u64), its length (u64). */
+  /**
+   * A run, in a chain page or inline in a record: the generation of the commit that freed it
+   * (u64), its first page (u64), its length (u64).
+   */
   static final int PL_RUN_SIZE = 24;
 
   static final int RUN_FREED_BY = 0;

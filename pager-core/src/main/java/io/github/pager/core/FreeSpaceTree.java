@@ -13,8 +13,8 @@ import org.jspecify.annotations.Nullable;
  * <p>This class adds what a page allocator needs on top of the bitmap: the page count and free
  * count, growth of the file when no page is free, the lowest-free-first cursor, and the pending
  * pages that must not be handed out yet, and the pages of the {@link PendingList} that records
- * them. Its own nodes and the list are placed in pages it allocates from itself, so a commit
- * repeats placement until no node is left without a page and the list fits its pages.
+ * them. Its own nodes and the list's chain pages are placed in pages it allocates from itself, so
+ * a commit repeats placement until no node is left without a page and the list fits.
  *
  * <p>One instance is the working state between two commits; rolling back is dropping it. Not
  * thread-safe: the pager's writer lock guards it.
@@ -44,14 +44,14 @@ final class FreeSpaceTree {
    */
   private TreeNodePages.@Nullable Recorder moved;
 
-  /** The pending list the last commit left: the next list replaces it. */
+  /** The pending list the last commit left: the next list starts from it. */
   private PendingList.Contents committedList;
 
-  /** Where the pending list starts: the committed one, or the one the commit in progress wrote. */
-  private PendingList.Location listLocation;
+  /** The list placed by {@link #placeNodes}, until {@link #writeOut()} writes it. */
+  private @Nullable PendingListUpdate placedList;
 
-  /** The list placed by {@link #placeNodes}, written by {@link #writeOut()}; null when unchanged. */
-  private PendingList.@Nullable Contents placedList;
+  /** The list {@link #writeOut()} wrote, until the pager publishes it. */
+  private PendingList.@Nullable Contents writtenList;
 
   private long pageCount;
   private long freeCount;
@@ -95,7 +95,6 @@ final class FreeSpaceTree {
     this.freeCount = committed.freeCount;
     this.nodePages = nodePages;
     this.committedList = committedList;
-    this.listLocation = committed.pendingList;
     this.cursor = cursor;
   }
 
@@ -169,17 +168,21 @@ final class FreeSpaceTree {
       nodePages.apply(recorder.added, recorder.removed);
       moved = null;
     }
-    PendingList.Contents list = placedList;
+    PendingList.Contents list = writtenList;
     if (list != null) {
       committedList = list;
-      placedList = null;
+      writtenList = null;
     }
     return committedList;
   }
 
-  /** Where the pending list of the commit in progress starts, once {@link #writeOut()} ran. */
-  PendingList.Location pendingListLocation() {
-    return listLocation;
+  /** The pending list of the commit in progress as its record names it, once {@link #writeOut()} ran. */
+  PendingList.Root pendingListRoot() {
+    PendingList.Contents list = writtenList;
+    if (list == null) {
+      throw new IllegalStateException("the pending list is written by writeOut()");
+    }
+    return list.root();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -292,10 +295,10 @@ final class FreeSpaceTree {
   }
 
   /**
-   * Gives every changed node a fresh page taken from this tree itself, and, when the commit frees
-   * a page (see {@link PendingFrees#freesThisCommit()}), places a new pending list the same way. Placing nodes frees the
-   * pages they replace, and those join the list; the list's pages change the tree. So pages are
-   * taken for the list, the nodes placed, and the list counted again, until the list fits.
+   * Gives every changed node a fresh page taken from this tree itself, and places the pending list
+   * the commit writes (see {@link PendingListUpdate}). Placing nodes frees the pages they replace,
+   * and those join the list; the list's new chain pages, when it needs any, change the tree. So
+   * pages are taken for the list, the nodes placed, and the list counted again, until it fits.
    *
    * @param generation the generation of the commit in progress: this commit's frees are listed
    *     as freed by it
@@ -305,23 +308,29 @@ final class FreeSpaceTree {
   void placeNodes(long generation, long oldestPinned) throws IOException {
     TreeNodePages.Recorder own = recorder();
     bits.assignPages(own);
+    PendingListUpdate list =
+        new PendingListUpdate(
+            committedList, geometry.pageSize(), generation, PendingFrees.releasedThrough(generation, oldestPinned));
+    placedList = list;
     if (!pending.freesThisCommit()) {
+      // Nothing new to list, and the tree is unchanged: the chain stays as it is.
+      list.place(List.of(), List.of());
       return;
     }
-    // The old list stays readable: its pages are pending now, like any page this commit frees.
-    for (long page : committedList.pages()) {
+    // The older record still reaches the pages cut from the chain: they are pending now, like any
+    // page this commit frees.
+    for (long page : list.dropReleasedChainPages()) {
       own.give(page);
     }
     List<Long> pages = new ArrayList<>();
     while (true) {
       bits.assignPages(own);
-      List<PendingList.Run> runs = pending.runs(generation, oldestPinned);
-      int needed = PendingList.pagesFor(runs.size(), geometry.pageSize());
-      if (needed <= pages.size()) {
-        placedList = new PendingList.Contents(List.copyOf(pages), runs);
+      List<PendingList.Run> runs = pending.runsFreedByThisCommit(generation);
+      if (list.pagesNeeded(runs) <= pages.size()) {
+        list.place(pages, runs);
         return;
       }
-      while (pages.size() < needed) {
+      while (pages.size() < list.pagesNeeded(runs)) {
         pages.add(own.take());
       }
     }
@@ -342,10 +351,12 @@ final class FreeSpaceTree {
    */
   void writeOut() {
     bits.writeOut();
-    PendingList.Contents list = placedList;
-    if (list != null) {
-      listLocation = PendingList.write(file, list.pages(), list.runs());
+    PendingListUpdate list = placedList;
+    if (list == null) {
+      throw new IllegalStateException("writeOut() follows placeNodes()");
     }
+    writtenList = list.write(file);
+    placedList = null;
     grown = false;
   }
 }

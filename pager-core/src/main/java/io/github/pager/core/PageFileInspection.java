@@ -34,7 +34,9 @@ public final class PageFileInspection {
    * @param freeCount the free count it records
    * @param treeRoot the page of its free-space tree's root
    * @param treeHeight its free-space tree's height
-   * @param pendingListHead the first page of its pending list, 0 when it has none
+   * @param pendingListHead the first page of its pending list's chain, 0 when it has none
+   * @param pendingChainPages how many pages of that chain belong to the list
+   * @param inlinePendingRuns how many runs of its pending list it holds itself
    * @param crc the CRC32C stored in the record
    * @param truncated whether the file is shorter than the record's page count (open then
    *     refuses the file rather than fall back)
@@ -49,6 +51,8 @@ public final class PageFileInspection {
       long treeRoot,
       int treeHeight,
       long pendingListHead,
+      int pendingChainPages,
+      int inlinePendingRuns,
       int crc,
       boolean truncated,
       List<Long> roots) {
@@ -145,8 +149,7 @@ public final class PageFileInspection {
         problem = "free-space tree root at page " + record.treeRoot + " " + problem;
       } else {
         problem = PendingList.read(
-            page -> read(channel, page * pageSize, pageSize), record, new PendingList.Contents(new ArrayList<>(),
-                new ArrayList<>()));
+            page -> read(channel, page * pageSize, pageSize), record, new ArrayList<>());
       }
     }
     List<Long> roots = new ArrayList<>();
@@ -155,11 +158,12 @@ public final class PageFileInspection {
     }
     return new MetadataCopy(
         slot, problem, record.generation, record.pageCount, record.freeCount, record.treeRoot, record.treeHeight,
-        record.pendingList.head(), crc, truncated, roots);
+        record.pendingList.head(), record.pendingList.chainPages(), record.pendingList.inline().size(), crc,
+        truncated, roots);
   }
 
   private static MetadataCopy broken(int slot, @Nullable String problem) {
-    return new MetadataCopy(slot, problem == null ? "unreadable" : problem, 0, 0, 0, 0, 0, 0, 0, false, List.of());
+    return new MetadataCopy(slot, problem == null ? "unreadable" : problem, 0, 0, 0, 0, 0, 0, 0, 0, 0, false, List.of());
   }
 
   /** Whether a copy decoded at all (it may still have a problem above its own checksum). */

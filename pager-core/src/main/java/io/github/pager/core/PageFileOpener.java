@@ -69,7 +69,7 @@ final class PageFileOpener {
     MetadataRecord record =
         new MetadataRecord(
             1, pageCount, pageCount - 4, Format.FIRST_DATA_PAGE, leafCrc, 1, new long[Format.ROOT_SLOTS],
-            PendingList.Location.NONE);
+            PendingList.Root.EMPTY);
     record.writeTo(file.page(Format.METADATA_A_PAGE), pageSize);
     if (options.durability() == Durability.SYNC) {
       file.syncAll();

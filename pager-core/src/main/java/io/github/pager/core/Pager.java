@@ -142,7 +142,7 @@ public final class Pager implements AutoCloseable {
     if (!options.readOnly()) {
       // Pages freed before the reopen stay pending under the same rule as before it: those the
       // last commit freed until the next commit is durable, older ones while a reader needs them.
-      pending.load(committedPendingList.runs());
+      pending.load(committedPendingList.pendingRuns());
       pending.release(committed.generation, oldestPinned());
     }
     this.tree = newWorkingTree();
@@ -584,7 +584,7 @@ public final class Pager implements AutoCloseable {
       if (countedFree != tree.freeCount()) {
         problems.add("metadata records " + tree.freeCount() + " free pages, the tree holds " + countedFree);
       }
-      long pendingPages = list.runs().stream().mapToLong(PendingList.Run::length).sum();
+      long pendingPages = list.pendingRuns().stream().mapToLong(PendingList.Run::length).sum();
       return new TreeReport(
           tree.pageCount(), tree.freeCount(), countedFree, tree.height(), walker.nodePages().size(),
           list.pages().size(), pendingPages, problems);
@@ -594,8 +594,10 @@ public final class Pager implements AutoCloseable {
   }
 
   /**
-   * Checks the committed pending list: its chain, that its pages are in use and no tree node, and
-   * that every page it lists is free. Adds what is wrong to {@code problems}.
+   * Checks the committed pending list: its chain, that its chain pages are in use and no tree
+   * node, and that every page it lists as still pending is free (a chain page may keep runs the
+   * reuse rule has released since, whose pages may be in use again). Adds what is wrong to {@code
+   * problems}.
    *
    * @return the list as read, empty when it cannot be read
    */
@@ -615,7 +617,7 @@ public final class Pager implements AutoCloseable {
         problems.add("pending list page " + page + " is also a free-space tree node");
       }
     }
-    for (PendingList.Run run : list.runs()) {
+    for (PendingList.Run run : list.pendingRuns()) {
       for (long page = run.first(); page < run.first() + run.length(); page++) {
         if (walker.isKnownSet(page)) {
           problems.add("page " + page + " is pending (freed by generation " + run.freedBy() + ") but marked in use");
@@ -772,7 +774,7 @@ public final class Pager implements AutoCloseable {
     long generation = committed.generation;
     long pendingCount = 0;
     long held = 0;
-    for (PendingList.Run run : list.runs()) {
+    for (PendingList.Run run : list.pendingRuns()) {
       pendingCount += run.length();
       if (run.freedBy() < generation && run.freedBy() > oldestReader) {
         held += run.length();

@@ -23,8 +23,8 @@ import java.util.TreeMap;
  * since a pending page cannot be allocated, so cannot be freed again), one set per freeing commit
  * for release, and the set of the commit in progress, which a rollback drops.
  *
- * <p>The sets are also kept in the file, as the {@link PendingList} each commit writes when they
- * changed: a reopen {@link #load loads} them back, so the rule holds across a reopen too.
+ * <p>The sets are also kept in the file, in the {@link PendingList} each commit writes: a reopen
+ * {@link #load loads} them back, so the rule holds across a reopen too.
  */
 final class PendingFrees implements CopyOnWriteTree.Exclusion {
   private final TreeGeometry geometry;
@@ -65,36 +65,31 @@ final class PendingFrees implements CopyOnWriteTree.Exclusion {
   }
 
   /**
-   * Tells whether the commit in progress freed a page, and so must write a new pending list.
-   *
-   * <p>A commit that frees nothing keeps the last list, even when pages it lists were released
-   * since: those are still free, because allocating changes the free-space tree, and a commit
-   * that changes the tree frees the nodes it replaces. A list may therefore name pages that are
-   * no longer pending, never a page in use; a reopen releases them again by the same rule.
+   * Tells whether the commit in progress freed a page. Only such a commit changes the chain of the
+   * pending list (see {@link PendingListUpdate}): one that frees nothing has nothing new to list,
+   * and leaves the chain as it is, released runs and all.
    */
   boolean freesThisCommit() {
     return !freedByThisCommit.isEmpty();
   }
 
   /**
-   * The pending pages the list of the commit in progress must hold, as runs, its own frees counted
-   * as freed by {@code thisCommit}: by generation, then by page, each run as long as it can be.
-   *
-   * <p>Pages of a commit {@code N} that the reuse rule releases as soon as {@code thisCommit} is
-   * durable ({@code N + 1 <= thisCommit} and {@code N <= oldestPinned}) are left out: after that
-   * commit they are reusable, and before it the list of the commit before, which holds them, is
-   * current. A snapshot or reader that starts meanwhile reads a commit no older than {@code
-   * thisCommit - 1}, which does not reach them.
+   * The generation through which the reuse rule releases pages once commit {@code
+   * durableGeneration} is durable, with the oldest snapshot or registered reader at {@code
+   * oldestPinned}: a page freed by commit N is reusable when N + 1 is at or below {@code
+   * durableGeneration} and N at or below {@code oldestPinned}, so when N is at or below the
+   * result. The rule, in one place; the pending list records the result too.
    */
-  List<PendingList.Run> runs(long thisCommit, long oldestPinned) {
+  static long releasedThrough(long durableGeneration, long oldestPinned) {
+    return Math.min(durableGeneration - 1, oldestPinned);
+  }
+
+  /**
+   * The pages the commit in progress frees, as runs freed by {@code thisCommit}, by page, each run
+   * as long as it can be: what the pending list adds for this commit.
+   */
+  List<PendingList.Run> runsFreedByThisCommit(long thisCommit) {
     List<PendingList.Run> runs = new ArrayList<>();
-    for (Map.Entry<Long, NavigableMap<Long, long[]>> freed : byGeneration.entrySet()) {
-      long freedBy = freed.getKey();
-      if (freedBy + 1 <= thisCommit && freedBy <= oldestPinned) {
-        continue;
-      }
-      addRuns(runs, freedBy, freed.getValue());
-    }
     addRuns(runs, thisCommit, freedByThisCommit);
     return runs;
   }
@@ -186,11 +181,12 @@ final class PendingFrees implements CopyOnWriteTree.Exclusion {
    * @return the lowest released page, or {@link Long#MAX_VALUE} when none
    */
   long release(long durableGeneration, long oldestPinned) {
+    long through = releasedThrough(durableGeneration, oldestPinned);
     long lowest = Long.MAX_VALUE;
     for (Iterator<Map.Entry<Long, NavigableMap<Long, long[]>>> it = byGeneration.entrySet().iterator(); it.hasNext(); ) {
       Map.Entry<Long, NavigableMap<Long, long[]>> freed = it.next();
       long freedBy = freed.getKey();
-      if (freedBy + 1 > durableGeneration || freedBy > oldestPinned) {
+      if (freedBy > through) {
         break; // generations only grow from here
       }
       for (Map.Entry<Long, long[]> leaf : freed.getValue().entrySet()) {

@@ -177,7 +177,7 @@ final class SnapshotCopy {
       throw e.getCause();
     }
     long highestPending = 0;
-    for (PendingList.Run run : PendingList.read(file, record).runs()) {
+    for (PendingList.Run run : PendingList.read(file, record).allRuns()) {
       highestPending = Math.max(highestPending, run.first() + run.length() - 1);
     }
     long pageCount = options.trimFreeTail()

@@ -104,11 +104,11 @@ class PendingListTest {
 
     PendingList.Contents list = listOf(file);
     try (Pager pager = Pager.open(file, options)) {
-      assertThat(list.runs().stream().map(PendingList.Run::freedBy).distinct().count())
+      assertThat(list.pendingRuns().stream().map(PendingList.Run::freedBy).distinct().count())
           .as("generations in the list").isGreaterThanOrEqualTo(4);
       // The last commit's runs hold the user pages it freed, and the tree nodes and list pages it replaced.
       Set<Long> listedLast = new HashSet<>();
-      for (PendingList.Run run : list.runs()) {
+      for (PendingList.Run run : list.pendingRuns()) {
         for (long page = run.first(); run.freedBy() == generation && page < run.first() + run.length(); page++) {
           listedLast.add(page);
         }
@@ -138,10 +138,17 @@ class PendingListTest {
   void aDamagedPendingListMakesItsCopyUnusableAndOpenFallsBack() throws IOException {
     Path file = dir.resolve("pages.db");
     long before;
+    long freedPage;
     try (Pager pager = Pager.create(file, PagerOptions.defaults())) {
-      pager.allocBulk(10);
+      List<PageId> pages = pager.allocBulk(600);
+      freedPage = pages.get(2).index();
       before = pager.generation();
-      pager.free(pager.pageId(5));
+      // Every other page: more runs than the record holds, so they go to a chain page.
+      List<PageId> free = new ArrayList<>();
+      for (int i = 2; i < pages.size(); i += 2) {
+        free.add(pages.get(i));
+      }
+      pager.freeBulk(free);
     }
     PageFileInspection written = PageFileInspection.inspect(file);
     long head = written.copy(written.activeSlot()).pendingListHead();
@@ -153,9 +160,167 @@ class PendingListTest {
     try (Pager pager = Pager.open(file)) {
       assertThat(pager.openedFromAlternate()).isTrue();
       assertThat(pager.generation()).isEqualTo(before);
-      assertThat(pager.isAllocated(pager.pageId(5))).isTrue();
+      assertThat(pager.isAllocated(pager.pageId(freedPage))).as("a page the damaged commit freed").isTrue();
       assertThat(pager.verify().problems()).isEmpty();
     }
+  }
+
+  @Test
+  void aCommitWhoseFreesFitTheRecordWritesNoChainPage() throws IOException {
+    Path file = dir.resolve("pages.db");
+    try (Pager pager = Pager.create(file, PagerOptions.defaults())) {
+      List<PageId> pages = pager.allocBulk(10);
+      pager.free(pages.get(3));
+      PendingPages pending = pager.pendingPages();
+      assertThat(pending.pending()).as("the user page and the tree node it replaced").isGreaterThanOrEqualTo(2);
+      assertThat(pending.listPages()).isZero();
+      assertThat(pager.verify().problems()).isEmpty();
+    }
+    PendingList.Contents list = listOf(file);
+    assertThat(list.chain()).isEmpty();
+    assertThat(list.root().inline()).isNotEmpty();
+  }
+
+  /**
+   * With a snapshot holding every page freed since it was taken, the held runs stay in the record
+   * until they outgrow it, then spill into one chain page in front of the chain; the chain is
+   * never rewritten, so a commit writes a chain page only every few dozen commits. Once the
+   * snapshot is closed, the next commit cuts the whole chain.
+   */
+  @Test
+  void heldRunsSpillIntoTheChainEveryFewDozenCommitsAndTheChainIsCutOnceReleased() throws IOException {
+    Path file = dir.resolve("pages.db");
+    int commits = 300;
+    try (Pager pager = Pager.create(file, PagerOptions.defaults())) {
+      List<PageId> pages = pager.allocBulk(2 * commits);
+      Set<Long> freed = new HashSet<>();
+      Set<Long> heads = new HashSet<>();
+      Snapshot held = pager.snapshot();
+      for (int i = 0; i < commits; i++) {
+        // Every other page: each commit's user free is a run of its own.
+        PageId page = pages.get(2 * i);
+        pager.free(page);
+        freed.add(page.index());
+        heads.add(activeRecord(file).pendingListHead());
+      }
+      PendingPages pending = pager.pendingPages();
+      assertThat(pending.pending()).isGreaterThanOrEqualTo(commits);
+      int inlineCapacity = MetadataRecord.inlineRunCapacity(PagerOptions.DEFAULT_PAGE_SIZE);
+      // Each commit lists its user page and the nodes it replaced: at most a few runs.
+      assertThat(heads.size()).as("chain heads written in %d commits", commits).isLessThanOrEqualTo(3 * commits / inlineCapacity + 2);
+      assertThat(pending.listPages()).isBetween(1L, (long) heads.size());
+      Set<Long> listed = new HashSet<>();
+      for (PendingList.Run run : listOf(file).pendingRuns()) {
+        for (long page = run.first(); page < run.first() + run.length(); page++) {
+          listed.add(page);
+        }
+      }
+      assertThat(listed).containsAll(freed);
+      assertThat(pager.verify().problems()).isEmpty();
+
+      held.close();
+      pager.free(pages.get(1));
+      assertThat(pager.pendingPages().listPages()).as("chain pages after the snapshot closed").isZero();
+      assertThat(pager.verify().problems()).isEmpty();
+    }
+  }
+
+  /**
+   * A chain page can hold runs of several commits, and is kept while one of them is pending; the
+   * record says which of its runs the reuse rule has released since, and those pages may be in use
+   * again. A reopen must not take them for pending pages.
+   */
+  @Test
+  void releasedRunsThatAChainPageKeepsAreNotPendingAfterAReopen() throws IOException {
+    Path file = dir.resolve("pages.db");
+    PagerOptions options = PagerOptions.defaults().withPageSize(1024);
+    int inlineCapacity = MetadataRecord.inlineRunCapacity(1024);
+    int perCommit = inlineCapacity / 3 + 1;
+    Set<Long> freedFirst = new HashSet<>();
+    Set<Long> reused = new HashSet<>();
+    try (Pager pager = Pager.create(file, options)) {
+      List<PageId> pages = pager.allocBulk(20 * perCommit);
+      Snapshot oldest = pager.snapshot();
+      // First commit: scattered frees, held by the oldest snapshot, inline.
+      pager.freeBulk(everyOther(pages, 0, perCommit));
+      everyOther(pages, 0, perCommit).forEach(id -> freedFirst.add(id.index()));
+      Snapshot second = pager.snapshot();
+      // Two more: the third outgrows the record, so the first two spill into one chain page.
+      pager.freeBulk(everyOther(pages, 2 * perCommit, perCommit));
+      pager.freeBulk(everyOther(pages, 4 * perCommit, perCommit));
+      assertThat(pager.pendingPages().listPages()).isEqualTo(1);
+      // The oldest snapshot goes: the first commit's pages are released, the second's stay held
+      // by the second snapshot, so the chain page stays, naming both.
+      oldest.close();
+      pager.free(pages.get(6 * perCommit));
+      try (Transaction tx = pager.begin()) {
+        tx.allocBulk(3 * perCommit).forEach(id -> reused.add(id.index()));
+        tx.commit();
+      }
+      assertThat(reused).as("pages the first commit freed, in use again").containsAnyElementsOf(freedFirst);
+      assertThat(pager.pendingPages().listPages()).isEqualTo(1);
+      assertThat(pager.verify().problems()).isEmpty();
+      second.close();
+    }
+    PendingList.Contents list = listOf(file);
+    assertThat(list.allRuns().stream().map(PendingList.Run::freedBy).distinct().count())
+        .as("generations the chain names").isGreaterThan(list.pendingRuns().stream().map(PendingList.Run::freedBy).distinct().count());
+    Set<Long> stillPending = new HashSet<>();
+    for (PendingList.Run run : list.pendingRuns()) {
+      for (long page = run.first(); page < run.first() + run.length(); page++) {
+        stillPending.add(page);
+      }
+    }
+    assertThat(stillPending).doesNotContainAnyElementsOf(reused);
+    try (Pager pager = Pager.open(file, options)) {
+      // verify() checks that every page the list calls pending is free.
+      assertThat(pager.verify().problems()).isEmpty();
+      assertThat(pager.pendingPages().pending()).isEqualTo(stillPending.size());
+      for (long page : reused) {
+        assertThat(pager.isAllocated(pager.pageId(page))).isTrue();
+      }
+    }
+  }
+
+  @Test
+  void aFlippedInlineRunMakesItsRecordFailItsChecksum() throws IOException {
+    Path file = dir.resolve("pages.db");
+    long before;
+    PageId freed;
+    try (Pager pager = Pager.create(file, PagerOptions.defaults())) {
+      List<PageId> pages = pager.allocBulk(10);
+      before = pager.generation();
+      freed = pages.get(3);
+      pager.free(freed);
+    }
+    PageFileInspection written = PageFileInspection.inspect(file);
+    int slot = written.activeSlot();
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      long at = (long) slot * PagerOptions.DEFAULT_PAGE_SIZE + Format.MD_INLINE_RUNS + Format.RUN_FIRST;
+      ByteBuffer one = ByteBuffer.allocate(1);
+      channel.read(one, at);
+      one.put(0, (byte) (one.get(0) ^ 0x10)).rewind();
+      channel.write(one, at);
+    }
+    assertThat(PageFileInspection.inspect(file).copy(slot).problem()).contains("checksum");
+    try (Pager pager = Pager.open(file)) {
+      assertThat(pager.generation()).isEqualTo(before);
+      assertThat(pager.isAllocated(pager.pageId(freed.index()))).isTrue();
+      assertThat(pager.verify().problems()).isEmpty();
+    }
+  }
+
+  private static List<PageId> everyOther(List<PageId> pages, int from, int count) {
+    List<PageId> picked = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      picked.add(pages.get(from + 2 * i));
+    }
+    return picked;
+  }
+
+  private static PageFileInspection.MetadataCopy activeRecord(Path file) throws IOException {
+    PageFileInspection inspection = PageFileInspection.inspect(file);
+    return inspection.copy(inspection.activeSlot());
   }
 
   /** The pending list the active record of a closed file names, read with plain file reads. */
@@ -170,9 +335,9 @@ class PendingListTest {
       };
       MetadataRecord record =
           MetadataRecord.decode(MetadataRecord.copyOf(reader.page(inspection.activeSlot())), pageSize);
-      PendingList.Contents list = new PendingList.Contents(new ArrayList<>(), new ArrayList<>());
-      assertThat(PendingList.read(reader, record, list)).isNull();
-      return list;
+      List<PendingList.ChainPage> chain = new ArrayList<>();
+      assertThat(PendingList.read(reader, record, chain)).isNull();
+      return new PendingList.Contents(record.pendingList, chain);
     }
   }
 }
