@@ -1,5 +1,6 @@
 package io.github.pager.bench;
 
+import io.github.pager.core.Durability;
 import io.github.pager.core.PageId;
 import io.github.pager.core.Pager;
 import io.github.pager.core.PagerOptions;
@@ -23,7 +24,7 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * What open snapshots cost the writer, and what taking one costs.
  *
- * <p>{@link #commit}: one durable commit (the default {@code Durability.SYNC}) that allocates a
+ * <p>{@link #commit}: one durable commit ({@code Durability.SYNC}, unless asked otherwise) that allocates a
  * page and frees the one the commit before allocated, so every commit frees a page, with {@code
  * snapshots} snapshots open. Readers come and go: the snapshots are spread over a window of the
  * last {@value #WINDOW} commits, one taken every {@code WINDOW / snapshots} commits and the oldest
@@ -44,6 +45,13 @@ public class SnapshotBenchmark {
     @Param({"0", "1", "64"})
     public int snapshots;
 
+    /**
+     * {@code SYNC}, what users run; {@code -p durability=NONE} leaves out the two flushes, so that
+     * what is left is the pager's own work, which the disk's noise does not blur.
+     */
+    @Param({"SYNC"})
+    public Durability durability;
+
     Path path;
     Pager pager;
     PageId last;
@@ -54,7 +62,8 @@ public class SnapshotBenchmark {
     @Setup(Level.Trial)
     public void create() throws IOException {
       path = ScratchFiles.newPath("snapshots");
-      pager = Pager.create(path, PagerOptions.defaults().withInitialPageCount(FileSize.pages("4MiB")));
+      pager = Pager.create(
+          path, PagerOptions.defaults().withInitialPageCount(FileSize.pages("4MiB")).withDurability(durability));
       last = pager.alloc();
     }
 
