@@ -155,7 +155,7 @@ final class Demo {
       TreeReport report = pager.verify();
       List<String> subProblems = sub.verify();
       out.printf("verify      %s: %d pages, %d free (%d of them pending), free-space tree of %d page(s) and height %d,%n"
-              + "            pending list of %d page(s)%n",
+              + "            pending list in the metadata record and %d chain page(s)%n",
           report.isClean() && subProblems.isEmpty() ? "clean" : "PROBLEMS " + report.problems() + " " + subProblems,
           report.pageCount(), report.countedFreeCount(), report.pendingPageCount(), report.treeNodeCount(),
           report.treeHeight(), report.pendingListPageCount());

@@ -114,7 +114,7 @@ final class InfoCommand implements Callable<Integer> {
         out.printf("readers     %d registered, the oldest reads generation %d (%d behind)%n", liveReaders, oldestReader,
             pager.generation() - oldestReader);
       }
-      out.printf("pending     %,d freed page(s) not reusable yet, %,d of them held for readers; list of %d page(s)%n",
+      out.printf("pending     %,d freed page(s) not reusable yet, %,d of them held for readers; listed in the record and %d chain page(s)%n",
           pending.pending(), pending.heldForReaders(), pending.listPages());
       if (roots.isEmpty()) {
         out.println("roots       none set");
