@@ -35,9 +35,21 @@ public final class CrashContext<S> {
   private @Nullable S acknowledged;
   private @Nullable S inFlight;
 
-  /** The explorer's side: told when an operation ends, with what to judge its crash points by. */
+  /** How an operation ended, as the explorer counts it. */
+  enum Outcome {
+    ACKNOWLEDGED,
+    ROLLED_BACK,
+    FAILED,
+    /** The workload returned, or threw, with the operation still open (or none). */
+    UNFINISHED
+  }
+
+  /**
+   * The explorer's side: told when an operation ends, with what to judge its crash points by,
+   * how it ended, and how many faults the run has injected so far.
+   */
   interface Listener<S> {
-    void operationEnded(CrashExpectation<S> expectation);
+    void operationEnded(CrashExpectation<S> expectation, Outcome outcome, long faultsFired);
   }
 
   CrashContext(SimulatedStorage storage, SplittableRandom random, Listener<S> listener) {
@@ -102,14 +114,14 @@ public final class CrashContext<S> {
    */
   public void acknowledge(S state) {
     Objects.requireNonNull(state);
-    listener.operationEnded(new CrashExpectation<>(acknowledged, state));
+    listener.operationEnded(new CrashExpectation<>(acknowledged, state), Outcome.ACKNOWLEDGED, storage.faultsFired());
     acknowledged = state;
     inFlight = null;
   }
 
   /** Ends the current operation as failed without a trace: a crash must show the previous state. */
   public void rolledBack() {
-    listener.operationEnded(new CrashExpectation<>(acknowledged, null));
+    listener.operationEnded(new CrashExpectation<>(acknowledged, null), Outcome.ROLLED_BACK, storage.faultsFired());
     inFlight = null;
   }
 
@@ -120,7 +132,7 @@ public final class CrashContext<S> {
    * #restart()} keeps the page cache, which after a failed sync may hold what the disk does not).
    */
   public void failed() {
-    listener.operationEnded(new CrashExpectation<>(acknowledged, inFlight));
+    listener.operationEnded(new CrashExpectation<>(acknowledged, inFlight), Outcome.FAILED, storage.faultsFired());
   }
 
   /**
@@ -147,6 +159,6 @@ public final class CrashContext<S> {
 
   /** Judges the crash points after the last operation, when the workload returns. */
   void finish() {
-    listener.operationEnded(new CrashExpectation<>(acknowledged, inFlight));
+    listener.operationEnded(new CrashExpectation<>(acknowledged, inFlight), Outcome.UNFINISHED, storage.faultsFired());
   }
 }

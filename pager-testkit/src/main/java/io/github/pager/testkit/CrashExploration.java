@@ -1,5 +1,6 @@
 package io.github.pager.testkit;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -14,6 +15,7 @@ import java.util.List;
  * @param faultsFired the faults the plan injected
  * @param unfiredFaults the faults the plan lists that the workload never reached, each named; a
  *     non-empty list fails {@link #assertNoViolations()}, since the run did not test them
+ * @param coverage what the workload did that the crash states stand for
  */
 public record CrashExploration(
     String name,
@@ -23,7 +25,33 @@ public record CrashExploration(
     List<CrashReport> violations,
     long millis,
     long faultsFired,
-    List<String> unfiredFaults) {
+    List<String> unfiredFaults,
+    Coverage coverage) {
+
+  /**
+   * What the workload did, so that a green run can be told from one that tested little.
+   *
+   * @param storageCalls the calls the workload made into storage, restarts included
+   * @param operationsAcknowledged the operations it acknowledged
+   * @param acknowledgedWithCrashPoints of those, the ones with at least one crash point inside
+   *     them (a crash there must show the state before or the state acknowledged)
+   * @param faultsAfterLastAcknowledgement faults fired after the last acknowledged operation:
+   *     nothing after them was shown to work
+   * @param spaceRefusals growths the simulated disk refused because it was full
+   * @param capacity the simulated disk's capacity in bytes
+   * @param largestSize the largest size the file reached, in bytes
+   * @param fullDiskExpected whether the test declared that a full disk is what it tests ({@link
+   *     CrashExplorer#expectingFullDisk()})
+   */
+  public record Coverage(
+      long storageCalls,
+      long operationsAcknowledged,
+      long acknowledgedWithCrashPoints,
+      long faultsAfterLastAcknowledgement,
+      long spaceRefusals,
+      long capacity,
+      long largestSize,
+      boolean fullDiskExpected) {}
 
   /** Copies the lists, so the result stays immutable. */
   public CrashExploration {
@@ -32,19 +60,69 @@ public record CrashExploration(
   }
 
   /**
-   * Throws when any violation was found, or when a fault the plan lists never fired (the workload
-   * ended before reaching it, so the exploration did not test what it claims).
+   * Returns why this run tested less than it seems, each as a sentence; {@link
+   * #assertNoViolations()} fails when there is any: a planned fault that never fired, a full
+   * simulated disk the test did not declare, or acknowledged operations none of which had a crash
+   * point inside it.
+   *
+   * @return the reasons, empty for a run that tested what it claims
+   */
+  public List<String> vacuity() {
+    List<String> reasons = new ArrayList<>();
+    if (!unfiredFaults.isEmpty()) {
+      reasons.add("the fault plan lists " + String.join(", ", unfiredFaults) + ", which never fired: the workload "
+          + "ended before reaching it, so nothing was tested under it. Plan a fault the workload reaches, or make "
+          + "the workload longer");
+    }
+    if (coverage.spaceRefusals() > 0 && !coverage.fullDiskExpected()) {
+      reasons.add("the simulated disk filled up: " + coverage.spaceRefusals() + " growth(s) refused at its capacity of "
+          + coverage.capacity() + " bytes. Operations failed for want of space, not because of a crash, and a "
+          + "workload that treats the IOException as an ordinary failure tests less than it seems. Size the disk "
+          + "with withCapacity(bytes), or declare expectingFullDisk() when a full disk is what the test is about");
+    }
+    if (coverage.operationsAcknowledged() > 0 && coverage.acknowledgedWithCrashPoints() == 0) {
+      reasons.add("none of the " + coverage.operationsAcknowledged() + " acknowledged operation(s) had a crash point "
+          + "inside it: does the workload call acknowledge() without a storage call since the last one?");
+    }
+    return reasons;
+  }
+
+  /**
+   * Returns what this run left untested that a workload may not be able to avoid yet, each as a
+   * sentence, shown by {@link #toString()} but not failing {@link #assertNoViolations()}: no
+   * acknowledged operation at all (a fault during the file's creation ends most workloads), or a
+   * fault after which nothing was acknowledged (the workload stopped at it rather than reboot,
+   * read back what survived and go on).
+   *
+   * @return the warnings, empty when the workload went on after every fault
+   */
+  public List<String> warnings() {
+    List<String> warnings = new ArrayList<>();
+    if (coverage.operationsAcknowledged() == 0) {
+      warnings.add("the workload acknowledged no operation: no crash state was judged against a durable result");
+    }
+    if (coverage.faultsAfterLastAcknowledgement() > 0) {
+      warnings.add(coverage.faultsAfterLastAcknowledgement() + " fault(s) fired after the last acknowledged operation: "
+          + "the workload acknowledged nothing after them, so recovery from them and work after them went untested");
+    }
+    return warnings;
+  }
+
+  /**
+   * Throws when any violation was found, or when the run tested less than it seems (see {@link
+   * #vacuity()}: a planned fault that never fired, a full disk the test did not declare, crash
+   * points that cover no acknowledged operation).
    *
    * @return this, for chaining
-   * @throws CrashViolation naming every violation, each with its replay call, or every fault that
-   *     never fired
+   * @throws CrashViolation naming every violation, each with its replay call, or every reason the
+   *     run was vacuous
    */
   public CrashExploration assertNoViolations() {
-    if (violations.isEmpty() && !unfiredFaults.isEmpty()) {
+    List<String> vacuity = vacuity();
+    if (violations.isEmpty() && !vacuity.isEmpty()) {
       throw new CrashViolation(
-          name + ": the fault plan lists " + String.join(", ", unfiredFaults) + ", which never fired (seed " + seed
-              + "): the workload ended before reaching it, so nothing was tested under it. Plan a fault the "
-              + "workload reaches, or make the workload longer",
+          name + " (seed " + seed + ") found no violation, but tested less than it seems: " + String.join("; ", vacuity)
+              + ". " + this,
           violations);
     }
     if (!violations.isEmpty()) {
@@ -61,9 +139,14 @@ public record CrashExploration(
 
   @Override
   public String toString() {
-    return name + ": " + crashPoints + " crash points, " + crashStates + " crash states, "
-        + violations.size() + " violations, " + faultsFired + " faults fired"
-        + (unfiredFaults.isEmpty() ? "" : " (" + unfiredFaults.size() + " planned never fired)") + ", seed " + seed
-        + ", " + millis + " ms";
+    return name + ": " + coverage.storageCalls() + " storage calls, " + crashPoints + " crash points, " + crashStates
+        + " crash states, " + violations.size() + " violations, " + faultsFired + " faults fired"
+        + (unfiredFaults.isEmpty() ? "" : " (" + unfiredFaults.size() + " planned never fired)") + ", "
+        + coverage.operationsAcknowledged() + " operations acknowledged (" + coverage.acknowledgedWithCrashPoints()
+        + " with crash points inside), disk " + coverage.largestSize() + " of " + coverage.capacity() + " bytes"
+        + (coverage.spaceRefusals() == 0 ? "" : " (full " + coverage.spaceRefusals() + " time(s)"
+            + (coverage.fullDiskExpected() ? ", expected)" : ")"))
+        + (vacuity().isEmpty() ? "" : ", VACUOUS") + (warnings().isEmpty() ? "" : ", WARNING: " + String.join("; ", warnings()))
+        + ", seed " + seed + ", " + millis + " ms";
   }
 }

@@ -59,10 +59,11 @@ public final class CrashExplorer<S> {
   private final long capacity;
   private final int maxViolations;
   private final boolean parallel;
+  private final boolean fullDiskExpected;
 
   private CrashExplorer(
       String name, CrashWorkload<S> workload, CrashCheck<S> check, long seed, int randomImages,
-      FaultPlan faults, int osPageSize, long capacity, int maxViolations, boolean parallel) {
+      FaultPlan faults, int osPageSize, long capacity, int maxViolations, boolean parallel, boolean fullDiskExpected) {
     this.name = name;
     this.workload = workload;
     this.check = check;
@@ -73,6 +74,7 @@ public final class CrashExplorer<S> {
     this.capacity = capacity;
     this.maxViolations = maxViolations;
     this.parallel = parallel;
+    this.fullDiskExpected = fullDiskExpected;
   }
 
   /**
@@ -89,7 +91,7 @@ public final class CrashExplorer<S> {
     return new CrashExplorer<>(
         Objects.requireNonNull(name), Objects.requireNonNull(workload), Objects.requireNonNull(check),
         defaultSeed(), defaultRandomImages(), FaultPlan.none(), SimulatedStorage.DEFAULT_OS_PAGE_SIZE,
-        SimulatedStorage.DEFAULT_CAPACITY, 3, true);
+        SimulatedStorage.DEFAULT_CAPACITY, 3, true, false);
   }
 
   /**
@@ -138,7 +140,7 @@ public final class CrashExplorer<S> {
    * @return the changed explorer
    */
   public CrashExplorer<S> withSeed(long seed) {
-    return new CrashExplorer<>(name, workload, check, seed, randomImages, faults, osPageSize, capacity, maxViolations, parallel);
+    return new CrashExplorer<>(name, workload, check, seed, randomImages, faults, osPageSize, capacity, maxViolations, parallel, fullDiskExpected);
   }
 
   /**
@@ -151,7 +153,7 @@ public final class CrashExplorer<S> {
     if (randomImages < 0) {
       throw new IllegalArgumentException("random images " + randomImages + " < 0");
     }
-    return new CrashExplorer<>(name, workload, check, seed, randomImages, faults, osPageSize, capacity, maxViolations, parallel);
+    return new CrashExplorer<>(name, workload, check, seed, randomImages, faults, osPageSize, capacity, maxViolations, parallel, fullDiskExpected);
   }
 
   /**
@@ -161,7 +163,7 @@ public final class CrashExplorer<S> {
    * @return the changed explorer
    */
   public CrashExplorer<S> withFaults(FaultPlan faults) {
-    return new CrashExplorer<>(name, workload, check, seed, randomImages, Objects.requireNonNull(faults), osPageSize, capacity, maxViolations, parallel);
+    return new CrashExplorer<>(name, workload, check, seed, randomImages, Objects.requireNonNull(faults), osPageSize, capacity, maxViolations, parallel, fullDiskExpected);
   }
 
   /**
@@ -171,7 +173,7 @@ public final class CrashExplorer<S> {
    * @return the changed explorer
    */
   public CrashExplorer<S> withOsPageSize(int osPageSize) {
-    return new CrashExplorer<>(name, workload, check, seed, randomImages, faults, osPageSize, capacity, maxViolations, parallel);
+    return new CrashExplorer<>(name, workload, check, seed, randomImages, faults, osPageSize, capacity, maxViolations, parallel, fullDiskExpected);
   }
 
   /**
@@ -181,7 +183,18 @@ public final class CrashExplorer<S> {
    * @return the changed explorer
    */
   public CrashExplorer<S> withCapacity(long capacity) {
-    return new CrashExplorer<>(name, workload, check, seed, randomImages, faults, osPageSize, capacity, maxViolations, parallel);
+    return new CrashExplorer<>(name, workload, check, seed, randomImages, faults, osPageSize, capacity, maxViolations, parallel, fullDiskExpected);
+  }
+
+  /**
+   * Declares that the workload fills the simulated disk on purpose: without it, a growth the
+   * capacity refuses makes {@link CrashExploration#assertNoViolations()} fail, since a workload
+   * that outgrew its disk by accident goes on testing less than it seems.
+   *
+   * @return the changed explorer
+   */
+  public CrashExplorer<S> expectingFullDisk() {
+    return new CrashExplorer<>(name, workload, check, seed, randomImages, faults, osPageSize, capacity, maxViolations, parallel, true);
   }
 
   /**
@@ -194,7 +207,7 @@ public final class CrashExplorer<S> {
     if (maxViolations < 1) {
       throw new IllegalArgumentException("max violations " + maxViolations + " < 1");
     }
-    return new CrashExplorer<>(name, workload, check, seed, randomImages, faults, osPageSize, capacity, maxViolations, parallel);
+    return new CrashExplorer<>(name, workload, check, seed, randomImages, faults, osPageSize, capacity, maxViolations, parallel, fullDiskExpected);
   }
 
   /**
@@ -204,7 +217,7 @@ public final class CrashExplorer<S> {
    * @return the changed explorer
    */
   public CrashExplorer<S> withParallelChecks(boolean parallel) {
-    return new CrashExplorer<>(name, workload, check, seed, randomImages, faults, osPageSize, capacity, maxViolations, parallel);
+    return new CrashExplorer<>(name, workload, check, seed, randomImages, faults, osPageSize, capacity, maxViolations, parallel, fullDiskExpected);
   }
 
   /**
@@ -228,9 +241,12 @@ public final class CrashExplorer<S> {
     Exploration run = new Exploration(-1, -1);
     SimulatedStorage last = execute(run);
     long millis = (System.nanoTime() - started) / 1_000_000;
+    CrashExploration.Coverage coverage = new CrashExploration.Coverage(
+        last.callCount(), run.acknowledged, run.acknowledgedWithPoints, last.faultsFired() - run.faultsAtLastAcknowledgement,
+        last.spaceRefusals(), last.capacity(), last.largestSize(), fullDiskExpected);
     CrashExploration result = new CrashExploration(
         name, seed, run.points.get(), run.states.get(), run.violations(), millis, last.faultsFired(),
-        last.unfiredFaults());
+        last.unfiredFaults(), coverage);
     System.out.println("[crash explorer] " + result);
     return result;
   }
@@ -289,6 +305,14 @@ public final class CrashExplorer<S> {
     private final AtomicLong states = new AtomicLong();
     private @Nullable CrashImage replayed;
 
+    /** Operations acknowledged, and those with a crash point inside them. */
+    long acknowledged;
+
+    long acknowledgedWithPoints;
+
+    /** Faults fired as of the last acknowledgement. */
+    long faultsAtLastAcknowledgement;
+
     Exploration(long onlyPoint, int onlyImage) {
       this.onlyPoint = onlyPoint;
       this.onlyImage = onlyImage;
@@ -317,7 +341,14 @@ public final class CrashExplorer<S> {
     }
 
     @Override
-    public void operationEnded(CrashExpectation<S> expectation) {
+    public void operationEnded(CrashExpectation<S> expectation, CrashContext.Outcome outcome, long faultsFired) {
+      if (outcome == CrashContext.Outcome.ACKNOWLEDGED) {
+        acknowledged++;
+        if (!pending.isEmpty()) {
+          acknowledgedWithPoints++;
+        }
+        faultsAtLastAcknowledgement = faultsFired;
+      }
       List<Runnable> checks = new ArrayList<>();
       for (Pending p : pending) {
         points.incrementAndGet();

@@ -94,6 +94,12 @@ public final class SimulatedStorage implements Storage {
     @Nullable CallObserver observer;
     long nextCall;
 
+    /** Growths refused because they exceed the capacity: the simulated disk was full. */
+    long spaceRefusals;
+
+    /** The largest size the file reached. */
+    long largestSize;
+
     Run(FaultPlan plan, @Nullable CallObserver observer) {
       this.faults = plan.start();
       this.observer = observer;
@@ -338,10 +344,12 @@ public final class SimulatedStorage implements Storage {
         throw new IOException(name + ": injected failure: no space left on device (extend to " + newSize + ")");
       }
       if (newSize > capacity) {
+        run.spaceRefusals++;
         throw new IOException(name + ": no space left on device: " + newSize + " bytes exceed the capacity " + capacity);
       }
       // The new bytes are zero in all three images already: nothing past the size is ever stored.
       size = Math.max(size, newSize);
+      run.largestSize = Math.max(run.largestSize, size);
       return null;
     });
   }
@@ -538,6 +546,24 @@ public final class SimulatedStorage implements Storage {
   /** How many faults the plan injected in this run (restarts included). */
   synchronized long faultsFired() {
     return run.faults.fired();
+  }
+
+  /**
+   * How many growths this run (restarts included) refused because the file would have outgrown
+   * the capacity: the simulated disk was full, which an injected growth failure is not.
+   */
+  synchronized long spaceRefusals() {
+    return run.spaceRefusals;
+  }
+
+  /** The largest size the file reached in this run (restarts included). */
+  synchronized long largestSize() {
+    return Math.max(run.largestSize, size);
+  }
+
+  /** The capacity: growing past it fails as on a full disk. */
+  long capacity() {
+    return capacity;
   }
 
   /** The faults the plan lists that this run never reached; see {@link FaultPlan}. */
