@@ -28,13 +28,15 @@ import java.util.SplittableRandom;
  *   <li>Spontaneous writeback: before each intercepted call, with the given probability, the
  *       kernel writes back a random half of the dirty OS pages, so the disk may hold states the
  *       cache held only briefly.
+ *   <li>A lost write: a sync succeeds, but one OS page it covered keeps its old content on disk
+ *       (a device that acknowledged a write it did not make).
  * </ul>
  *
  * <p>Bit rot is injected on an image rather than planned: see {@link SimulatedStorage#rotBit}.
  */
 public final class FaultPlan {
   private static final long[] NONE = new long[0];
-  private static final FaultPlan NO_FAULTS = new FaultPlan(0, NONE, 0, NONE, 0, NONE, 0, 0);
+  private static final FaultPlan NO_FAULTS = new FaultPlan(0, NONE, 0, NONE, 0, NONE, 0, 0, NONE);
 
   private final long seed;
   private final long[] syncFailures;
@@ -44,6 +46,7 @@ public final class FaultPlan {
   private final long[] mapFailures;
   private final double mapFailureProbability;
   private final double writebackProbability;
+  private final long[] lostWrites;
 
   private FaultPlan(
       long seed,
@@ -53,7 +56,8 @@ public final class FaultPlan {
       double growFailureProbability,
       long[] mapFailures,
       double mapFailureProbability,
-      double writebackProbability) {
+      double writebackProbability,
+      long[] lostWrites) {
     this.seed = seed;
     this.syncFailures = syncFailures;
     this.syncFailureProbability = syncFailureProbability;
@@ -62,6 +66,7 @@ public final class FaultPlan {
     this.mapFailures = mapFailures;
     this.mapFailureProbability = mapFailureProbability;
     this.writebackProbability = writebackProbability;
+    this.lostWrites = lostWrites;
   }
 
   /**
@@ -83,7 +88,7 @@ public final class FaultPlan {
    */
   public FaultPlan withSeed(long seed) {
     return new FaultPlan(seed, syncFailures, syncFailureProbability, growFailures,
-        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability);
+        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability, lostWrites);
   }
 
   /**
@@ -95,7 +100,7 @@ public final class FaultPlan {
    */
   public FaultPlan failingSync(long... syncNumbers) {
     return new FaultPlan(seed, sorted(syncNumbers), syncFailureProbability, growFailures,
-        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability);
+        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability, lostWrites);
   }
 
   /**
@@ -106,7 +111,7 @@ public final class FaultPlan {
    */
   public FaultPlan failingSyncWithProbability(double probability) {
     return new FaultPlan(seed, syncFailures, checkProbability(probability), growFailures,
-        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability);
+        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability, lostWrites);
   }
 
   /**
@@ -118,7 +123,7 @@ public final class FaultPlan {
    */
   public FaultPlan failingExtend(long... growNumbers) {
     return new FaultPlan(seed, syncFailures, syncFailureProbability, sorted(growNumbers),
-        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability);
+        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability, lostWrites);
   }
 
   /**
@@ -129,7 +134,7 @@ public final class FaultPlan {
    */
   public FaultPlan failingExtendWithProbability(double probability) {
     return new FaultPlan(seed, syncFailures, syncFailureProbability, growFailures,
-        checkProbability(probability), mapFailures, mapFailureProbability, writebackProbability);
+        checkProbability(probability), mapFailures, mapFailureProbability, writebackProbability, lostWrites);
   }
 
   /**
@@ -140,7 +145,7 @@ public final class FaultPlan {
    */
   public FaultPlan failingMap(long... mapNumbers) {
     return new FaultPlan(seed, syncFailures, syncFailureProbability, growFailures,
-        growFailureProbability, sorted(mapNumbers), mapFailureProbability, writebackProbability);
+        growFailureProbability, sorted(mapNumbers), mapFailureProbability, writebackProbability, lostWrites);
   }
 
   /**
@@ -151,7 +156,22 @@ public final class FaultPlan {
    */
   public FaultPlan failingMapWithProbability(double probability) {
     return new FaultPlan(seed, syncFailures, syncFailureProbability, growFailures,
-        growFailureProbability, mapFailures, checkProbability(probability), writebackProbability);
+        growFailureProbability, mapFailures, checkProbability(probability), writebackProbability, lostWrites);
+  }
+
+  /**
+   * Makes a device lose a write it acknowledged: from each listed sync on (counting {@code sync}
+   * and {@code syncAll} together from 0), the first sync with a dirty OS page in its range
+   * succeeds, but one such page, chosen from the seed, keeps its old content on disk while the
+   * kernel believes it written. The page cache still holds the new content, so the loss shows
+   * only after a power loss or a reboot.
+   *
+   * @param syncNumbers the syncs from which a write is lost
+   * @return the changed plan
+   */
+  public FaultPlan losingWriteAtSync(long... syncNumbers) {
+    return new FaultPlan(seed, syncFailures, syncFailureProbability, growFailures,
+        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability, sorted(syncNumbers));
   }
 
   /**
@@ -163,7 +183,7 @@ public final class FaultPlan {
    */
   public FaultPlan withWritebackProbability(double probability) {
     return new FaultPlan(seed, syncFailures, syncFailureProbability, growFailures,
-        growFailureProbability, mapFailures, mapFailureProbability, checkProbability(probability));
+        growFailureProbability, mapFailures, mapFailureProbability, checkProbability(probability), lostWrites);
   }
 
   /**
@@ -187,8 +207,26 @@ public final class FaultPlan {
     private long grows;
     private long maps;
 
+    /** Lost writes whose sync was reached but that found no dirty page to lose yet. */
+    private long armedLostWrites;
+
     boolean failSync() {
-      return fires(syncFailures, syncs++, syncFailureProbability);
+      long number = syncs++;
+      if (Arrays.binarySearch(lostWrites, number) >= 0) {
+        armedLostWrites++;
+      }
+      return fires(syncFailures, number, syncFailureProbability);
+    }
+
+    /** Tells whether the sync in progress should lose a write (called after {@link #failSync()}). */
+    boolean loseWrite() {
+      return armedLostWrites > 0;
+    }
+
+    /** Records that the sync in progress lost a write. */
+    void lostWrite() {
+      armedLostWrites--;
+      fired++;
     }
 
     boolean failGrow() {
@@ -246,6 +284,11 @@ public final class FaultPlan {
           unfired.add("map " + number + " (the run mapped " + maps + " times)");
         }
       }
+      long unreached = Arrays.stream(lostWrites).filter(number -> number >= syncs).count();
+      if (armedLostWrites + unreached > 0) {
+        unfired.add((armedLostWrites + unreached) + " lost write(s) at syncs " + Arrays.toString(lostWrites)
+            + " (the run made " + syncs + " syncs, and a write is lost only by a sync with a dirty page)");
+      }
       return unfired;
     }
   }
@@ -255,7 +298,8 @@ public final class FaultPlan {
     return "FaultPlan[seed=" + seed + ", syncFailures=" + Arrays.toString(syncFailures) + ", p="
         + syncFailureProbability + ", growFailures=" + Arrays.toString(growFailures) + ", p="
         + growFailureProbability + ", mapFailures=" + Arrays.toString(mapFailures) + ", p="
-        + mapFailureProbability + ", writeback p=" + writebackProbability + "]";
+        + mapFailureProbability + ", writeback p=" + writebackProbability + ", lostWrites="
+        + Arrays.toString(lostWrites) + "]";
   }
 
   /**
@@ -271,6 +315,7 @@ public final class FaultPlan {
     if (writebackProbability > 0) {
       code.append(".withWritebackProbability(").append(writebackProbability).append(")");
     }
+    appendCall(code, "losingWriteAtSync", lostWrites, 0, "");
     return code.toString();
   }
 

@@ -694,9 +694,25 @@ public final class SimulatedStorage implements Storage {
       }
       throw new IOException(name + ": injected failure: input/output error in " + call);
     }
+    long lost = -1;
+    if (run.faults.loseWrite()) {
+      List<Long> dirty = new ArrayList<>();
+      for (long p = first; p < end; p++) {
+        if (isDirty(p)) {
+          dirty.add(p);
+        }
+      }
+      if (!dirty.isEmpty()) {
+        lost = dirty.get(run.faults.random().nextInt(dirty.size()));
+        run.faults.lostWrite();
+      }
+    }
     for (long p = first; p < end; p++) {
       if (isDirty(p)) {
-        copyCacheTo(p, durable);
+        if (p != lost) {
+          copyCacheTo(p, durable);
+        }
+        // A lost write too: the device said it wrote the page, so the kernel counts it clean.
         copyCacheTo(p, baseline);
       }
     }

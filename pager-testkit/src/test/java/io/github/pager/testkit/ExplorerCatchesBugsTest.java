@@ -69,6 +69,18 @@ class ExplorerCatchesBugsTest {
     assertThat(report.choices()).contains("torn");
   }
 
+  /**
+   * The toy keeps no checksums: a write the device loses while acknowledging it (here from the
+   * fifth sync on) brings back old bytes that the toy takes for current, and the check sees a
+   * state no commit acknowledged.
+   */
+  @Test
+  void aToyWithoutChecksumsUnderALostWriteIsCaught() {
+    assertCaught(CrashExplorer.of("toy losing a write", ToyPager.workload(ToyPager.Flaws.NONE, 10), ToyPager.check(ToyPager.Flaws.NONE))
+        .withSeed(SEED)
+        .withFaults(FaultPlan.none().withSeed(SEED).losingWriteAtSync(4, 5, 6, 7)));
+  }
+
   @Test
   void theCorrectToyRefusesAfterAFailedSyncAndRecoversAfterAReboot() {
     // Syncs 0 and 1 belong to creating the file; from 2 on, each commit syncs twice.
