@@ -543,8 +543,13 @@ public final class SimulatedStorage implements Storage {
     return run.nextCall;
   }
 
-  /** How many faults the plan injected in this run (restarts included). */
-  synchronized long faultsFired() {
+  /**
+   * Returns how many faults the plan injected in this run (restarts included): a test can tell
+   * whether the fault it planned happened where it meant it to.
+   *
+   * @return the count
+   */
+  public synchronized long faultsFired() {
     return run.faults.fired();
   }
 
