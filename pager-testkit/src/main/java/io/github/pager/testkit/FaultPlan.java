@@ -30,13 +30,15 @@ import java.util.SplittableRandom;
  *       cache held only briefly.
  *   <li>A lost write: a sync succeeds, but one OS page it covered keeps its old content on disk
  *       (a device that acknowledged a write it did not make).
+ *   <li>A misdirected write: a sync succeeds, but one OS page's new content lands on another
+ *       page of the file, and the page meant keeps its old content.
  * </ul>
  *
  * <p>Bit rot is injected on an image rather than planned: see {@link SimulatedStorage#rotBit}.
  */
 public final class FaultPlan {
   private static final long[] NONE = new long[0];
-  private static final FaultPlan NO_FAULTS = new FaultPlan(0, NONE, 0, NONE, 0, NONE, 0, 0, NONE);
+  private static final FaultPlan NO_FAULTS = new FaultPlan(0, NONE, 0, NONE, 0, NONE, 0, 0, NONE, NONE);
 
   private final long seed;
   private final long[] syncFailures;
@@ -47,6 +49,7 @@ public final class FaultPlan {
   private final double mapFailureProbability;
   private final double writebackProbability;
   private final long[] lostWrites;
+  private final long[] misdirectedWrites;
 
   private FaultPlan(
       long seed,
@@ -57,7 +60,8 @@ public final class FaultPlan {
       long[] mapFailures,
       double mapFailureProbability,
       double writebackProbability,
-      long[] lostWrites) {
+      long[] lostWrites,
+      long[] misdirectedWrites) {
     this.seed = seed;
     this.syncFailures = syncFailures;
     this.syncFailureProbability = syncFailureProbability;
@@ -67,6 +71,7 @@ public final class FaultPlan {
     this.mapFailureProbability = mapFailureProbability;
     this.writebackProbability = writebackProbability;
     this.lostWrites = lostWrites;
+    this.misdirectedWrites = misdirectedWrites;
   }
 
   /**
@@ -88,7 +93,7 @@ public final class FaultPlan {
    */
   public FaultPlan withSeed(long seed) {
     return new FaultPlan(seed, syncFailures, syncFailureProbability, growFailures,
-        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability, lostWrites);
+        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability, lostWrites, misdirectedWrites);
   }
 
   /**
@@ -100,7 +105,7 @@ public final class FaultPlan {
    */
   public FaultPlan failingSync(long... syncNumbers) {
     return new FaultPlan(seed, sorted(syncNumbers), syncFailureProbability, growFailures,
-        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability, lostWrites);
+        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability, lostWrites, misdirectedWrites);
   }
 
   /**
@@ -111,7 +116,7 @@ public final class FaultPlan {
    */
   public FaultPlan failingSyncWithProbability(double probability) {
     return new FaultPlan(seed, syncFailures, checkProbability(probability), growFailures,
-        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability, lostWrites);
+        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability, lostWrites, misdirectedWrites);
   }
 
   /**
@@ -123,7 +128,7 @@ public final class FaultPlan {
    */
   public FaultPlan failingExtend(long... growNumbers) {
     return new FaultPlan(seed, syncFailures, syncFailureProbability, sorted(growNumbers),
-        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability, lostWrites);
+        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability, lostWrites, misdirectedWrites);
   }
 
   /**
@@ -134,7 +139,7 @@ public final class FaultPlan {
    */
   public FaultPlan failingExtendWithProbability(double probability) {
     return new FaultPlan(seed, syncFailures, syncFailureProbability, growFailures,
-        checkProbability(probability), mapFailures, mapFailureProbability, writebackProbability, lostWrites);
+        checkProbability(probability), mapFailures, mapFailureProbability, writebackProbability, lostWrites, misdirectedWrites);
   }
 
   /**
@@ -145,7 +150,7 @@ public final class FaultPlan {
    */
   public FaultPlan failingMap(long... mapNumbers) {
     return new FaultPlan(seed, syncFailures, syncFailureProbability, growFailures,
-        growFailureProbability, sorted(mapNumbers), mapFailureProbability, writebackProbability, lostWrites);
+        growFailureProbability, sorted(mapNumbers), mapFailureProbability, writebackProbability, lostWrites, misdirectedWrites);
   }
 
   /**
@@ -156,7 +161,7 @@ public final class FaultPlan {
    */
   public FaultPlan failingMapWithProbability(double probability) {
     return new FaultPlan(seed, syncFailures, syncFailureProbability, growFailures,
-        growFailureProbability, mapFailures, checkProbability(probability), writebackProbability, lostWrites);
+        growFailureProbability, mapFailures, checkProbability(probability), writebackProbability, lostWrites, misdirectedWrites);
   }
 
   /**
@@ -171,7 +176,23 @@ public final class FaultPlan {
    */
   public FaultPlan losingWriteAtSync(long... syncNumbers) {
     return new FaultPlan(seed, syncFailures, syncFailureProbability, growFailures,
-        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability, sorted(syncNumbers));
+        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability, sorted(syncNumbers),
+        misdirectedWrites);
+  }
+
+  /**
+   * Makes a device write a page to the wrong place: from each listed sync on, the first sync with
+   * a dirty OS page in its range succeeds, but one such page's new content lands on another OS
+   * page of the file (both chosen from the seed), whose old content it replaces on disk, while
+   * the page meant keeps its old content. The kernel believes both as they were meant, so the
+   * damage shows only after a power loss or a reboot.
+   *
+   * @param syncNumbers the syncs from which a write is misdirected
+   * @return the changed plan
+   */
+  public FaultPlan misdirectingWriteAtSync(long... syncNumbers) {
+    return new FaultPlan(seed, syncFailures, syncFailureProbability, growFailures, growFailureProbability,
+        mapFailures, mapFailureProbability, writebackProbability, lostWrites, sorted(syncNumbers));
   }
 
   /**
@@ -183,7 +204,7 @@ public final class FaultPlan {
    */
   public FaultPlan withWritebackProbability(double probability) {
     return new FaultPlan(seed, syncFailures, syncFailureProbability, growFailures,
-        growFailureProbability, mapFailures, mapFailureProbability, checkProbability(probability), lostWrites);
+        growFailureProbability, mapFailures, mapFailureProbability, checkProbability(probability), lostWrites, misdirectedWrites);
   }
 
   /**
@@ -210,10 +231,16 @@ public final class FaultPlan {
     /** Lost writes whose sync was reached but that found no dirty page to lose yet. */
     private long armedLostWrites;
 
+    /** The same for misdirected writes. */
+    private long armedMisdirectedWrites;
+
     boolean failSync() {
       long number = syncs++;
       if (Arrays.binarySearch(lostWrites, number) >= 0) {
         armedLostWrites++;
+      }
+      if (Arrays.binarySearch(misdirectedWrites, number) >= 0) {
+        armedMisdirectedWrites++;
       }
       return fires(syncFailures, number, syncFailureProbability);
     }
@@ -226,6 +253,17 @@ public final class FaultPlan {
     /** Records that the sync in progress lost a write. */
     void lostWrite() {
       armedLostWrites--;
+      fired++;
+    }
+
+    /** Tells whether the sync in progress should misdirect a write (called after {@link #failSync()}). */
+    boolean misdirectWrite() {
+      return armedMisdirectedWrites > 0;
+    }
+
+    /** Records that the sync in progress misdirected a write. */
+    void misdirectedWrite() {
+      armedMisdirectedWrites--;
       fired++;
     }
 
@@ -289,6 +327,12 @@ public final class FaultPlan {
         unfired.add((armedLostWrites + unreached) + " lost write(s) at syncs " + Arrays.toString(lostWrites)
             + " (the run made " + syncs + " syncs, and a write is lost only by a sync with a dirty page)");
       }
+      long unreachedMisdirected = Arrays.stream(misdirectedWrites).filter(number -> number >= syncs).count();
+      if (armedMisdirectedWrites + unreachedMisdirected > 0) {
+        unfired.add((armedMisdirectedWrites + unreachedMisdirected) + " misdirected write(s) at syncs "
+            + Arrays.toString(misdirectedWrites) + " (the run made " + syncs + " syncs, and a write is misdirected "
+            + "only by a sync with a dirty page)");
+      }
       return unfired;
     }
   }
@@ -299,7 +343,7 @@ public final class FaultPlan {
         + syncFailureProbability + ", growFailures=" + Arrays.toString(growFailures) + ", p="
         + growFailureProbability + ", mapFailures=" + Arrays.toString(mapFailures) + ", p="
         + mapFailureProbability + ", writeback p=" + writebackProbability + ", lostWrites="
-        + Arrays.toString(lostWrites) + "]";
+        + Arrays.toString(lostWrites) + ", misdirectedWrites=" + Arrays.toString(misdirectedWrites) + "]";
   }
 
   /**
@@ -316,6 +360,7 @@ public final class FaultPlan {
       code.append(".withWritebackProbability(").append(writebackProbability).append(")");
     }
     appendCall(code, "losingWriteAtSync", lostWrites, 0, "");
+    appendCall(code, "misdirectingWriteAtSync", misdirectedWrites, 0, "");
     return code.toString();
   }
 

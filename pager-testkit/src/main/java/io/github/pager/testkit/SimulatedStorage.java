@@ -700,26 +700,42 @@ public final class SimulatedStorage implements Storage {
       throw new IOException(name + ": injected failure: input/output error in " + call);
     }
     long lost = -1;
-    if (run.faults.loseWrite()) {
+    long misdirected = -1;
+    long landedOn = -1;
+    if (run.faults.loseWrite() || run.faults.misdirectWrite()) {
       List<Long> dirty = new ArrayList<>();
       for (long p = first; p < end; p++) {
         if (isDirty(p)) {
           dirty.add(p);
         }
       }
-      if (!dirty.isEmpty()) {
-        lost = dirty.get(run.faults.random().nextInt(dirty.size()));
+      SplittableRandom random = run.faults.random();
+      if (!dirty.isEmpty() && run.faults.loseWrite()) {
+        lost = dirty.get(random.nextInt(dirty.size()));
         run.faults.lostWrite();
+      }
+      if (!dirty.isEmpty() && run.faults.misdirectWrite() && pageCount() > 1) {
+        misdirected = dirty.get(random.nextInt(dirty.size()));
+        landedOn = (misdirected + 1 + random.nextLong(pageCount() - 1)) % pageCount();
+        run.faults.misdirectedWrite();
       }
     }
     for (long p = first; p < end; p++) {
       if (isDirty(p)) {
-        if (p != lost) {
+        if (p != lost && p != misdirected) {
           copyCacheTo(p, durable);
         }
-        // A lost write too: the device said it wrote the page, so the kernel counts it clean.
+        // A lost or misdirected write too: the device said it wrote the page, so the kernel
+        // counts it clean.
         copyCacheTo(p, baseline);
       }
+    }
+    if (landedOn >= 0) {
+      long from = misdirected * osPageSize;
+      long to = landedOn * osPageSize;
+      int length = (int) Math.min(osPageSize, Math.min(size - from, size - to));
+      MemorySegment.copy(cache, ValueLayout.JAVA_BYTE, from, durable, (int) to, length);
+      durableCopy = null;
     }
   }
 

@@ -81,6 +81,14 @@ class ExplorerCatchesBugsTest {
         .withFaults(FaultPlan.none().withSeed(SEED).losingWriteAtSync(4, 5, 6, 7)));
   }
 
+  /** The same toy, when the device writes a page to the wrong place. */
+  @Test
+  void aToyWithoutChecksumsUnderAMisdirectedWriteIsCaught() {
+    assertCaught(CrashExplorer.of("toy misdirecting a write", ToyPager.workload(ToyPager.Flaws.NONE, 10), ToyPager.check(ToyPager.Flaws.NONE))
+        .withSeed(SEED)
+        .withFaults(FaultPlan.none().withSeed(SEED).misdirectingWriteAtSync(4, 5, 6, 7)));
+  }
+
   @Test
   void theCorrectToyRefusesAfterAFailedSyncAndRecoversAfterAReboot() {
     // Syncs 0 and 1 belong to creating the file; from 2 on, each commit syncs twice.
