@@ -32,13 +32,15 @@ import java.util.SplittableRandom;
  *       (a device that acknowledged a write it did not make).
  *   <li>A misdirected write: a sync succeeds, but one OS page's new content lands on another
  *       page of the file, and the page meant keeps its old content.
+ *   <li>A lost extension: an {@code extend} succeeds, but the disk keeps the old length while
+ *       later writes are durable.
  * </ul>
  *
  * <p>Bit rot is injected on an image rather than planned: see {@link SimulatedStorage#rotBit}.
  */
 public final class FaultPlan {
   private static final long[] NONE = new long[0];
-  private static final FaultPlan NO_FAULTS = new FaultPlan(0, NONE, 0, NONE, 0, NONE, 0, 0, NONE, NONE);
+  private static final FaultPlan NO_FAULTS = new FaultPlan(0, NONE, 0, NONE, 0, NONE, 0, 0, NONE, NONE, NONE);
 
   private final long seed;
   private final long[] syncFailures;
@@ -50,6 +52,7 @@ public final class FaultPlan {
   private final double writebackProbability;
   private final long[] lostWrites;
   private final long[] misdirectedWrites;
+  private final long[] lostExtensions;
 
   private FaultPlan(
       long seed,
@@ -61,7 +64,8 @@ public final class FaultPlan {
       double mapFailureProbability,
       double writebackProbability,
       long[] lostWrites,
-      long[] misdirectedWrites) {
+      long[] misdirectedWrites,
+      long[] lostExtensions) {
     this.seed = seed;
     this.syncFailures = syncFailures;
     this.syncFailureProbability = syncFailureProbability;
@@ -72,6 +76,7 @@ public final class FaultPlan {
     this.writebackProbability = writebackProbability;
     this.lostWrites = lostWrites;
     this.misdirectedWrites = misdirectedWrites;
+    this.lostExtensions = lostExtensions;
   }
 
   /**
@@ -93,7 +98,7 @@ public final class FaultPlan {
    */
   public FaultPlan withSeed(long seed) {
     return new FaultPlan(seed, syncFailures, syncFailureProbability, growFailures,
-        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability, lostWrites, misdirectedWrites);
+        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability, lostWrites, misdirectedWrites, lostExtensions);
   }
 
   /**
@@ -105,7 +110,7 @@ public final class FaultPlan {
    */
   public FaultPlan failingSync(long... syncNumbers) {
     return new FaultPlan(seed, sorted(syncNumbers), syncFailureProbability, growFailures,
-        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability, lostWrites, misdirectedWrites);
+        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability, lostWrites, misdirectedWrites, lostExtensions);
   }
 
   /**
@@ -116,7 +121,7 @@ public final class FaultPlan {
    */
   public FaultPlan failingSyncWithProbability(double probability) {
     return new FaultPlan(seed, syncFailures, checkProbability(probability), growFailures,
-        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability, lostWrites, misdirectedWrites);
+        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability, lostWrites, misdirectedWrites, lostExtensions);
   }
 
   /**
@@ -128,7 +133,7 @@ public final class FaultPlan {
    */
   public FaultPlan failingExtend(long... growNumbers) {
     return new FaultPlan(seed, syncFailures, syncFailureProbability, sorted(growNumbers),
-        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability, lostWrites, misdirectedWrites);
+        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability, lostWrites, misdirectedWrites, lostExtensions);
   }
 
   /**
@@ -139,7 +144,7 @@ public final class FaultPlan {
    */
   public FaultPlan failingExtendWithProbability(double probability) {
     return new FaultPlan(seed, syncFailures, syncFailureProbability, growFailures,
-        checkProbability(probability), mapFailures, mapFailureProbability, writebackProbability, lostWrites, misdirectedWrites);
+        checkProbability(probability), mapFailures, mapFailureProbability, writebackProbability, lostWrites, misdirectedWrites, lostExtensions);
   }
 
   /**
@@ -150,7 +155,7 @@ public final class FaultPlan {
    */
   public FaultPlan failingMap(long... mapNumbers) {
     return new FaultPlan(seed, syncFailures, syncFailureProbability, growFailures,
-        growFailureProbability, sorted(mapNumbers), mapFailureProbability, writebackProbability, lostWrites, misdirectedWrites);
+        growFailureProbability, sorted(mapNumbers), mapFailureProbability, writebackProbability, lostWrites, misdirectedWrites, lostExtensions);
   }
 
   /**
@@ -161,7 +166,7 @@ public final class FaultPlan {
    */
   public FaultPlan failingMapWithProbability(double probability) {
     return new FaultPlan(seed, syncFailures, syncFailureProbability, growFailures,
-        growFailureProbability, mapFailures, checkProbability(probability), writebackProbability, lostWrites, misdirectedWrites);
+        growFailureProbability, mapFailures, checkProbability(probability), writebackProbability, lostWrites, misdirectedWrites, lostExtensions);
   }
 
   /**
@@ -177,7 +182,7 @@ public final class FaultPlan {
   public FaultPlan losingWriteAtSync(long... syncNumbers) {
     return new FaultPlan(seed, syncFailures, syncFailureProbability, growFailures,
         growFailureProbability, mapFailures, mapFailureProbability, writebackProbability, sorted(syncNumbers),
-        misdirectedWrites);
+        misdirectedWrites, lostExtensions);
   }
 
   /**
@@ -192,7 +197,22 @@ public final class FaultPlan {
    */
   public FaultPlan misdirectingWriteAtSync(long... syncNumbers) {
     return new FaultPlan(seed, syncFailures, syncFailureProbability, growFailures, growFailureProbability,
-        mapFailures, mapFailureProbability, writebackProbability, lostWrites, sorted(syncNumbers));
+        mapFailures, mapFailureProbability, writebackProbability, lostWrites, sorted(syncNumbers), lostExtensions);
+  }
+
+  /**
+   * Makes a file system lose a file's new length: from each listed growth call on (counting
+   * {@code extend} and {@code reserve} together from 0), the first {@code extend} succeeds and
+   * the file is longer for the process, but the disk keeps the old length until a later {@code
+   * extend} succeeds, while the writes made meanwhile are durable. After a power loss or a
+   * reboot the file ends where it ended before, and the pages past that are gone.
+   *
+   * @param growNumbers the growth calls from which an extension is lost
+   * @return the changed plan
+   */
+  public FaultPlan losingExtension(long... growNumbers) {
+    return new FaultPlan(seed, syncFailures, syncFailureProbability, growFailures, growFailureProbability,
+        mapFailures, mapFailureProbability, writebackProbability, lostWrites, misdirectedWrites, sorted(growNumbers));
   }
 
   /**
@@ -204,7 +224,7 @@ public final class FaultPlan {
    */
   public FaultPlan withWritebackProbability(double probability) {
     return new FaultPlan(seed, syncFailures, syncFailureProbability, growFailures,
-        growFailureProbability, mapFailures, mapFailureProbability, checkProbability(probability), lostWrites, misdirectedWrites);
+        growFailureProbability, mapFailures, mapFailureProbability, checkProbability(probability), lostWrites, misdirectedWrites, lostExtensions);
   }
 
   /**
@@ -233,6 +253,9 @@ public final class FaultPlan {
 
     /** The same for misdirected writes. */
     private long armedMisdirectedWrites;
+
+    /** Lost extensions whose growth call was reached but that met no {@code extend} yet. */
+    private long armedLostExtensions;
 
     boolean failSync() {
       long number = syncs++;
@@ -268,7 +291,24 @@ public final class FaultPlan {
     }
 
     boolean failGrow() {
-      return fires(growFailures, grows++, growFailureProbability);
+      long number = grows++;
+      if (Arrays.binarySearch(lostExtensions, number) >= 0) {
+        armedLostExtensions++;
+      }
+      return fires(growFailures, number, growFailureProbability);
+    }
+
+    /**
+     * Tells whether the {@code extend} in progress should lose its new length (called after
+     * {@link #failGrow()}), and counts it fired when it does.
+     */
+    boolean loseExtension() {
+      if (armedLostExtensions == 0) {
+        return false;
+      }
+      armedLostExtensions--;
+      fired++;
+      return true;
     }
 
     boolean failMap() {
@@ -333,6 +373,11 @@ public final class FaultPlan {
             + Arrays.toString(misdirectedWrites) + " (the run made " + syncs + " syncs, and a write is misdirected "
             + "only by a sync with a dirty page)");
       }
+      long unreachedExtensions = Arrays.stream(lostExtensions).filter(number -> number >= grows).count();
+      if (armedLostExtensions + unreachedExtensions > 0) {
+        unfired.add((armedLostExtensions + unreachedExtensions) + " lost extension(s) at growth calls "
+            + Arrays.toString(lostExtensions) + " (the run grew the file " + grows + " times)");
+      }
       return unfired;
     }
   }
@@ -343,7 +388,8 @@ public final class FaultPlan {
         + syncFailureProbability + ", growFailures=" + Arrays.toString(growFailures) + ", p="
         + growFailureProbability + ", mapFailures=" + Arrays.toString(mapFailures) + ", p="
         + mapFailureProbability + ", writeback p=" + writebackProbability + ", lostWrites="
-        + Arrays.toString(lostWrites) + ", misdirectedWrites=" + Arrays.toString(misdirectedWrites) + "]";
+        + Arrays.toString(lostWrites) + ", misdirectedWrites=" + Arrays.toString(misdirectedWrites)
+        + ", lostExtensions=" + Arrays.toString(lostExtensions) + "]";
   }
 
   /**
@@ -361,6 +407,7 @@ public final class FaultPlan {
     }
     appendCall(code, "losingWriteAtSync", lostWrites, 0, "");
     appendCall(code, "misdirectingWriteAtSync", misdirectedWrites, 0, "");
+    appendCall(code, "losingExtension", lostExtensions, 0, "");
     return code.toString();
   }
 

@@ -100,6 +100,9 @@ public final class SimulatedStorage implements Storage {
     /** The largest size the file reached. */
     long largestSize;
 
+    /** The length the disk keeps since an extension was lost, or -1 when the length is durable. */
+    long lostExtensionSize = -1;
+
     Run(FaultPlan plan, @Nullable CallObserver observer) {
       this.faults = plan.start();
       this.observer = observer;
@@ -348,6 +351,11 @@ public final class SimulatedStorage implements Storage {
         throw new IOException(name + ": no space left on device: " + newSize + " bytes exceed the capacity " + capacity);
       }
       // The new bytes are zero in all three images already: nothing past the size is ever stored.
+      if (run.faults.loseExtension()) {
+        run.lostExtensionSize = run.lostExtensionSize >= 0 ? run.lostExtensionSize : size;
+      } else {
+        run.lostExtensionSize = -1;
+      }
       size = Math.max(size, newSize);
       run.largestSize = Math.max(run.largestSize, size);
       return null;
@@ -492,7 +500,8 @@ public final class SimulatedStorage implements Storage {
    */
   public synchronized SimulatedStorage reboot() {
     close();
-    byte[] image = java.util.Arrays.copyOf(durable, (int) size);
+    byte[] image = java.util.Arrays.copyOf(durable, (int) durableSize());
+    run.lostExtensionSize = -1;
     return new SimulatedStorage(name, osPageSize, capacity, readOnly, run, image, null, null);
   }
 
@@ -613,9 +622,22 @@ public final class SimulatedStorage implements Storage {
         content.add(current.asSlice(start, Math.min(osPageSize, size - start)).toArray(ValueLayout.JAVA_BYTE));
       }
     }
+    long durableSize = durableSize();
+    if (durableSize < size) {
+      // Dirty pages past the durable length are lost with it; the last one is cut to it.
+      for (int i = dirty.size() - 1; i >= 0; i--) {
+        long start = dirty.get(i) * osPageSize;
+        if (start >= durableSize) {
+          dirty.remove(i);
+          content.remove(i);
+        } else if (start + content.get(i).length > durableSize) {
+          content.set(i, java.util.Arrays.copyOf(content.get(i), (int) (durableSize - start)));
+        }
+      }
+    }
     byte[] copy = durableCopy;
-    if (copy == null || copy.length != size) {
-      copy = java.util.Arrays.copyOf(durable, (int) size);
+    if (copy == null || copy.length != durableSize) {
+      copy = java.util.Arrays.copyOf(durable, (int) durableSize);
       durableCopy = copy;
     }
     return new Snapshot(
@@ -784,6 +806,11 @@ public final class SimulatedStorage implements Storage {
       throw new IllegalStateException(name + " is closed and, built for a crash check, kept no copy of its cache");
     }
     return kept;
+  }
+
+  /** The length a power loss leaves: the size, unless an extension was lost since. */
+  private long durableSize() {
+    return run.lostExtensionSize >= 0 ? Math.min(run.lostExtensionSize, size) : size;
   }
 
   private long pageCount() {
