@@ -61,9 +61,16 @@ public final class CrashExplorer<S> {
   private final boolean parallel;
   private final boolean fullDiskExpected;
 
+  /** The file the workload starts on, or null for none (an empty storage). */
+  private final byte @Nullable [] initialImage;
+
+  /** Whether {@link #explore()} prints its one-line report. */
+  private final boolean printing;
+
   private CrashExplorer(
       String name, CrashWorkload<S> workload, CrashCheck<S> check, long seed, int randomImages,
-      FaultPlan faults, int osPageSize, long capacity, int maxViolations, boolean parallel, boolean fullDiskExpected) {
+      FaultPlan faults, int osPageSize, long capacity, int maxViolations, boolean parallel, boolean fullDiskExpected,
+      byte @Nullable [] initialImage, boolean printing) {
     this.name = name;
     this.workload = workload;
     this.check = check;
@@ -75,6 +82,8 @@ public final class CrashExplorer<S> {
     this.maxViolations = maxViolations;
     this.parallel = parallel;
     this.fullDiskExpected = fullDiskExpected;
+    this.initialImage = initialImage;
+    this.printing = printing;
   }
 
   /**
@@ -91,7 +100,7 @@ public final class CrashExplorer<S> {
     return new CrashExplorer<>(
         Objects.requireNonNull(name), Objects.requireNonNull(workload), Objects.requireNonNull(check),
         defaultSeed(), defaultRandomImages(), FaultPlan.none(), SimulatedStorage.DEFAULT_OS_PAGE_SIZE,
-        SimulatedStorage.DEFAULT_CAPACITY, 3, true, false);
+        SimulatedStorage.DEFAULT_CAPACITY, 3, true, false, null, true);
   }
 
   /**
@@ -140,7 +149,7 @@ public final class CrashExplorer<S> {
    * @return the changed explorer
    */
   public CrashExplorer<S> withSeed(long seed) {
-    return new CrashExplorer<>(name, workload, check, seed, randomImages, faults, osPageSize, capacity, maxViolations, parallel, fullDiskExpected);
+    return new CrashExplorer<>(name, workload, check, seed, randomImages, faults, osPageSize, capacity, maxViolations, parallel, fullDiskExpected, initialImage, printing);
   }
 
   /**
@@ -153,7 +162,7 @@ public final class CrashExplorer<S> {
     if (randomImages < 0) {
       throw new IllegalArgumentException("random images " + randomImages + " < 0");
     }
-    return new CrashExplorer<>(name, workload, check, seed, randomImages, faults, osPageSize, capacity, maxViolations, parallel, fullDiskExpected);
+    return new CrashExplorer<>(name, workload, check, seed, randomImages, faults, osPageSize, capacity, maxViolations, parallel, fullDiskExpected, initialImage, printing);
   }
 
   /**
@@ -163,7 +172,7 @@ public final class CrashExplorer<S> {
    * @return the changed explorer
    */
   public CrashExplorer<S> withFaults(FaultPlan faults) {
-    return new CrashExplorer<>(name, workload, check, seed, randomImages, Objects.requireNonNull(faults), osPageSize, capacity, maxViolations, parallel, fullDiskExpected);
+    return new CrashExplorer<>(name, workload, check, seed, randomImages, Objects.requireNonNull(faults), osPageSize, capacity, maxViolations, parallel, fullDiskExpected, initialImage, printing);
   }
 
   /**
@@ -173,7 +182,7 @@ public final class CrashExplorer<S> {
    * @return the changed explorer
    */
   public CrashExplorer<S> withOsPageSize(int osPageSize) {
-    return new CrashExplorer<>(name, workload, check, seed, randomImages, faults, osPageSize, capacity, maxViolations, parallel, fullDiskExpected);
+    return new CrashExplorer<>(name, workload, check, seed, randomImages, faults, osPageSize, capacity, maxViolations, parallel, fullDiskExpected, initialImage, printing);
   }
 
   /**
@@ -183,7 +192,7 @@ public final class CrashExplorer<S> {
    * @return the changed explorer
    */
   public CrashExplorer<S> withCapacity(long capacity) {
-    return new CrashExplorer<>(name, workload, check, seed, randomImages, faults, osPageSize, capacity, maxViolations, parallel, fullDiskExpected);
+    return new CrashExplorer<>(name, workload, check, seed, randomImages, faults, osPageSize, capacity, maxViolations, parallel, fullDiskExpected, initialImage, printing);
   }
 
   /**
@@ -194,7 +203,34 @@ public final class CrashExplorer<S> {
    * @return the changed explorer
    */
   public CrashExplorer<S> expectingFullDisk() {
-    return new CrashExplorer<>(name, workload, check, seed, randomImages, faults, osPageSize, capacity, maxViolations, parallel, true);
+    return new CrashExplorer<>(
+        name, workload, check, seed, randomImages, faults, osPageSize, capacity, maxViolations, parallel, true,
+        initialImage, printing);
+  }
+
+  /**
+   * Starts the workload on a file holding {@code image}, all of it durable and clean, instead of
+   * an empty one: for crashing what happens to an existing file, such as a recovery.
+   *
+   * @param image the file's bytes, at most the capacity
+   * @return the changed explorer
+   */
+  public CrashExplorer<S> startingFrom(byte[] image) {
+    return new CrashExplorer<>(
+        name, workload, check, seed, randomImages, faults, osPageSize, Math.max(capacity, image.length), maxViolations,
+        parallel, fullDiskExpected, image.clone(), printing);
+  }
+
+  /**
+   * Stops {@link #explore()} from printing its report line: for explorations nested in a check,
+   * which run by the thousand.
+   *
+   * @return the changed explorer
+   */
+  public CrashExplorer<S> quietly() {
+    return new CrashExplorer<>(
+        name, workload, check, seed, randomImages, faults, osPageSize, capacity, maxViolations, parallel,
+        fullDiskExpected, initialImage, false);
   }
 
   /**
@@ -207,7 +243,7 @@ public final class CrashExplorer<S> {
     if (maxViolations < 1) {
       throw new IllegalArgumentException("max violations " + maxViolations + " < 1");
     }
-    return new CrashExplorer<>(name, workload, check, seed, randomImages, faults, osPageSize, capacity, maxViolations, parallel, fullDiskExpected);
+    return new CrashExplorer<>(name, workload, check, seed, randomImages, faults, osPageSize, capacity, maxViolations, parallel, fullDiskExpected, initialImage, printing);
   }
 
   /**
@@ -217,7 +253,7 @@ public final class CrashExplorer<S> {
    * @return the changed explorer
    */
   public CrashExplorer<S> withParallelChecks(boolean parallel) {
-    return new CrashExplorer<>(name, workload, check, seed, randomImages, faults, osPageSize, capacity, maxViolations, parallel, fullDiskExpected);
+    return new CrashExplorer<>(name, workload, check, seed, randomImages, faults, osPageSize, capacity, maxViolations, parallel, fullDiskExpected, initialImage, printing);
   }
 
   /**
@@ -247,7 +283,9 @@ public final class CrashExplorer<S> {
     CrashExploration result = new CrashExploration(
         name, seed, run.points.get(), run.states.get(), run.violations(), millis, last.faultsFired(),
         last.unfiredFaults(), coverage);
-    System.out.println("[crash explorer] " + result);
+    if (printing) {
+      System.out.println("[crash explorer] " + result);
+    }
     return result;
   }
 
@@ -278,7 +316,8 @@ public final class CrashExplorer<S> {
   /** Runs the workload once under {@code run}; returns the last storage, closed, for its counters. */
   private SimulatedStorage execute(Exploration run) {
     SimulatedStorage storage =
-        SimulatedStorage.builder().name(name).osPageSize(osPageSize).capacity(capacity).faults(faults).build(run);
+        SimulatedStorage.builder().name(name).osPageSize(osPageSize).capacity(capacity).faults(faults)
+            .buildFrom(initialImage, run);
     CrashContext<S> context = new CrashContext<>(storage, new SplittableRandom(CrashImage.mix(seed, -1, -1)), run);
     try {
       workload.run(context);

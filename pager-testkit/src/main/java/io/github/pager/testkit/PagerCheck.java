@@ -1,8 +1,10 @@
 package io.github.pager.testkit;
 
 import io.github.pager.core.NotAPageFileException;
+import io.github.pager.core.PageId;
 import io.github.pager.core.Pager;
 import io.github.pager.core.PagerOptions;
+import io.github.pager.core.Transaction;
 import io.github.pager.core.TreeReport;
 import io.github.pager.core.TruncatedPageFileException;
 import java.io.IOException;
@@ -48,6 +50,76 @@ public final class PagerCheck implements CrashCheck<PagerState> {
    */
   public static PagerCheck standard(PagerOptions options) {
     return new PagerCheck(Objects.requireNonNull(options));
+  }
+
+  /**
+   * Returns the standard check followed by crashes of the recovery itself: from each image that
+   * opens, an exploration crashes the next process at every storage call as it opens the file,
+   * commits twice (an allocation, then a free with a root change) and closes, and judges each of
+   * those images with the standard check, which opens the file once more. So a recovery that a
+   * crash interrupts (a fallback to the alternate copy, a damaged superblock rewritten by the
+   * first commit, the pending list taken back) must leave a file that recovers again.
+   *
+   * <p>Costs one nested exploration per image: use it on short workloads.
+   *
+   * @param options the options to open with
+   * @param randomImages random images per crash point of the nested explorations
+   * @return the check
+   */
+  public static CrashCheck<PagerState> crashingRecovery(PagerOptions options, int randomImages) {
+    PagerCheck standard = standard(options);
+    return (crashed, expected) -> {
+      byte[] image = crashed.durableImage();
+      PagerState recovered;
+      Pager pager = openAfterCrash(crashed, options, expected);
+      if (pager == null) {
+        return;
+      }
+      try (pager) {
+        verify(pager, expected);
+        recovered = PagerState.read(pager);
+      }
+      CrashExplorer.of(crashed.describe() + ", then crashed again while recovering", recovery(options, recovered), standard)
+          .startingFrom(image)
+          .withSeed(java.util.Arrays.hashCode(image))
+          .withRandomImages(randomImages)
+          .withParallelChecks(false)
+          .quietly()
+          .explore()
+          .assertNoViolations();
+    };
+  }
+
+  /** Opens a recovered file, commits twice and closes it: the process after a crash. */
+  private static CrashWorkload<PagerState> recovery(PagerOptions options, PagerState recovered) {
+    return context -> {
+      context.inFlight(recovered);
+      Pager pager = Pager.open(context.storage(), options);
+      context.acknowledge(recovered);
+      PagerState state = recovered;
+      try (pager) {
+        try (Transaction tx = pager.begin()) {
+          PageId page = tx.alloc();
+          PagerState next = state.withAllocated(page.index());
+          context.inFlight(next);
+          tx.commit();
+          state = next;
+        }
+        context.acknowledge(state);
+        try (Transaction tx = pager.begin()) {
+          long victim = state.allocated().first();
+          tx.free(pager.pageId(victim));
+          tx.setRoot(1, victim);
+          PagerState next = state.withFreed(victim).withRoot(1, victim);
+          context.inFlight(next);
+          tx.commit();
+          state = next;
+        }
+        context.acknowledge(state);
+        context.inFlight(state);
+      }
+      context.acknowledge(state);
+    };
   }
 
   @Override

@@ -311,6 +311,10 @@ public final class SimulatedStorage implements Storage {
     SimulatedStorage build(CallObserver observer) {
       return new SimulatedStorage(name, osPageSize, capacity, readOnly, new Run(faults, observer), null, null, null);
     }
+
+    SimulatedStorage buildFrom(byte @Nullable [] image, CallObserver observer) {
+      return new SimulatedStorage(name, osPageSize, capacity, readOnly, new Run(faults, observer), image, null, null);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
