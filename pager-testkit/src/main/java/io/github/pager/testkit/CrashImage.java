@@ -10,7 +10,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Images are numbered per crash point: image 0 keeps every dirty page old, image 1 takes
  * every one new, and each later image draws a choice per page (and per sector of a torn page)
  * from a stream that depends only on the seed, the point and the image number, so any image can
- * be rebuilt on its own.
+ * be rebuilt on its own. Under {@link FaultPlan#violatingPowersafeOverwrite()} a torn page may
+ * also get garbage in one sector.
  *
  * @param bytes the file's content after the crash; its length is the file's durable length
  * @param choices what was chosen for each dirty OS page, for reports, such as {@code "os page 0:
@@ -97,6 +98,22 @@ public record CrashImage(byte[] bytes, String choices) {
             System.arraycopy(fresh, from, image, (int) start + from, Math.min(SECTOR_SIZE, fresh.length - from));
           }
           choices.append(reached ? '1' : '0');
+        }
+        if (snapshot.tornWritesDamageNeighbours && random.nextBoolean()) {
+          // Garbage in one sector, written or not: the write tore more than it wrote.
+          int damaged = random.nextInt(sectors);
+          int from = damaged * SECTOR_SIZE;
+          int length = Math.min(SECTOR_SIZE, fresh.length - from);
+          if (length > 0) {
+            byte[] garbage = new byte[length];
+            for (int b = 0; b < length; b++) {
+              garbage[b] = (byte) random.nextInt(256);
+            }
+            if (image != null) {
+              System.arraycopy(garbage, 0, image, (int) start + from, length);
+            }
+            choices.append(" (sector ").append(damaged).append(" damaged)");
+          }
         }
       }
     }

@@ -34,13 +34,15 @@ import java.util.SplittableRandom;
  *       page of the file, and the page meant keeps its old content.
  *   <li>A lost extension: an {@code extend} succeeds, but the disk keeps the old length while
  *       later writes are durable.
+ *   <li>Power-safe-overwrite violations: a crash image's torn page may also hold garbage in a
+ *       sector the write did not change.
  * </ul>
  *
  * <p>Bit rot is injected on an image rather than planned: see {@link SimulatedStorage#rotBit}.
  */
 public final class FaultPlan {
   private static final long[] NONE = new long[0];
-  private static final FaultPlan NO_FAULTS = new FaultPlan(0, NONE, 0, NONE, 0, NONE, 0, 0, NONE, NONE, NONE);
+  private static final FaultPlan NO_FAULTS = new FaultPlan(0, NONE, 0, NONE, 0, NONE, 0, 0, NONE, NONE, NONE, false);
 
   private final long seed;
   private final long[] syncFailures;
@@ -53,6 +55,7 @@ public final class FaultPlan {
   private final long[] lostWrites;
   private final long[] misdirectedWrites;
   private final long[] lostExtensions;
+  private final boolean powersafeOverwriteViolations;
 
   private FaultPlan(
       long seed,
@@ -65,7 +68,8 @@ public final class FaultPlan {
       double writebackProbability,
       long[] lostWrites,
       long[] misdirectedWrites,
-      long[] lostExtensions) {
+      long[] lostExtensions,
+      boolean powersafeOverwriteViolations) {
     this.seed = seed;
     this.syncFailures = syncFailures;
     this.syncFailureProbability = syncFailureProbability;
@@ -77,6 +81,7 @@ public final class FaultPlan {
     this.lostWrites = lostWrites;
     this.misdirectedWrites = misdirectedWrites;
     this.lostExtensions = lostExtensions;
+    this.powersafeOverwriteViolations = powersafeOverwriteViolations;
   }
 
   /**
@@ -98,7 +103,7 @@ public final class FaultPlan {
    */
   public FaultPlan withSeed(long seed) {
     return new FaultPlan(seed, syncFailures, syncFailureProbability, growFailures,
-        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability, lostWrites, misdirectedWrites, lostExtensions);
+        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability, lostWrites, misdirectedWrites, lostExtensions, powersafeOverwriteViolations);
   }
 
   /**
@@ -110,7 +115,7 @@ public final class FaultPlan {
    */
   public FaultPlan failingSync(long... syncNumbers) {
     return new FaultPlan(seed, sorted(syncNumbers), syncFailureProbability, growFailures,
-        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability, lostWrites, misdirectedWrites, lostExtensions);
+        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability, lostWrites, misdirectedWrites, lostExtensions, powersafeOverwriteViolations);
   }
 
   /**
@@ -121,7 +126,7 @@ public final class FaultPlan {
    */
   public FaultPlan failingSyncWithProbability(double probability) {
     return new FaultPlan(seed, syncFailures, checkProbability(probability), growFailures,
-        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability, lostWrites, misdirectedWrites, lostExtensions);
+        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability, lostWrites, misdirectedWrites, lostExtensions, powersafeOverwriteViolations);
   }
 
   /**
@@ -133,7 +138,7 @@ public final class FaultPlan {
    */
   public FaultPlan failingExtend(long... growNumbers) {
     return new FaultPlan(seed, syncFailures, syncFailureProbability, sorted(growNumbers),
-        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability, lostWrites, misdirectedWrites, lostExtensions);
+        growFailureProbability, mapFailures, mapFailureProbability, writebackProbability, lostWrites, misdirectedWrites, lostExtensions, powersafeOverwriteViolations);
   }
 
   /**
@@ -144,7 +149,7 @@ public final class FaultPlan {
    */
   public FaultPlan failingExtendWithProbability(double probability) {
     return new FaultPlan(seed, syncFailures, syncFailureProbability, growFailures,
-        checkProbability(probability), mapFailures, mapFailureProbability, writebackProbability, lostWrites, misdirectedWrites, lostExtensions);
+        checkProbability(probability), mapFailures, mapFailureProbability, writebackProbability, lostWrites, misdirectedWrites, lostExtensions, powersafeOverwriteViolations);
   }
 
   /**
@@ -155,7 +160,7 @@ public final class FaultPlan {
    */
   public FaultPlan failingMap(long... mapNumbers) {
     return new FaultPlan(seed, syncFailures, syncFailureProbability, growFailures,
-        growFailureProbability, sorted(mapNumbers), mapFailureProbability, writebackProbability, lostWrites, misdirectedWrites, lostExtensions);
+        growFailureProbability, sorted(mapNumbers), mapFailureProbability, writebackProbability, lostWrites, misdirectedWrites, lostExtensions, powersafeOverwriteViolations);
   }
 
   /**
@@ -166,7 +171,7 @@ public final class FaultPlan {
    */
   public FaultPlan failingMapWithProbability(double probability) {
     return new FaultPlan(seed, syncFailures, syncFailureProbability, growFailures,
-        growFailureProbability, mapFailures, checkProbability(probability), writebackProbability, lostWrites, misdirectedWrites, lostExtensions);
+        growFailureProbability, mapFailures, checkProbability(probability), writebackProbability, lostWrites, misdirectedWrites, lostExtensions, powersafeOverwriteViolations);
   }
 
   /**
@@ -182,7 +187,7 @@ public final class FaultPlan {
   public FaultPlan losingWriteAtSync(long... syncNumbers) {
     return new FaultPlan(seed, syncFailures, syncFailureProbability, growFailures,
         growFailureProbability, mapFailures, mapFailureProbability, writebackProbability, sorted(syncNumbers),
-        misdirectedWrites, lostExtensions);
+        misdirectedWrites, lostExtensions, powersafeOverwriteViolations);
   }
 
   /**
@@ -197,7 +202,7 @@ public final class FaultPlan {
    */
   public FaultPlan misdirectingWriteAtSync(long... syncNumbers) {
     return new FaultPlan(seed, syncFailures, syncFailureProbability, growFailures, growFailureProbability,
-        mapFailures, mapFailureProbability, writebackProbability, lostWrites, sorted(syncNumbers), lostExtensions);
+        mapFailures, mapFailureProbability, writebackProbability, lostWrites, sorted(syncNumbers), lostExtensions, powersafeOverwriteViolations);
   }
 
   /**
@@ -212,7 +217,20 @@ public final class FaultPlan {
    */
   public FaultPlan losingExtension(long... growNumbers) {
     return new FaultPlan(seed, syncFailures, syncFailureProbability, growFailures, growFailureProbability,
-        mapFailures, mapFailureProbability, writebackProbability, lostWrites, misdirectedWrites, sorted(growNumbers));
+        mapFailures, mapFailureProbability, writebackProbability, lostWrites, misdirectedWrites, sorted(growNumbers), powersafeOverwriteViolations);
+  }
+
+  /**
+   * Lets a torn write damage more than it wrote: in a crash image whose OS page is torn, one
+   * sector of that page, chosen from the image's stream, may also hold garbage, whether or not
+   * the write changed it. Disks that violate "power-safe overwrite" do this; code that rewrites a
+   * record in place beside another it relies on (two slots in one sector group) loses both.
+   *
+   * @return the changed plan
+   */
+  public FaultPlan violatingPowersafeOverwrite() {
+    return new FaultPlan(seed, syncFailures, syncFailureProbability, growFailures, growFailureProbability,
+        mapFailures, mapFailureProbability, writebackProbability, lostWrites, misdirectedWrites, lostExtensions, true);
   }
 
   /**
@@ -224,7 +242,7 @@ public final class FaultPlan {
    */
   public FaultPlan withWritebackProbability(double probability) {
     return new FaultPlan(seed, syncFailures, syncFailureProbability, growFailures,
-        growFailureProbability, mapFailures, mapFailureProbability, checkProbability(probability), lostWrites, misdirectedWrites, lostExtensions);
+        growFailureProbability, mapFailures, mapFailureProbability, checkProbability(probability), lostWrites, misdirectedWrites, lostExtensions, powersafeOverwriteViolations);
   }
 
   /**
@@ -319,6 +337,11 @@ public final class FaultPlan {
       return writebackProbability > 0 && random.nextDouble() < writebackProbability;
     }
 
+    /** Whether crash images may damage sectors next to a torn write. */
+    boolean damagesNeighbours() {
+      return powersafeOverwriteViolations;
+    }
+
     /** The stream that decides what a failed sync left on disk. */
     SplittableRandom random() {
       return random;
@@ -389,7 +412,8 @@ public final class FaultPlan {
         + growFailureProbability + ", mapFailures=" + Arrays.toString(mapFailures) + ", p="
         + mapFailureProbability + ", writeback p=" + writebackProbability + ", lostWrites="
         + Arrays.toString(lostWrites) + ", misdirectedWrites=" + Arrays.toString(misdirectedWrites)
-        + ", lostExtensions=" + Arrays.toString(lostExtensions) + "]";
+        + ", lostExtensions=" + Arrays.toString(lostExtensions) + ", powersafeOverwriteViolations="
+        + powersafeOverwriteViolations + "]";
   }
 
   /**
@@ -408,6 +432,9 @@ public final class FaultPlan {
     appendCall(code, "losingWriteAtSync", lostWrites, 0, "");
     appendCall(code, "misdirectingWriteAtSync", misdirectedWrites, 0, "");
     appendCall(code, "losingExtension", lostExtensions, 0, "");
+    if (powersafeOverwriteViolations) {
+      code.append(".violatingPowersafeOverwrite()");
+    }
     return code.toString();
   }
 

@@ -648,7 +648,8 @@ public final class SimulatedStorage implements Storage {
         osPageSize,
         copy,
         dirty.stream().mapToLong(Long::longValue).toArray(),
-        content.toArray(new byte[0][]));
+        content.toArray(new byte[0][]),
+        run.faults.damagesNeighbours());
   }
 
   void observe(@Nullable CallObserver observer) {

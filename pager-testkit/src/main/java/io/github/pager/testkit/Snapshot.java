@@ -13,11 +13,18 @@ final class Snapshot {
   final long[] dirtyPages;
   final byte[][] dirtyContent;
 
-  Snapshot(int osPageSize, byte[] durable, long[] dirtyPages, byte[][] dirtyContent) {
+  /**
+   * Whether a torn write may also damage a sector of its OS page that it did not change (a
+   * power-safe-overwrite violation; {@link FaultPlan#violatingPowersafeOverwrite()}).
+   */
+  final boolean tornWritesDamageNeighbours;
+
+  Snapshot(int osPageSize, byte[] durable, long[] dirtyPages, byte[][] dirtyContent, boolean tornWritesDamageNeighbours) {
     this.osPageSize = osPageSize;
     this.durable = durable;
     this.dirtyPages = dirtyPages;
     this.dirtyContent = dirtyContent;
+    this.tornWritesDamageNeighbours = tornWritesDamageNeighbours;
   }
 
   int dirtyCount() {

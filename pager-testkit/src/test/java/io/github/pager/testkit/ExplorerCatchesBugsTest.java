@@ -89,6 +89,18 @@ class ExplorerCatchesBugsTest {
         .withFaults(FaultPlan.none().withSeed(SEED).misdirectingWriteAtSync(4, 5, 6, 7)));
   }
 
+  /**
+   * The toy keeps both of its records in one OS page: when a torn write of one may damage its
+   * neighbour (a disk that violates power-safe overwrite), both can go at once.
+   */
+  @Test
+  void aToyWithBothRecordsInOneOsPageUnderPowersafeOverwriteViolationsIsCaught() {
+    assertCaught(CrashExplorer.of("toy on a disk without power-safe overwrite", ToyPager.workload(ToyPager.Flaws.NONE, 10), ToyPager.check(ToyPager.Flaws.NONE))
+        .withSeed(SEED)
+        .withRandomImages(40)
+        .withFaults(FaultPlan.none().withSeed(SEED).violatingPowersafeOverwrite()));
+  }
+
   @Test
   void theCorrectToyRefusesAfterAFailedSyncAndRecoversAfterAReboot() {
     // Syncs 0 and 1 belong to creating the file; from 2 on, each commit syncs twice.
