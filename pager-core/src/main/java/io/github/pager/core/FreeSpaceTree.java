@@ -312,15 +312,17 @@ final class FreeSpaceTree {
         new PendingListUpdate(
             committedList, geometry.pageSize(), generation, PendingFrees.releasedThrough(generation, oldestPinned));
     placedList = list;
-    if (!pending.freesThisCommit()) {
-      // Nothing new to list, and the tree is unchanged: the chain stays as it is.
-      list.place(List.of(), List.of());
-      return;
-    }
-    // The older record still reaches the pages cut from the chain: they are pending now, like any
-    // page this commit frees.
+    // Chain pages whose runs are all released are cut by every commit, also one that frees nothing
+    // else: kept, both records would share a page that tells neither anything, and its damage
+    // alone would leave no usable record. The older record still reaches the pages cut: they are
+    // pending now, like any page this commit frees.
     for (long page : list.dropReleasedChainPages()) {
       own.give(page);
+    }
+    if (!pending.freesThisCommit()) {
+      // Nothing new to list and nothing cut: the chain stays as it is.
+      list.place(List.of(), List.of());
+      return;
     }
     List<Long> pages = new ArrayList<>();
     while (true) {

@@ -65,9 +65,9 @@ final class PendingFrees implements CopyOnWriteTree.Exclusion {
   }
 
   /**
-   * Tells whether the commit in progress freed a page. Only such a commit changes the chain of the
-   * pending list (see {@link PendingListUpdate}): one that frees nothing has nothing new to list,
-   * and leaves the chain as it is, released runs and all.
+   * Tells whether the commit in progress freed a page (the chain pages it cut count: see {@link
+   * PendingListUpdate}). One that frees nothing has nothing new to list, and leaves the chain as
+   * it is.
    */
   boolean freesThisCommit() {
     return !freedByThisCommit.isEmpty();

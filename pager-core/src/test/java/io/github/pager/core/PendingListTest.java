@@ -282,6 +282,61 @@ class PendingListTest {
     }
   }
 
+  /**
+   * A chain page whose runs are all released tells no record anything, so no record may keep it:
+   * the next commit cuts it even when it frees nothing else. Kept, both records shared it, and one
+   * damaged byte on it left no usable record (found in review: open checks every chain page).
+   */
+  @Test
+  void aChainPageWithOnlyReleasedRunsIsCutByTheNextCommitEvenOneThatFreesNothing() throws IOException {
+    Path file = dir.resolve("pages.db");
+    PagerOptions options = PagerOptions.defaults().withPageSize(1024);
+    long chainPage;
+    long generation;
+    try (Pager pager = Pager.create(file, options)) {
+      List<PageId> pages = pager.allocBulk(400);
+      try (Snapshot held = pager.snapshot()) {
+        // Scattered frees held by the snapshot: they outgrow the record and spill into the chain.
+        for (int round = 0; round < 4; round++) {
+          List<PageId> free = new ArrayList<>();
+          for (int i = round; i < 200; i += 8) {
+            free.add(pages.get(i));
+          }
+          pager.freeBulk(free);
+        }
+        assertThat(held.generation()).isLessThan(pager.generation());
+        assertThat(pager.pendingPages().listPages()).isPositive();
+      }
+      chainPage = activeRecord(file).pendingListHead();
+      // Two commits that free nothing but a root value.
+      for (int i = 0; i < 2; i++) {
+        try (Transaction tx = pager.begin()) {
+          tx.setRoot(3, i + 1);
+          tx.commit();
+        }
+      }
+      generation = pager.generation();
+      assertThat(pager.pendingPages().listPages()).as("chain pages after the cut").isZero();
+      assertThat(pager.verify().problems()).isEmpty();
+    }
+    PageFileInspection inspection = PageFileInspection.inspect(file);
+    assertThat(inspection.copy((int) Format.METADATA_A_PAGE).pendingListHead()).isZero();
+    assertThat(inspection.copy((int) Format.METADATA_B_PAGE).pendingListHead()).isZero();
+
+    // One flipped byte in the old chain page: no record names it any more.
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      long at = chainPage * 1024 + Format.PL_RUNS + Format.RUN_FIRST;
+      ByteBuffer one = ByteBuffer.allocate(1);
+      channel.read(one, at);
+      one.put(0, (byte) (one.get(0) ^ 0x01)).rewind();
+      channel.write(one, at);
+    }
+    try (Pager pager = Pager.open(file, options)) {
+      assertThat(pager.generation()).isEqualTo(generation);
+      assertThat(pager.verify().problems()).isEmpty();
+    }
+  }
+
   @Test
   void aFlippedInlineRunMakesItsRecordFailItsChecksum() throws IOException {
     Path file = dir.resolve("pages.db");
