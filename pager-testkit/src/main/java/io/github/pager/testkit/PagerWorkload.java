@@ -75,7 +75,12 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
      * out a page allocated at its commit (the reuse rule), and its view keeps that commit's
      * allocation. Snapshots do not survive a reopen: they are closed before one.
      */
-    SNAPSHOT
+    SNAPSHOT,
+    /**
+     * Change root values only: a commit that frees no page, which still cuts pending list pages
+     * whose runs are all released (FORMAT.md, "Pending list").
+     */
+    ROOTS_ONLY
   }
 
   /** A snapshot the workload holds, with the state of the commit it pins. */
@@ -295,6 +300,14 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
                 tx.free(pager.pageId(victim));
                 next = next.withFreed(victim);
               }
+              for (int k = 1 + random.nextInt(3); k > 0; k--) {
+                int slot = random.nextInt(Transaction.ROOT_SLOTS);
+                long value = random.nextLong();
+                tx.setRoot(slot, value);
+                next = next.withRoot(slot, value);
+              }
+            }
+            case ROOTS_ONLY -> {
               for (int k = 1 + random.nextInt(3); k > 0; k--) {
                 int slot = random.nextInt(Transaction.ROOT_SLOTS);
                 long value = random.nextLong();

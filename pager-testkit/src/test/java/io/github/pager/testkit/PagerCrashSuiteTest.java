@@ -9,6 +9,7 @@ import static io.github.pager.testkit.PagerWorkload.Operation.GROW;
 import static io.github.pager.testkit.PagerWorkload.Operation.REOPEN;
 import static io.github.pager.testkit.PagerWorkload.Operation.RESTART;
 import static io.github.pager.testkit.PagerWorkload.Operation.ROOTS;
+import static io.github.pager.testkit.PagerWorkload.Operation.ROOTS_ONLY;
 import static io.github.pager.testkit.PagerWorkload.Operation.SNAPSHOT;
 import static io.github.pager.testkit.PagerWorkload.Operation.WRITE_AND_SYNC;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -82,7 +83,7 @@ class PagerCrashSuiteTest {
    */
   @Test
   void withSnapshotsHeld() {
-    explore("snapshots", 40, 13, FaultPlan.none(), ALLOC, ALLOC_BULK, FREE, FREE_BULK, ROOTS, SNAPSHOT, REOPEN);
+    explore("snapshots", 40, 13, FaultPlan.none(), ALLOC, ALLOC_BULK, FREE, FREE_BULK, ROOTS, ROOTS_ONLY, SNAPSHOT, REOPEN);
   }
 
   @Test
@@ -136,7 +137,8 @@ class PagerCrashSuiteTest {
       long seed = Long.getLong("pager.seed", 11_000L + round);
       // Frees of scattered pages out of a run of 600: runs of their own, which held snapshots keep.
       PagerWorkload workload =
-          PagerWorkload.of(OPTIONS, 60, FREE_BULK, FREE_BULK, FREE_BULK, FREE, SNAPSHOT).startingWith(1024, 600);
+          PagerWorkload.of(OPTIONS, 60, FREE_BULK, FREE_BULK, FREE_BULK, FREE, SNAPSHOT, ROOTS_ONLY)
+              .startingWith(1024, 600);
       states += CrashExplorer.of("pending chain", workload, check)
           .withSeed(seed)
           .explore()
