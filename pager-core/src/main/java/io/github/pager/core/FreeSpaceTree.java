@@ -328,11 +328,12 @@ final class FreeSpaceTree {
     while (true) {
       bits.assignPages(own);
       List<PendingList.Run> runs = pending.runsFreedByThisCommit(generation);
-      if (list.pagesNeeded(runs) <= pages.size()) {
+      int needed = list.pagesNeeded(runs);
+      if (needed <= pages.size()) {
         list.place(pages, runs);
         return;
       }
-      while (pages.size() < list.pagesNeeded(runs)) {
+      while (pages.size() < needed) {
         pages.add(own.take());
       }
     }

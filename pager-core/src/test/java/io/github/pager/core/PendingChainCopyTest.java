@@ -27,11 +27,11 @@ class PendingChainCopyTest {
       Snapshot oldest = pager.snapshot();
       // High pages, scattered: the runs name pages near the end of the file.
       int base = 30 * perCommit;
-      pager.freeBulk(everyOther(pages, base, perCommit / 2));
+      pager.freeBulk(PendingListTest.everyOther(pages, base, perCommit / 2));
       Snapshot second = pager.snapshot();
-      pager.freeBulk(everyOther(pages, base + perCommit, perCommit / 2));
-      pager.freeBulk(everyOther(pages, base + 2 * perCommit, perCommit / 2));
-      pager.freeBulk(everyOther(pages, base + 3 * perCommit, perCommit));
+      pager.freeBulk(PendingListTest.everyOther(pages, base + perCommit, perCommit / 2));
+      pager.freeBulk(PendingListTest.everyOther(pages, base + 2 * perCommit, perCommit / 2));
+      pager.freeBulk(PendingListTest.everyOther(pages, base + 3 * perCommit, perCommit));
       oldest.close();
       // Free the rest of the top so that only the runs keep a trimmed copy long.
       List<PageId> top = new ArrayList<>();
@@ -74,13 +74,5 @@ class PendingChainCopyTest {
       }
       assertThat(pager.verify().problems()).isEmpty();
     }
-  }
-
-  private static List<PageId> everyOther(List<PageId> pages, int from, int count) {
-    List<PageId> picked = new ArrayList<>();
-    for (int i = 0; i < count; i++) {
-      picked.add(pages.get(from + 2 * i));
-    }
-    return picked;
   }
 }

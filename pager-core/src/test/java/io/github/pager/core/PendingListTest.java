@@ -324,13 +324,7 @@ class PendingListTest {
     assertThat(inspection.copy((int) Format.METADATA_B_PAGE).pendingListHead()).isZero();
 
     // One flipped byte in the old chain page: no record names it any more.
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-      long at = chainPage * 1024 + Format.PL_RUNS + Format.RUN_FIRST;
-      ByteBuffer one = ByteBuffer.allocate(1);
-      channel.read(one, at);
-      one.put(0, (byte) (one.get(0) ^ 0x01)).rewind();
-      channel.write(one, at);
-    }
+    SnapshotCopyTest.flipByte(file, chainPage * 1024 + Format.PL_RUNS + Format.RUN_FIRST);
     try (Pager pager = Pager.open(file, options)) {
       assertThat(pager.generation()).isEqualTo(generation);
       assertThat(pager.verify().problems()).isEmpty();
@@ -350,13 +344,7 @@ class PendingListTest {
     }
     PageFileInspection written = PageFileInspection.inspect(file);
     int slot = written.activeSlot();
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-      long at = (long) slot * PagerOptions.DEFAULT_PAGE_SIZE + Format.MD_INLINE_RUNS + Format.RUN_FIRST;
-      ByteBuffer one = ByteBuffer.allocate(1);
-      channel.read(one, at);
-      one.put(0, (byte) (one.get(0) ^ 0x10)).rewind();
-      channel.write(one, at);
-    }
+    SnapshotCopyTest.flipByte(file, (long) slot * PagerOptions.DEFAULT_PAGE_SIZE + Format.MD_INLINE_RUNS + Format.RUN_FIRST);
     assertThat(PageFileInspection.inspect(file).copy(slot).problem()).contains("checksum");
     try (Pager pager = Pager.open(file)) {
       assertThat(pager.generation()).isEqualTo(before);
@@ -365,7 +353,8 @@ class PendingListTest {
     }
   }
 
-  private static List<PageId> everyOther(List<PageId> pages, int from, int count) {
+  /** Pages {@code from}, {@code from + 2}, ...: {@code count} of them, none next to another. */
+  static List<PageId> everyOther(List<PageId> pages, int from, int count) {
     List<PageId> picked = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       picked.add(pages.get(from + 2 * i));

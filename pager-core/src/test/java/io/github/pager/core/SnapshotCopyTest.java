@@ -379,7 +379,8 @@ class SnapshotCopyTest {
     }
   }
 
-  private static void flipByte(Path file, long offset) throws IOException {
+  /** Inverts one byte of a closed file: damage for a checksum to find. Shared by the tests of this package. */
+  static void flipByte(Path file, long offset) throws IOException {
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       ByteBuffer one = ByteBuffer.allocate(1);
       channel.read(one, offset);
