@@ -157,6 +157,17 @@ public final class CrashContext<S> {
     return storage;
   }
 
+  /**
+   * Simulates deleting the file and creating it again, empty: see {@link
+   * SimulatedStorage#deleteFile()}.
+   *
+   * @return the new storage, also returned by {@link #storage()} from now on
+   */
+  SimulatedStorage deleteFile() {
+    storage = storage.deleteFile();
+    return storage;
+  }
+
   /** Judges the crash points after the last operation, when the workload returns. */
   void finish() {
     listener.operationEnded(new CrashExpectation<>(acknowledged, inFlight), Outcome.UNFINISHED, storage.faultsFired());

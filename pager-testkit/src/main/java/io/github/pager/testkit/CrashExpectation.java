@@ -24,4 +24,45 @@ public record CrashExpectation<S>(@Nullable S acknowledged, @Nullable S inFlight
   public boolean allows(S actual) {
     return actual.equals(acknowledged) || actual.equals(inFlight);
   }
+
+  /**
+   * Says what is wrong with {@code actual}, or nothing when it is allowed: the difference from
+   * each state it could have been, whole when the states are short, else only what differs.
+   *
+   * @param actual the recovered state
+   * @return a description of the violation, or null when {@code actual} is allowed
+   */
+  public @Nullable String problem(S actual) {
+    if (allows(actual)) {
+      return null;
+    }
+    if (acknowledged == null && inFlight == null) {
+      return "recovered " + actual + ", but nothing was acknowledged or in flight";
+    }
+    StringBuilder problem = new StringBuilder("recovered a state that is neither the acknowledged one nor the one in flight");
+    if (acknowledged != null) {
+      problem.append("; against the acknowledged: ").append(ModelDiff.describe(actual, acknowledged));
+    }
+    if (inFlight != null) {
+      problem.append("; against the in-flight: ").append(ModelDiff.describe(actual, inFlight));
+    } else {
+      problem.append(" (nothing was in flight)");
+    }
+    return problem.toString();
+  }
+
+  /**
+   * Returns {@code actual} when it is allowed, and throws otherwise.
+   *
+   * @param actual the recovered state
+   * @return {@code actual}
+   * @throws AssertionError describing how {@code actual} differs from each allowed state
+   */
+  public S require(S actual) {
+    String problem = problem(actual);
+    if (problem != null) {
+      throw new AssertionError(problem);
+    }
+    return actual;
+  }
 }

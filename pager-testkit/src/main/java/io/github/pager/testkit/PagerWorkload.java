@@ -29,21 +29,20 @@ import org.jspecify.annotations.Nullable;
  *     PagerCheck.standard(options)).explore().assertNoViolations();
  * }</pre>
  *
- * <p>Failures: a {@link GrowFailedException} rolls the operation back and the workload goes on.
- * Any other {@link IOException} (a failed sync, or a failed open) ends the operation with an
- * unknown outcome, and the workload goes on after checking what a user relies on then:
+ * <p>It runs on {@link ModelWorkload}, which handles failures: a {@link GrowFailedException}
+ * rolls the operation back; after any other {@link IOException} it reboots, reopens the file and
+ * goes on from what survived. This workload adds what a user relies on then:
  *
  * <ul>
  *   <li>a pager poisoned by a failed sync refuses every further change and every sync with
  *       {@link PagerUnavailableException}, and still closes;
- *   <li>reopening the file after a {@linkplain CrashContext#reboot() reboot} (the page cache, which
- *       may hold what never reached the disk, is gone) recovers the last durable commit: the
- *       acknowledged state or the one in flight, wholly, by {@link PagerCheck#verify}.
+ *   <li>the reopened file holds the last durable commit: the acknowledged state or the one in
+ *       flight, wholly, by {@link PagerCheck#verify}; stamps are read back from the pages, since a
+ *       failed sync may have written either value.
  * </ul>
  *
  * <p>Either check failing throws an {@link AssertionError} out of the workload, which the explorer
- * reports with its seed. The recovered state is then acknowledged and the workload continues from
- * it; only when the reopen itself fails does the workload end.
+ * reports with its seed.
  */
 public final class PagerWorkload implements CrashWorkload<PagerState> {
 
@@ -157,103 +156,166 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
   }
 
   @Override
-  public void run(CrashContext<PagerState> context) throws IOException {
-    SplittableRandom random = context.random();
-    PagerState state = PagerState.empty();
-    context.inFlight(state);
-    Pager created;
-    try {
-      created = Pager.create(wrapper.apply(context.storage()), options);
-    } catch (IOException e) {
-      context.failed();
-      return;
+  public void run(CrashContext<PagerState> context) throws Exception {
+    List<CrashOperation<PagerState, Target>> operationsToDraw = new ArrayList<>();
+    for (Operation operation : mix) {
+      operationsToDraw.add(switch (operation) {
+        case REOPEN -> CrashOperation.reopen();
+        case RESTART -> CrashOperation.restart();
+        case SNAPSHOT -> (target, state, step) -> {
+          target.holdOrRelease(state, step.random());
+          return state;
+        };
+        default -> (target, state, step) -> {
+          PagerState next = step(operation, target.pager(), state, step, step.random());
+          target.requireNotPinned(state, next);
+          return next;
+        };
+      });
     }
-    context.acknowledge(state);
-    Pager pager = created;
-    // After a restart the abandoned pager must not be closed: its storage died with the process.
-    boolean abandoned = false;
-    List<Held> held = new ArrayList<>();
-    try {
-      // Operation -1 is the set-up commit of startingWith(), when asked for.
-      for (int i = setupPageCount == 0 && setupRun == 0 ? 0 : -1; i < operations; i++) {
-        @Nullable Operation operation = i < 0 ? null : mix.get(random.nextInt(mix.size()));
-        try {
-          if (operation == null) {
-            state = setUp(pager, state, context);
-          } else if (operation == Operation.SNAPSHOT) {
-            holdOrRelease(pager, state, held, random);
-          } else if (operation == Operation.REOPEN || operation == Operation.RESTART) {
-            closeAll(held);
-            context.inFlight(state);
-            if (operation == Operation.REOPEN) {
-              pager.close();
-            }
-            abandoned = true;
-            pager = Pager.open(wrapper.apply(context.restart()), options);
-            abandoned = false;
-            PagerState reopened = PagerState.read(pager);
-            if (!reopened.sameAllocation(state)) {
-              throw new AssertionError("reopened without a crash as " + reopened + ", not " + state);
-            }
-          } else {
-            PagerState before = state;
-            state = step(operation, pager, state, context, random);
-            requireNotPinned(before, state, held);
-          }
-          context.acknowledge(state);
-        } catch (GrowFailedException e) {
-          context.rolledBack();
-        } catch (IOException e) {
-          context.failed();
-          closeAll(held);
-          if (e instanceof PagerUnavailableException && !abandoned) {
-            requireRefusal(pager, state, e);
-          }
-          if (!abandoned) {
-            pager.close(); // a poisoned pager closes without syncing; a closed one does nothing
-          }
-          abandoned = true;
-          try {
-            pager = Pager.open(wrapper.apply(context.reboot()), options);
-          } catch (IOException reopening) {
-            context.failed();
-            return;
-          }
-          abandoned = false;
-          state = recovered(pager, context.acknowledged(), context.inFlight());
-          context.inFlight(state);
-          context.acknowledge(state);
-        }
-      }
-      closeAll(held);
-      context.inFlight(state);
+    ModelWorkload<PagerState, Target> driver = ModelWorkload.of(() -> new Target(options, wrapper), operations, operationsToDraw);
+    if (setupPageCount != 0 || setupRun != 0) {
+      driver = driver.startingWith(List.of((target, state, step) -> setUp(target.pager(), state, step)));
+    }
+    driver.run(context);
+  }
+
+  /**
+   * The pager a workload drives, with the snapshots it holds; after a failure it checks that a
+   * poisoned pager refuses every change, and it recovers by {@link PagerCheck#verify}.
+   */
+  private static final class Target implements CrashTarget<PagerState> {
+    private final PagerOptions options;
+    private final UnaryOperator<Storage> wrapper;
+    private final List<Held> held = new ArrayList<>();
+    private @Nullable Pager pager;
+
+    Target(PagerOptions options, UnaryOperator<Storage> wrapper) {
+      this.options = options;
+      this.wrapper = wrapper;
+    }
+
+    Pager pager() {
+      return Objects.requireNonNull(pager, "the pager is not open");
+    }
+
+    @Override
+    public PagerState emptyState() {
+      return PagerState.empty();
+    }
+
+    @Override
+    public void create(SimulatedStorage storage) throws IOException {
+      pager = Pager.create(wrapper.apply(storage), options);
+    }
+
+    @Override
+    public void open(SimulatedStorage storage) throws IOException {
+      pager = Pager.open(wrapper.apply(storage), options);
+    }
+
+    @Override
+    public PagerState read() throws IOException {
+      return PagerState.read(pager());
+    }
+
+    /**
+     * Verifies the pager against both states (PagerCheck), then reads the stamps back from the
+     * pages, since a failed sync may have written either value.
+     */
+    @Override
+    public PagerState recover(CrashExpectation<PagerState> expected) throws IOException {
+      Pager open = pager();
       try {
-        pager.close();
-        context.acknowledge(state);
-      } catch (IOException e) {
-        context.failed();
+        PagerCheck.verify(open, expected);
+      } catch (AssertionError e) {
+        throw new AssertionError(open + " did not recover the last durable commit: " + e.getMessage(), e);
       }
-    } catch (IOException | RuntimeException | AssertionError e) {
-      // A failed check or a broken pager: closing may fail too, but must not hide why.
-      if (!abandoned) {
-        try {
-          pager.close();
-        } catch (IOException | RuntimeException closing) {
-          e.addSuppressed(closing);
+      PagerState read = PagerState.read(open);
+      PagerState base = Objects.requireNonNull(read.sameAllocation(expected.acknowledged()) ? expected.acknowledged() : expected.inFlight());
+      PagerState learned = base;
+      for (long page : base.stamps().keySet()) {
+        learned = learned.withStamp(page, open.page(open.pageId(page)).getLong(0));
+      }
+      return learned;
+    }
+
+    @Override
+    public void close() throws IOException {
+      closeAll();
+      Pager open = pager;
+      pager = null;
+      if (open != null) {
+        open.close(); // a poisoned pager closes without syncing
+      }
+    }
+
+    @Override
+    public void abandon() {
+      closeAll();
+      pager = null;
+    }
+
+    @Override
+    public void afterFailure(IOException failure, PagerState state) {
+      closeAll();
+      if (failure instanceof PagerUnavailableException && pager != null) {
+        requireRefusal(pager, state, failure);
+      }
+    }
+
+    /**
+     * Takes a snapshot of the last commit, or checks a held one against the state of its commit
+     * and closes it.
+     */
+    void holdOrRelease(PagerState state, SplittableRandom random) throws IOException {
+      if (held.size() >= 4 || (!held.isEmpty() && random.nextBoolean())) {
+        Held release = held.remove(random.nextInt(held.size()));
+        try (Snapshot snapshot = release.snapshot()) {
+          List<Long> seen = new ArrayList<>();
+          snapshot.forEachAllocated(id -> seen.add(id.index()));
+          if (!seen.equals(List.copyOf(release.state().allocated()))) {
+            throw new AssertionError("a snapshot of generation " + snapshot.generation() + " reads the allocation "
+                + seen + ", not its commit's " + release.state().allocated());
+          }
+        }
+      } else {
+        held.add(new Held(pager().snapshot(), state));
+      }
+    }
+
+    /** Requires the pages an operation allocated to be none that a held snapshot's commit reaches. */
+    void requireNotPinned(PagerState before, PagerState after) {
+      for (long page : after.allocated()) {
+        if (before.allocated().contains(page)) {
+          continue;
+        }
+        for (Held snapshot : held) {
+          if (snapshot.state().allocated().contains(page)) {
+            throw new AssertionError("page " + page + " was handed out while a snapshot of generation "
+                + snapshot.snapshot().generation() + ", which reaches it, is open");
+          }
         }
       }
-      throw e;
+    }
+
+    /** Closes every held snapshot: before a reopen, and when the pager is gone. */
+    private void closeAll() {
+      for (Held snapshot : held) {
+        snapshot.snapshot().close();
+      }
+      held.clear();
     }
   }
 
   private static PagerState step(
-      Operation operation, Pager pager, PagerState state, CrashContext<PagerState> context, SplittableRandom random)
+      Operation operation, Pager pager, PagerState state, CrashOperation.Step<PagerState> step, SplittableRandom random)
       throws IOException {
     List<Long> allocated = new ArrayList<>(state.allocated());
     switch (operation) {
       case FREE, FREE_BULK -> {
         if (allocated.isEmpty()) {
-          return step(Operation.ALLOC, pager, state, context, random);
+          return step(Operation.ALLOC, pager, state, step, random);
         }
         int count = operation == Operation.FREE ? 1 : 1 + random.nextInt(Math.min(4, allocated.size()));
         long[] victims = new long[count];
@@ -263,18 +325,18 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
           ids.add(pager.pageId(victims[k]));
         }
         PagerState next = state.withFreed(victims);
-        context.inFlight(next);
+        step.inFlight(next);
         pager.freeBulk(ids);
         return next;
       }
       case WRITE_AND_SYNC -> {
         if (allocated.isEmpty()) {
-          return step(Operation.ALLOC, pager, state, context, random);
+          return step(Operation.ALLOC, pager, state, step, random);
         }
         long page = allocated.get(random.nextInt(allocated.size()));
-        context.inFlight(state.withStamp(page, stampValue(random)));
+        step.inFlight(state.withStamp(page, stampValue(random)));
         PagerState next = state.stamp(pager, pager.pageId(page), stampValue(random));
-        context.inFlight(next);
+        step.inFlight(next);
         pager.sync();
         return next;
       }
@@ -318,7 +380,7 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
             case GROW -> tx.ensurePageCount(pager.pageCount() + 4 + random.nextInt(24));
             default -> throw new IllegalStateException("unhandled " + operation);
           }
-          context.inFlight(next);
+          step.inFlight(next);
           tx.commit();
           return next;
         }
@@ -326,52 +388,8 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
     }
   }
 
-  /**
-   * Takes a snapshot of the last commit, or checks a held one against the state of its commit and
-   * closes it.
-   */
-  private static void holdOrRelease(Pager pager, PagerState state, List<Held> held, SplittableRandom random)
-      throws IOException {
-    if (held.size() >= 4 || (!held.isEmpty() && random.nextBoolean())) {
-      Held release = held.remove(random.nextInt(held.size()));
-      try (Snapshot snapshot = release.snapshot()) {
-        List<Long> seen = new ArrayList<>();
-        snapshot.forEachAllocated(id -> seen.add(id.index()));
-        if (!seen.equals(List.copyOf(release.state().allocated()))) {
-          throw new AssertionError("a snapshot of generation " + snapshot.generation() + " reads the allocation "
-              + seen + ", not its commit's " + release.state().allocated());
-        }
-      }
-    } else {
-      held.add(new Held(pager.snapshot(), state));
-    }
-  }
-
-  /** Requires the pages an operation allocated to be none that a held snapshot's commit reaches. */
-  private static void requireNotPinned(PagerState before, PagerState after, List<Held> held) {
-    for (long page : after.allocated()) {
-      if (before.allocated().contains(page)) {
-        continue;
-      }
-      for (Held snapshot : held) {
-        if (snapshot.state().allocated().contains(page)) {
-          throw new AssertionError("page " + page + " was handed out while a snapshot of generation "
-              + snapshot.snapshot().generation() + ", which reaches it, is open");
-        }
-      }
-    }
-  }
-
-  /** Closes every held snapshot: before a reopen, and when the pager is gone. */
-  private static void closeAll(List<Held> held) {
-    for (Held snapshot : held) {
-      snapshot.snapshot().close();
-    }
-    held.clear();
-  }
-
   /** The set-up commit of {@link #startingWith}. */
-  private PagerState setUp(Pager pager, PagerState state, CrashContext<PagerState> context) throws IOException {
+  private PagerState setUp(Pager pager, PagerState state, CrashOperation.Step<PagerState> step) throws IOException {
     try (Transaction tx = pager.begin()) {
       tx.ensurePageCount(setupPageCount);
       PagerState next = state;
@@ -383,7 +401,7 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
         }
         next = next.withAllocated(run);
       }
-      context.inFlight(next);
+      step.inFlight(next);
       tx.commit();
       return next;
     }
@@ -424,28 +442,6 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
     throw new AssertionError(
         name + " was accepted after a failed sync (" + failure.getMessage()
             + "): a pager that keeps working can acknowledge what never reached the disk");
-  }
-
-  /**
-   * Reads the state a pager reopened after a failure recovered, which must be the acknowledged
-   * or the in-flight one (checked as after a crash); stamps are read back from the pages, since
-   * a failed sync may have written either value.
-   */
-  private static PagerState recovered(Pager pager, @Nullable PagerState acknowledged, @Nullable PagerState inFlight)
-      throws IOException {
-    try {
-      PagerCheck.verify(pager, new CrashExpectation<>(acknowledged, inFlight));
-    } catch (AssertionError e) {
-      throw new AssertionError("reopened after a failure, " + pager + " did not recover the last durable commit: "
-          + e.getMessage(), e);
-    }
-    PagerState read = PagerState.read(pager);
-    PagerState base = Objects.requireNonNull(read.sameAllocation(acknowledged) ? acknowledged : inFlight);
-    PagerState learned = base;
-    for (long page : base.stamps().keySet()) {
-      learned = learned.withStamp(page, pager.page(pager.pageId(page)).getLong(0));
-    }
-    return learned;
   }
 
   /** Records newly allocated pages, stamping about half of them before the commit. */

@@ -510,6 +510,19 @@ public final class SimulatedStorage implements Storage {
   }
 
   /**
+   * Simulates deleting the file and creating it again, empty: what a user does with a file whose
+   * creation a crash interrupted. Closes this storage if still open; the call numbering, the fault
+   * plan and any crash explorer watching carry over.
+   *
+   * @return the storage over the new, empty file
+   */
+  synchronized SimulatedStorage deleteFile() {
+    close();
+    run.lostExtensionSize = -1;
+    return new SimulatedStorage(name, osPageSize, capacity, readOnly, run, new byte[0], null, null);
+  }
+
+  /**
    * Flips one bit of the durable image and of the cache, as when a disk returns a rotted sector
    * that the page cache then holds. The page stays clean: nothing will write it back.
    *
