@@ -71,7 +71,8 @@ public interface CrashOperation<S, T extends CrashTarget<S>> {
 
     /**
      * Acknowledges a state the operation has made durable on its way: for an operation made of
-     * several durable steps, such as an allocation committed and then written and synced.
+     * several durable steps, such as an allocation committed and then written and synced. An
+     * operation that returns the very state it acknowledged last is not acknowledged twice.
      *
      * @param state the durable state
      */
@@ -123,7 +124,7 @@ public interface CrashOperation<S, T extends CrashTarget<S>> {
 
   private static <S> S reopenedAs(CrashTarget<S> target, S state, String how) throws Exception {
     S read = target.recover(new CrashExpectation<>(state, null));
-    if (!read.equals(state)) {
+    if (!read.equals(state)) { // recover may accept more than equality, as PagerCheck does
       throw new AssertionError(how + " without a crash, the target holds " + ModelDiff.describe(read, state));
     }
     return read;

@@ -16,11 +16,14 @@ import java.io.IOException;
  *   private @Nullable Pager pager;
  *
  *   public Long emptyState() { return 0L; }
- *   public void create(SimulatedStorage storage) throws IOException { pager = Pager.create(storage, OPTIONS); }
+ *   public Long create(SimulatedStorage storage) throws IOException {
+ *     pager = Pager.create(storage, OPTIONS);
+ *     return 0L;
+ *   }
  *   public void open(SimulatedStorage storage) throws IOException { pager = Pager.open(storage, OPTIONS); }
- *   public Long read() throws IOException {
+ *   public Long recover(CrashExpectation<Long> expected) throws IOException {
  *     long root = pager().root(0);
- *     return root == 0 ? 0 : pager().page(pager().pageId(root)).getLong(0);
+ *     return expected.require(root == 0 ? 0 : pager().page(pager().pageId(root)).getLong(0));
  *   }
  *   public void close() throws IOException { if (pager != null) pager.close(); pager = null; }
  *   public void abandon() { pager = null; }
@@ -40,12 +43,14 @@ public interface CrashTarget<S> {
   S emptyState();
 
   /**
-   * Creates the structure on an empty storage and keeps it open.
+   * Creates the structure on an empty storage, keeps it open, and returns the state it holds:
+   * {@link #emptyState()}, or that with what only the new file knows (its generation, say).
    *
    * @param storage the storage, empty; the target owns it from now on
+   * @return the state of the new structure
    * @throws IOException when the storage fails, as a fault plan may make it
    */
-  void create(SimulatedStorage storage) throws IOException;
+  S create(SimulatedStorage storage) throws IOException;
 
   /**
    * Opens the structure on a storage that holds it, and keeps it open.
@@ -56,27 +61,19 @@ public interface CrashTarget<S> {
   void open(SimulatedStorage storage) throws IOException;
 
   /**
-   * Reads the state the open structure holds. May also check invariants that are not part of the
-   * state (a clean {@code verify()}, no leaked page) by throwing an {@link AssertionError}.
+   * Reads the state the open structure holds, after a crash, a failure or a reopen, and requires
+   * it to be one {@code expected} allows: usually {@code return expected.require(valueRead);},
+   * which describes a disallowed state with its difference from each allowed one. May also check
+   * invariants that are not part of the state (a clean {@code verify()}, no leaked page) by
+   * throwing an {@link AssertionError}. A state that cannot be read without knowing what to look
+   * for (page writes are not versioned, say) is read with the help of {@code expected}.
    *
-   * @return the state
-   * @throws Exception when the structure cannot be read, or an invariant does not hold
-   */
-  S read() throws Exception;
-
-  /**
-   * Reads the state after a crash or a failure and requires it to be one {@code expected}
-   * allows. The default is {@code expected.require(read())}; override it when a state cannot be
-   * read without knowing what to look for (page writes that are not versioned, say).
-   *
-   * @param expected the acknowledged state and the one in flight
+   * @param expected the acknowledged state and the one in flight (null when none)
    * @return the state read, one of the two
    * @throws Exception when the structure cannot be read
-   * @throws AssertionError when the state read is neither, with a description of the difference
+   * @throws AssertionError when the state read is neither, or an invariant does not hold
    */
-  default S recover(CrashExpectation<S> expected) throws Exception {
-    return expected.require(read());
-  }
+  S recover(CrashExpectation<S> expected) throws Exception;
 
   /**
    * Closes the structure cleanly, as a process that ends normally does. Does nothing when

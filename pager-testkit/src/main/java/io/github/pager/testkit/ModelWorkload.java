@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A crash workload described by its model: a {@link CrashTarget} that knows how to create, open
@@ -100,6 +101,19 @@ public final class ModelWorkload<S, T extends CrashTarget<S>> implements CrashWo
    * @return the check
    */
   public CrashCheck<S> check() {
+    return check(targets);
+  }
+
+  /**
+   * Returns the crash check of {@link #check()} for targets of the given kind, without a
+   * workload: for a hand-written workload over the same structure.
+   *
+   * @param targets makes a fresh target for each crash image
+   * @param <S> the model
+   * @param <T> the target
+   * @return the check
+   */
+  public static <S, T extends CrashTarget<S>> CrashCheck<S> check(Supplier<T> targets) {
     return (crashed, expected) -> {
       T target = targets.get();
       try {
@@ -152,6 +166,9 @@ public final class ModelWorkload<S, T extends CrashTarget<S>> implements CrashWo
     private final CrashContext<S> context;
     private final T target;
 
+    /** The state the running operation acknowledged last through {@link #acknowledge}, if any. */
+    private @Nullable S acknowledgedInOperation;
+
     Run(CrashContext<S> context, T target) {
       this.context = context;
       this.target = target;
@@ -161,14 +178,15 @@ public final class ModelWorkload<S, T extends CrashTarget<S>> implements CrashWo
     boolean create() throws Exception {
       S empty = target.emptyState();
       context.inFlight(empty);
+      S created;
       try {
-        target.create(context.storage());
+        created = target.create(context.storage());
       } catch (IOException e) {
         context.failed();
         target.abandon();
         return recover();
       }
-      context.acknowledge(empty);
+      context.acknowledge(created);
       return true;
     }
 
@@ -176,6 +194,7 @@ public final class ModelWorkload<S, T extends CrashTarget<S>> implements CrashWo
     boolean perform(CrashOperation<S, T> operation) throws Exception {
       S state = current();
       S next;
+      acknowledgedInOperation = null;
       try {
         next = operation.apply(target, state, this);
       } catch (GrowFailedException e) {
@@ -187,7 +206,9 @@ public final class ModelWorkload<S, T extends CrashTarget<S>> implements CrashWo
         closeAfterFailure();
         return recover();
       }
-      context.acknowledge(Objects.requireNonNull(next, "an operation returned no state"));
+      if (next != acknowledgedInOperation) {
+        context.acknowledge(Objects.requireNonNull(next, "an operation returned no state"));
+      }
       return true;
     }
 
@@ -247,9 +268,7 @@ public final class ModelWorkload<S, T extends CrashTarget<S>> implements CrashWo
               + "acknowledged: " + e, e);
         }
         // Creating the file failed before any of it was durable: delete it and create it again.
-        S empty = target.emptyState();
-        target.create(context.deleteFile());
-        return empty;
+        return target.create(context.deleteFile());
       }
       return target.recover(new CrashExpectation<>(context.acknowledged(), context.inFlight()));
     }
@@ -283,6 +302,7 @@ public final class ModelWorkload<S, T extends CrashTarget<S>> implements CrashWo
     @Override
     public void acknowledge(S state) {
       context.acknowledge(state);
+      acknowledgedInOperation = state;
     }
 
     @Override

@@ -205,18 +205,14 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
     }
 
     @Override
-    public void create(SimulatedStorage storage) throws IOException {
+    public PagerState create(SimulatedStorage storage) throws IOException {
       pager = Pager.create(wrapper.apply(storage), options);
+      return PagerState.empty();
     }
 
     @Override
     public void open(SimulatedStorage storage) throws IOException {
       pager = Pager.open(wrapper.apply(storage), options);
-    }
-
-    @Override
-    public PagerState read() throws IOException {
-      return PagerState.read(pager());
     }
 
     /**

@@ -2,8 +2,6 @@ package io.github.pager.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.pager.core.GrowFailedException;
-import io.github.pager.core.NotAPageFileException;
 import io.github.pager.core.Pager;
 import io.github.pager.core.PagerOptions;
 import io.github.pager.core.PagerUnavailableException;
@@ -11,18 +9,20 @@ import io.github.pager.core.PersistentArray;
 import io.github.pager.core.PersistentBitmap;
 import io.github.pager.core.Transaction;
 import io.github.pager.core.TreeReport;
-import io.github.pager.core.TruncatedPageFileException;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.NavigableMap;
 import java.util.NavigableSet;
+import java.util.Objects;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -71,112 +71,127 @@ class StructureCrashSuiteTest {
     return new long[] {value, ~value, value * 31 + index, index};
   }
 
-  enum Operation {
-    BITS,
-    RECORDS,
-    BOTH,
-    REOPEN,
-    RESTART
+  /** The pager, and the counter of crash states with tall trees when it serves the check. */
+  private static final class Target implements CrashTarget<State> {
+    private final @Nullable LongAdder tallStates;
+    private @Nullable Pager pager;
+
+    Target(@Nullable LongAdder tallStates) {
+      this.tallStates = tallStates;
+    }
+
+    Pager pager() {
+      return Objects.requireNonNull(pager, "the pager is not open");
+    }
+
+    @Override
+    public State emptyState() {
+      return State.EMPTY;
+    }
+
+    @Override
+    public State create(SimulatedStorage storage) throws IOException {
+      pager = Pager.create(storage, OPTIONS);
+      return State.EMPTY;
+    }
+
+    @Override
+    public void open(SimulatedStorage storage) throws IOException {
+      pager = Pager.open(storage, OPTIONS);
+    }
+
+    /**
+     * Verifies the pager and both structures, requires every allocated page to be a node of
+     * exactly one of them, and reads every candidate bit and record.
+     */
+    @Override
+    public State recover(CrashExpectation<State> expected) throws IOException {
+      Pager open = pager();
+      TreeReport report = open.verify();
+      if (!report.isClean()) {
+        throw new AssertionError("free-space tree problems: " + report.problems());
+      }
+      PersistentBitmap bitmap = open.readBitmap(BITMAP_SLOT);
+      PersistentArray array = open.readArray(ARRAY_SLOT, RECORD_SIZE);
+      List<String> problems = new ArrayList<>(bitmap.verify());
+      problems.addAll(array.verify());
+      if (!problems.isEmpty()) {
+        throw new AssertionError("structure problems: " + problems);
+      }
+      Set<Long> bitmapPages = bitmap.nodePages();
+      Set<Long> arrayPages = array.nodePages();
+      TreeSet<Long> shared = new TreeSet<>(bitmapPages);
+      shared.retainAll(arrayPages);
+      TreeSet<Long> owned = new TreeSet<>(bitmapPages);
+      owned.addAll(arrayPages);
+      TreeSet<Long> allocated = new TreeSet<>();
+      open.forEachAllocated(id -> allocated.add(id.index()));
+      if (!shared.isEmpty() || !allocated.equals(owned)) {
+        throw new AssertionError("allocated pages " + allocated + " are not the structures' nodes (bitmap "
+            + bitmapPages + ", array " + arrayPages + ")");
+      }
+      if (tallStates != null && isTall(open, BITMAP_SLOT) && isTall(open, ARRAY_SLOT)) {
+        tallStates.increment();
+      }
+      return expected.require(read(open));
+    }
+
+    @Override
+    public void close() throws IOException {
+      Pager open = pager;
+      pager = null;
+      if (open != null) {
+        open.close();
+      }
+    }
+
+    @Override
+    public void abandon() {
+      pager = null;
+    }
+
+    @Override
+    public void afterFailure(IOException failure, State state) throws IOException {
+      if (failure instanceof PagerUnavailableException && pager != null) {
+        try {
+          pager.begin().close();
+          throw new AssertionError("a transaction began after a failed sync");
+        } catch (PagerUnavailableException expected) {
+          // refused, as it must be
+        }
+      }
+    }
+
+    /** A root of height 2 or more, from the structure's second root value (FORMAT.md). */
+    private static boolean isTall(Pager pager, int slot) {
+      return pager.root(slot) != 0 && ((pager.root(slot + 1) >>> 32) & 0xFF) >= 2;
+    }
   }
 
-  static CrashWorkload<State> workload(int operations, List<Operation> mix) {
-    return context -> {
-      SplittableRandom random = context.random();
-      State state = State.EMPTY;
-      context.inFlight(state);
-      Pager created;
-      try {
-        created = Pager.create(context.storage(), OPTIONS);
-      } catch (IOException e) {
-        context.failed();
-        return;
-      }
-      context.acknowledge(state);
-      Pager pager = created;
-      boolean abandoned = false;
-      try {
-        for (int i = -1; i < operations; i++) {
-          Operation operation = i < 0 ? Operation.BOTH : mix.get(random.nextInt(mix.size()));
-          try {
-            if (operation == Operation.REOPEN || operation == Operation.RESTART) {
-              context.inFlight(state);
-              if (operation == Operation.REOPEN) {
-                pager.close();
-              }
-              abandoned = true;
-              pager = Pager.open(context.restart(), OPTIONS);
-              abandoned = false;
-              State reopened = read(pager);
-              if (!reopened.equals(state)) {
-                throw new AssertionError("reopened without a crash as " + reopened + ", not " + state);
-              }
-            } else {
-              state = change(operation, i < 0, pager, state, context, random);
-            }
-            context.acknowledge(state);
-          } catch (GrowFailedException e) {
-            context.rolledBack();
-          } catch (IOException e) {
-            // A failed sync: the poisoned pager must refuse, and a reopen after a reboot must
-            // find the acknowledged or the in-flight state, from which the workload goes on.
-            context.failed();
-            if (e instanceof PagerUnavailableException && !abandoned) {
-              try {
-                pager.begin().close();
-                throw new AssertionError("a transaction began after a failed sync");
-              } catch (PagerUnavailableException expected) {
-                // refused, as it must be
-              }
-            }
-            if (!abandoned) {
-              pager.close();
-            }
-            abandoned = true;
-            try {
-              pager = Pager.open(context.reboot(), OPTIONS);
-            } catch (IOException reopening) {
-              context.failed();
-              return;
-            }
-            abandoned = false;
-            State recovered = read(pager);
-            if (!new CrashExpectation<>(context.acknowledged(), context.inFlight()).allows(recovered)) {
-              throw new AssertionError("reopened after a failed sync at " + recovered + ", neither "
-                  + context.acknowledged() + " nor " + context.inFlight());
-            }
-            state = recovered;
-            context.inFlight(state);
-            context.acknowledge(state);
-          }
-        }
-        context.inFlight(state);
-        try {
-          pager.close();
-          context.acknowledge(state);
-        } catch (IOException e) {
-          context.failed();
-        }
-      } catch (IOException | RuntimeException | AssertionError e) {
-        if (!abandoned) {
-          try {
-            pager.close();
-          } catch (IOException | RuntimeException closing) {
-            e.addSuppressed(closing);
-          }
-        }
-        throw e;
-      }
-    };
+  /** Transactions on the bitmap, the array or both, after a set-up that makes both trees tall. */
+  private static ModelWorkload<State, Target> workload(
+      @Nullable LongAdder tallStates, int operations, boolean withReopens) {
+    List<CrashOperation<State, Target>> mix = new ArrayList<>();
+    mix.add((target, state, step) -> change(false, true, false, target.pager(), state, step));
+    mix.add((target, state, step) -> change(false, false, true, target.pager(), state, step));
+    mix.add((target, state, step) -> change(false, true, true, target.pager(), state, step));
+    if (withReopens) {
+      mix.add(CrashOperation.reopen());
+      mix.add(CrashOperation.restart());
+    }
+    return ModelWorkload.of(() -> new Target(tallStates), operations, mix)
+        .startingWith(List.of((target, state, step) -> change(true, true, true, target.pager(), state, step)));
   }
 
   /** One transaction: toggles bits, writes or erases records, or both; the set-up sets the farthest. */
   private static State change(
-      Operation operation, boolean setUp, Pager pager, State state, CrashContext<State> context, SplittableRandom random)
+      boolean setUp, boolean changeBits, boolean changeRecords, Pager pager, State state, CrashOperation.Step<State> step)
       throws IOException {
+    SplittableRandom random = step.random();
     TreeSet<Long> bits = new TreeSet<>(state.bits());
     TreeMap<Long, Long> records = new TreeMap<>(state.records());
     try (Transaction tx = pager.begin()) {
-      if (operation != Operation.RECORDS) {
+      if (changeBits) {
         PersistentBitmap bitmap = tx.bitmap(BITMAP_SLOT);
         int count = setUp ? 1 : 1 + random.nextInt(4);
         for (int k = 0; k < count; k++) {
@@ -189,7 +204,7 @@ class StructureCrashSuiteTest {
           }
         }
       }
-      if (operation != Operation.BITS) {
+      if (changeRecords) {
         PersistentArray array = tx.array(ARRAY_SLOT, RECORD_SIZE);
         int count = setUp ? 1 : 1 + random.nextInt(3);
         for (int k = 0; k < count; k++) {
@@ -205,7 +220,7 @@ class StructureCrashSuiteTest {
         }
       }
       State next = new State(bits, records);
-      context.inFlight(next);
+      step.inFlight(next);
       tx.commit();
       return next;
     }
@@ -240,98 +255,39 @@ class StructureCrashSuiteTest {
     return new State(bits, records);
   }
 
-  /** The check, counting the states in which both trees have a root of height 2 or more. */
-  private static final class Check implements CrashCheck<State> {
-    final LongAdder tallStates = new LongAdder();
-
-    @Override
-    public void check(SimulatedStorage crashed, CrashExpectation<State> expected) throws IOException {
-      Pager pager;
-      try {
-        pager = Pager.open(crashed, OPTIONS);
-      } catch (NotAPageFileException | TruncatedPageFileException e) {
-        if (expected.acknowledged() == null) {
-          return;
-        }
-        throw new AssertionError("the file no longer opens although commits were acknowledged: " + e, e);
-      }
-      try (pager) {
-        TreeReport report = pager.verify();
-        if (!report.isClean()) {
-          throw new AssertionError("free-space tree problems: " + report.problems());
-        }
-        PersistentBitmap bitmap = pager.readBitmap(BITMAP_SLOT);
-        PersistentArray array = pager.readArray(ARRAY_SLOT, RECORD_SIZE);
-        List<String> problems = new java.util.ArrayList<>(bitmap.verify());
-        problems.addAll(array.verify());
-        if (!problems.isEmpty()) {
-          throw new AssertionError("structure problems: " + problems);
-        }
-        Set<Long> bitmapPages = bitmap.nodePages();
-        Set<Long> arrayPages = array.nodePages();
-        TreeSet<Long> shared = new TreeSet<>(bitmapPages);
-        shared.retainAll(arrayPages);
-        TreeSet<Long> owned = new TreeSet<>(bitmapPages);
-        owned.addAll(arrayPages);
-        TreeSet<Long> allocated = new TreeSet<>();
-        pager.forEachAllocated(id -> allocated.add(id.index()));
-        if (!shared.isEmpty() || !allocated.equals(owned)) {
-          throw new AssertionError("allocated pages " + allocated + " are not the structures' nodes (bitmap "
-              + bitmapPages + ", array " + arrayPages + ")");
-        }
-        State actual = read(pager);
-        if (!expected.allows(actual)) {
-          throw new AssertionError(
-              "recovered " + actual + " is neither the acknowledged " + expected.acknowledged() + " nor the in-flight "
-                  + expected.inFlight());
-        }
-        if (isTall(pager, BITMAP_SLOT) && isTall(pager, ARRAY_SLOT)) {
-          tallStates.increment();
-        }
-      }
-    }
-
-    /** A root of height 2 or more, from the structure's second root value (FORMAT.md). */
-    private static boolean isTall(Pager pager, int slot) {
-      return pager.root(slot) != 0 && ((pager.root(slot + 1) >>> 32) & 0xFF) >= 2;
-    }
-  }
-
   // ---------------------------------------------------------------------------------------------
 
-  private static void explore(String name, int operations, long seedOffset, FaultPlan faults, Operation... mix) {
-    List<Operation> operations0 = mix.length == 0 ? List.of(Operation.values()) : List.of(mix);
+  private static void explore(String name, int operations, long seedOffset, FaultPlan faults, boolean withReopens) {
     long checked = 0;
-    long tall = 0;
+    LongAdder tall = new LongAdder();
     for (int round = 0; round < ROUNDS; round++) {
       long seed = BASE_SEED + seedOffset * 1000 + round;
-      Check check = new Check();
-      CrashExploration result = CrashExplorer.of(name, workload(operations, operations0), check)
+      CrashExploration result = CrashExplorer.of(
+              name, workload(null, operations, withReopens), workload(tall, operations, withReopens).check())
           .withSeed(seed)
           .withFaults(faults.withSeed(seed))
           .explore()
           .assertNoViolations();
       checked += result.crashStates();
-      tall += check.tallStates.sum();
     }
-    assertThat(tall).as("crash states in which both trees were of height 2 or more, of " + checked)
+    assertThat(tall.sum()).as("crash states in which both trees were of height 2 or more, of " + checked)
         .isGreaterThan(checked / 2);
   }
 
   @Test
   void bitsAndRecords() {
-    explore("bitmap and array", 25, 1, FaultPlan.none(), Operation.BITS, Operation.RECORDS, Operation.BOTH);
+    explore("bitmap and array", 25, 1, FaultPlan.none(), false);
   }
 
   @Test
   void withReopenRestartAndWriteback() {
-    explore("bitmap and array, restarts", 25, 2, FaultPlan.none().withWritebackProbability(0.5));
+    explore("bitmap and array, restarts", 25, 2, FaultPlan.none().withWritebackProbability(0.5), true);
   }
 
   @Test
   void withFailedSyncs() {
     explore("bitmap and array, failed syncs", 25, 3,
-        FaultPlan.none().failingSyncWithProbability(0.05).failingExtendWithProbability(0.1));
+        FaultPlan.none().failingSyncWithProbability(0.05).failingExtendWithProbability(0.1), true);
   }
 
   @AfterAll

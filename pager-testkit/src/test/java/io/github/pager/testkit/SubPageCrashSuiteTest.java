@@ -65,115 +65,7 @@ class SubPageCrashSuiteTest {
   private static final AtomicInteger TALL_IMAGES = new AtomicInteger();
 
   static CrashCheck<SubPageState> check(PagerOptions options, int subPageSize) {
-    return check(options, subPageSize, false);
-  }
-
-  /**
-   * The check; a {@code tall} one also requires the used bitmap to have height 2 or more in every
-   * state past the tall workload's first commit.
-   */
-  static CrashCheck<SubPageState> check(PagerOptions options, int subPageSize, boolean tall) {
-    return (crashed, expected) -> {
-      Pager pager;
-      try {
-        pager = Pager.open(crashed, options);
-      } catch (NotAPageFileException | TruncatedPageFileException e) {
-        if (expected.acknowledged() == null) {
-          return;
-        }
-        throw new AssertionError("the file no longer opens although commits were acknowledged: " + e, e);
-      }
-      try (pager) {
-        TreeReport report = pager.verify();
-        if (!report.isClean()) {
-          throw new AssertionError("free-space tree problems: " + report.problems());
-        }
-        SubPageAllocator sub = SubPageAllocator.open(pager, BASE_SLOT, subPageSize);
-        List<String> problems = sub.verify();
-        if (!problems.isEmpty()) {
-          throw new AssertionError("sub-page allocator problems: " + problems);
-        }
-        TreeSet<Long> notAllocated = new TreeSet<>(sub.ownedPages());
-        pager.forEachAllocated(id -> notAllocated.remove(id.index()));
-        if (!notAllocated.isEmpty()) {
-          throw new AssertionError("pages " + notAllocated + " belong to the sub-page allocator but are free in the pager");
-        }
-        SubPageState acknowledged = expected.acknowledged();
-        SubPageState inFlight = expected.inFlight();
-        if (atInFlightCommit(pager.generation(), acknowledged, inFlight)) {
-          checkRecovered(pager, sub, Objects.requireNonNull(inFlight), acknowledged);
-        } else {
-          checkRecovered(pager, sub, Objects.requireNonNull(acknowledged), inFlight);
-        }
-        if (tall && pager.allocatedPages().size() > TALL_PREFIX) {
-          int height = SubPageWorkload.usedBitmapHeight(pager);
-          if (height < 2) {
-            throw new AssertionError("the tall workload's used bitmap has height " + height);
-          }
-          TALL_IMAGES.incrementAndGet();
-        }
-      }
-    };
-  }
-
-  /**
-   * Tells whether the recovered generation is that of the commit in flight rather than the
-   * acknowledged one (a commit raises the generation); any other generation is a violation.
-   */
-  private static boolean atInFlightCommit(
-      long generation, @Nullable SubPageState acknowledged, @Nullable SubPageState inFlight) {
-    if (acknowledged != null && generation == acknowledged.generation()) {
-      return false;
-    }
-    if (acknowledged != null && generation < acknowledged.generation()) {
-      throw new AssertionError("recovered generation " + generation + ", older than the acknowledged " + acknowledged);
-    }
-    if (inFlight == null) {
-      throw new AssertionError("recovered generation " + generation + " past the acknowledged " + acknowledged
-          + ", with nothing in flight");
-    }
-    return true;
-  }
-
-  /**
-   * Checks that the open file holds {@code model}: the same pages and sub-pages, and every
-   * written sub-page its stamp, or the stamp {@code other} gives the same life (an in-place
-   * rewrite that may or may not have reached the disk).
-   */
-  static void checkRecovered(Pager pager, SubPageAllocator sub, SubPageState model, @Nullable SubPageState other)
-      throws IOException {
-    TreeSet<Long> subs = new TreeSet<>();
-    sub.forEachAllocated(id -> subs.add(id.value()));
-    TreeSet<Long> regular = new TreeSet<>();
-    pager.forEachAllocated(id -> regular.add(id.index()));
-    regular.removeAll(sub.ownedPages());
-    if (!model.sameAllocation(regular, subs)) {
-      throw new AssertionError("recovered regular pages " + SubPageState.ranges(regular) + " and sub-pages " + subs
-          + " at generation " + pager.generation() + ", not those of " + model + leaks(regular, model));
-    }
-    for (Map.Entry<Long, Stamp> entry : model.subs().entrySet()) {
-      long value = entry.getKey();
-      List<Stamp> allowed = new ArrayList<>(List.of(entry.getValue()));
-      Stamp rewritten = other == null ? null : other.subs().get(value);
-      if (rewritten != null && rewritten.life() == entry.getValue().life()) {
-        allowed.add(rewritten);
-      }
-      if (allowed.stream().anyMatch(stamp -> !stamp.written())) {
-        continue;
-      }
-      MemorySegment bytes = sub.handle(value).read(sub);
-      if (allowed.stream().noneMatch(stamp -> stamp.isIn(bytes, value))) {
-        throw new AssertionError("sub-page " + value + " holds " + Stamp.describe(bytes, value) + ", not "
-            + (allowed.size() == 1 ? allowed.getFirst() : "one of " + allowed) + "; recovered " + model);
-      }
-    }
-  }
-
-  /** Names pages that are allocated but neither regular in {@code model} nor the allocator's. */
-  private static String leaks(NavigableSet<Long> regular, SubPageState model) {
-    TreeSet<Long> leaked = new TreeSet<>(regular);
-    leaked.removeAll(model.regular());
-    return leaked.isEmpty() ? "" : "; leaked pages: " + leaked;
+    return SubPageWorkload.check(options, subPageSize, 0, null);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -276,7 +168,7 @@ class SubPageCrashSuiteTest {
         .tall(TALL_PREFIX);
     int before = TALL_IMAGES.get();
     // The run of regular pages grows the file to about 1 MiB.
-    explore("sub-pages, used bitmap of height 2", workload, check(options, 64, true), CrashExplorer.soak() ? 30 : 3, 9,
+    explore("sub-pages, used bitmap of height 2", workload, SubPageWorkload.check(options, 64, TALL_PREFIX, TALL_IMAGES), CrashExplorer.soak() ? 30 : 3, 9,
         FaultPlan.none(), 4L << 20);
     assertThat(TALL_IMAGES.get() - before).as("crash images checked at height 2").isGreaterThan(1000);
   }
