@@ -81,7 +81,10 @@ final class ModelDiff {
     return join(List.of(listed("missing", missing), listed("unexpected", extra)));
   }
 
-  /** The span from the first to the last differing character, with some common text around it. */
+  /**
+   * The span from the first to the last differing character, marked {@code »like this«}, with
+   * some common text around it.
+   */
   private static String textDifference(String actual, String expected) {
     int prefix = 0;
     int shorter = Math.min(actual.length(), expected.length());
@@ -105,7 +108,7 @@ final class ModelDiff {
       middle = middle.substring(0, WHOLE) + "…(" + (middle.length() - 2 * WHOLE) + " more)…"
           + middle.substring(middle.length() - WHOLE);
     }
-    return (from > 0 ? "…" : "") + text.substring(from, prefix) + "[" + middle + "]"
+    return (from > 0 ? "…" : "") + text.substring(from, prefix) + "»" + middle + "«"
         + text.substring(text.length() - suffix, to) + (to < text.length() ? "…" : "");
   }
 

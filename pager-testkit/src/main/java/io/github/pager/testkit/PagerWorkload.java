@@ -184,19 +184,13 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
    * The pager a workload drives, with the snapshots it holds; after a failure it checks that a
    * poisoned pager refuses every change, and it recovers by {@link PagerCheck#verify}.
    */
-  private static final class Target implements CrashTarget<PagerState> {
-    private final PagerOptions options;
+  private static final class Target extends PagerTarget<PagerState> {
     private final UnaryOperator<Storage> wrapper;
     private final List<Held> held = new ArrayList<>();
-    private @Nullable Pager pager;
 
     Target(PagerOptions options, UnaryOperator<Storage> wrapper) {
-      this.options = options;
+      super(options);
       this.wrapper = wrapper;
-    }
-
-    Pager pager() {
-      return Objects.requireNonNull(pager, "the pager is not open");
     }
 
     @Override
@@ -205,14 +199,8 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
     }
 
     @Override
-    public PagerState create(SimulatedStorage storage) throws IOException {
-      pager = Pager.create(wrapper.apply(storage), options);
-      return PagerState.empty();
-    }
-
-    @Override
-    public void open(SimulatedStorage storage) throws IOException {
-      pager = Pager.open(wrapper.apply(storage), options);
+    protected Storage storage(SimulatedStorage simulated) {
+      return wrapper.apply(simulated);
     }
 
     /**
@@ -237,26 +225,15 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
     }
 
     @Override
-    public void close() throws IOException {
+    protected void closing() {
       closeAll();
-      Pager open = pager;
-      pager = null;
-      if (open != null) {
-        open.close(); // a poisoned pager closes without syncing
-      }
-    }
-
-    @Override
-    public void abandon() {
-      closeAll();
-      pager = null;
     }
 
     @Override
     public void afterFailure(IOException failure, PagerState state) {
       closeAll();
-      if (failure instanceof PagerUnavailableException && pager != null) {
-        requireRefusal(pager, state, failure);
+      if (failure instanceof PagerUnavailableException && isOpen()) {
+        requireRefusal(pager(), state, failure);
       }
     }
 

@@ -10,66 +10,66 @@ import io.github.pager.core.Transaction;
 import io.github.pager.testkit.junit.CrashRunner;
 import io.github.pager.testkit.junit.CrashTest;
 import java.io.IOException;
+import java.util.List;
 
 /**
  * The README's example, as a downstream project would write it: a tiny linked counter kept in
- * a page named by root slot 0, crash-tested through {@link CrashTest} and checked with the
- * AssertJ assertions.
+ * a page named by root slot 0, driven by {@link ModelWorkload}, crash-tested through {@link
+ * CrashTest} and checked with the AssertJ assertions.
  */
 class DownstreamUsageTest {
   private static final PagerOptions OPTIONS = PagerOptions.defaults().withPageSize(1024);
 
-  /** The workload: each commit writes the counter into a fresh page and points root 0 at it. */
-  private static final CrashWorkload<Long> COUNTER = context -> {
-    context.inFlight(0L);
-    try (Pager pager = Pager.create(context.storage(), OPTIONS)) {
-      context.acknowledge(0L);
-      long oldPage = 0;
-      for (long value = 1; value <= 15; value++) {
-        try (Transaction tx = pager.begin()) {
-          PageId page = tx.alloc();
-          pager.page(page).putLong(0, value);      // written before the commit that publishes it
-          if (oldPage != 0) {
-            tx.free(pager.pageId(oldPage));
-          }
-          tx.setRoot(0, page.index());
-          context.inFlight(value);
-          tx.commit();
-          oldPage = page.index();
-        }
-        context.acknowledge(value);
-      }
-    } catch (IOException e) {
-      context.failed();   // an injected sync failure: the outcome of the commit is unknown
+  /** The counter: a value in a page that root slot 0 names. */
+  static final class Counter extends PagerTarget<Long> {
+    Counter() {
+      super(OPTIONS);
     }
-  };
 
-  /** The check: root 0 names an allocated page holding the acknowledged or in-flight value. */
-  private static final CrashCheck<Long> COUNTER_CHECK = (crashed, expected) -> {
-    try (Pager pager = Pager.open(crashed, OPTIONS)) {
+    @Override
+    public Long emptyState() {
+      return 0L;
+    }
+
+    /** Root 0 names the one allocated page, holding the acknowledged or the in-flight value. */
+    @Override
+    public Long recover(CrashExpectation<Long> expected) throws IOException {
+      Pager pager = pager();
       assertThat(pager).isConsistent();
       long root = pager.root(0);
-      long value = root == 0 ? 0 : pager.page(pager.pageId(root)).getLong(0);
-      if (!expected.allows(value)) {
-        throw new AssertionError("counter reads " + value + ", expected " + expected);
-      }
       assertThat(pager).hasAllocatedPageCount(root == 0 ? 0 : 1);
-    } catch (io.github.pager.core.NotAPageFileException e) {
-      if (expected.acknowledged() != null) {
-        throw e;
-      }
+      return expected.require(root == 0 ? 0 : pager.page(pager.pageId(root)).getLong(0));
     }
+  }
+
+  /** Writes the next value into a fresh page, frees the old one and points root 0 at the new. */
+  static final CrashOperation<Long, Counter> INCREMENT = (counter, value, step) -> {
+    Pager pager = counter.pager();
+    try (Transaction tx = pager.begin()) {
+      PageId page = tx.alloc();
+      pager.page(page).putLong(0, value + 1);   // written before the commit that publishes it
+      if (pager.root(0) != 0) {
+        tx.free(pager.pageId(pager.root(0)));
+      }
+      tx.setRoot(0, page.index());
+      step.inFlight(value + 1);
+      tx.commit();
+    }
+    return value + 1;
   };
+
+  /** Creates the file and increments 15 times; after a failure, reboots and goes on. */
+  static final ModelWorkload<Long, Counter> COUNTER = ModelWorkload.of(Counter::new, 15, List.of(INCREMENT));
 
   @CrashTest
   void theCounterSurvivesPowerLossAtEveryPoint(CrashRunner crash) {
-    crash.explore(COUNTER, COUNTER_CHECK);
+    crash.explore(COUNTER, COUNTER.check());
   }
 
   @CrashTest(randomImages = 4)
   void theCounterSurvivesFailedSyncs(CrashRunner crash) {
     for (long sync = 0; sync < 12; sync++) {
-      crash.explorer(COUNTER, COUNTER_CHECK)
+      crash.explorer(COUNTER, COUNTER.check())
           .withFaults(FaultPlan.none().failingSync(sync))
           .explore()
           .assertNoViolations();

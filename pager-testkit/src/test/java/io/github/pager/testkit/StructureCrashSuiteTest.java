@@ -72,32 +72,17 @@ class StructureCrashSuiteTest {
   }
 
   /** The pager, and the counter of crash states with tall trees when it serves the check. */
-  private static final class Target implements CrashTarget<State> {
+  private static final class Target extends PagerTarget<State> {
     private final @Nullable LongAdder tallStates;
-    private @Nullable Pager pager;
 
     Target(@Nullable LongAdder tallStates) {
+      super(OPTIONS);
       this.tallStates = tallStates;
-    }
-
-    Pager pager() {
-      return Objects.requireNonNull(pager, "the pager is not open");
     }
 
     @Override
     public State emptyState() {
       return State.EMPTY;
-    }
-
-    @Override
-    public State create(SimulatedStorage storage) throws IOException {
-      pager = Pager.create(storage, OPTIONS);
-      return State.EMPTY;
-    }
-
-    @Override
-    public void open(SimulatedStorage storage) throws IOException {
-      pager = Pager.open(storage, OPTIONS);
     }
 
     /**
@@ -137,24 +122,10 @@ class StructureCrashSuiteTest {
     }
 
     @Override
-    public void close() throws IOException {
-      Pager open = pager;
-      pager = null;
-      if (open != null) {
-        open.close();
-      }
-    }
-
-    @Override
-    public void abandon() {
-      pager = null;
-    }
-
-    @Override
     public void afterFailure(IOException failure, State state) throws IOException {
-      if (failure instanceof PagerUnavailableException && pager != null) {
+      if (failure instanceof PagerUnavailableException && isOpen()) {
         try {
-          pager.begin().close();
+          pager().begin().close();
           throw new AssertionError("a transaction began after a failed sync");
         } catch (PagerUnavailableException expected) {
           // refused, as it must be

@@ -124,20 +124,18 @@ final class SubPageWorkload implements CrashWorkload<SubPageState> {
    * The pager and its sub-page allocator, with what a run keeps across reopens: the counters
    * behind the stamps, and the pages a tall workload never frees.
    */
-  static final class Target implements CrashTarget<SubPageState> {
-    private final PagerOptions options;
+  static final class Target extends PagerTarget<SubPageState> {
     private final int subPageSize;
     private final int tallPrefix;
     private final @Nullable AtomicInteger tallImages;
     private final Set<Long> keptRegular = new HashSet<>();
     private final Set<Long> keptSubs = new HashSet<>();
-    private @Nullable Pager pager;
     private @Nullable SubPageAllocator sub;
     private long lives;
     private long versions;
 
     Target(PagerOptions options, int subPageSize, int tallPrefix, @Nullable AtomicInteger tallImages) {
-      this.options = options;
+      super(options);
       this.subPageSize = subPageSize;
       this.tallPrefix = tallPrefix;
       this.tallImages = tallImages;
@@ -148,26 +146,21 @@ final class SubPageWorkload implements CrashWorkload<SubPageState> {
       return SubPageState.EMPTY;
     }
 
+    /** Returns the empty state at the new file's generation, which the check compares with. */
     @Override
     public SubPageState create(SimulatedStorage storage) throws IOException {
-      Pager created = Pager.create(storage, options);
-      attach(created);
-      return SubPageState.EMPTY.at(created.generation());
+      super.create(storage);
+      return SubPageState.EMPTY.at(pager().generation());
     }
 
     @Override
-    public void open(SimulatedStorage storage) throws IOException {
-      attach(Pager.open(storage, options));
+    protected void opened(Pager opened) throws IOException {
+      sub = SubPageAllocator.open(opened, BASE_SLOT, subPageSize);
     }
 
-    private void attach(Pager opened) throws IOException {
-      try {
-        sub = SubPageAllocator.open(opened, BASE_SLOT, subPageSize);
-      } catch (IOException | RuntimeException e) {
-        opened.close();
-        throw e;
-      }
-      pager = opened;
+    @Override
+    protected void closing() {
+      sub = null;
     }
 
     /**
@@ -216,22 +209,6 @@ final class SubPageWorkload implements CrashWorkload<SubPageState> {
         tallImages.incrementAndGet();
       }
       return found.at(open.generation());
-    }
-
-    @Override
-    public void close() throws IOException {
-      Pager open = pager;
-      pager = null;
-      sub = null;
-      if (open != null) {
-        open.close();
-      }
-    }
-
-    @Override
-    public void abandon() {
-      pager = null;
-      sub = null;
     }
 
     /**
@@ -295,10 +272,6 @@ final class SubPageWorkload implements CrashWorkload<SubPageState> {
       TreeSet<Long> leaked = new TreeSet<>(regular);
       leaked.removeAll(model.regular());
       return leaked.isEmpty() ? "" : "; leaked pages: " + leaked;
-    }
-
-    Pager pager() {
-      return Objects.requireNonNull(pager, "the pager is not open");
     }
 
     SubPageAllocator sub() {
