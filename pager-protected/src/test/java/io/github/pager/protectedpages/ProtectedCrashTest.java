@@ -2,23 +2,24 @@ package io.github.pager.protectedpages;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.pager.core.GrowFailedException;
-import io.github.pager.core.NotAPageFileException;
 import io.github.pager.core.PageId;
 import io.github.pager.core.Pager;
 import io.github.pager.core.PagerOptions;
-import io.github.pager.testkit.CrashCheck;
-import io.github.pager.testkit.CrashContext;
+import io.github.pager.testkit.CrashExpectation;
 import io.github.pager.testkit.CrashExploration;
 import io.github.pager.testkit.CrashExplorer;
-import io.github.pager.testkit.CrashWorkload;
+import io.github.pager.testkit.CrashOperation;
+import io.github.pager.testkit.CrashTarget;
 import io.github.pager.testkit.FaultPlan;
+import io.github.pager.testkit.ModelWorkload;
+import io.github.pager.testkit.SimulatedStorage;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.SortedSet;
@@ -26,13 +27,15 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * Protected pages crashed before and after every storage call: single-page commits, multi-page
  * transactions with allocations and frees, regular pages beside them, restarts, spontaneous
- * writeback and failed syncs.
+ * writeback and failed syncs, on a {@link ModelWorkload} that reboots after every failure and
+ * goes on from what survived.
  *
  * <p>After any crash the file must open, {@link ProtectedPageAllocator#verify()} and the pager's
  * own check must be clean, every protected page must hold exactly its last acknowledged content
@@ -64,116 +67,136 @@ class ProtectedCrashTest {
    */
   private static final int TALL_PREFIX = 34;
 
-  /** Drives protected and regular pages, keeping the expected content of every page. */
-  private static final class Workload implements CrashWorkload<ProtectedState> {
-    private final int operations;
-    private final Op[] mix;
-    private final int prefix;
+  /**
+   * States of the tall exploration read with a directory of height 2 or more: every crash image
+   * checked, and the few the workload reads back after a restart.
+   */
+  private static final AtomicInteger TALL_IMAGES = new AtomicInteger();
 
-    Workload(int operations, Op... mix) {
-      this(0, operations, mix);
-    }
+  /**
+   * The pager, its protected pages, and the byte contents the model's hashes stand for. The
+   * contents outlive reopens, so after a failure {@link #recover} settles them to what survived.
+   */
+  private static final class Target implements CrashTarget<ProtectedState> {
+    /** Whether the directory must have height 2 once the tall prefix is allocated. */
+    private final boolean tall;
 
-    /** A workload that first allocates {@code prefix} pages in one commit and never frees the last of them. */
-    Workload(int prefix, int operations, Op... mix) {
-      this.prefix = prefix;
-      this.operations = operations;
-      this.mix = mix.length == 0 ? Op.values() : mix;
+    private final Model model = new Model();
+    private @Nullable ProtectedPageAllocator pages;
+
+    Target(boolean tall) {
+      this.tall = tall;
     }
 
     @Override
-    public void run(CrashContext<ProtectedState> context) throws Exception {
-      context.inFlight(ProtectedState.EMPTY);
-      Pager pager;
-      try {
-        pager = Pager.create(context.storage(), OPTIONS);
-      } catch (IOException e) {
-        context.failed();
-        return;
+    public ProtectedState emptyState() {
+      return ProtectedState.EMPTY;
+    }
+
+    @Override
+    public void create(SimulatedStorage storage) throws IOException {
+      pages = ProtectedPageAllocator.open(Pager.create(storage, OPTIONS), BASE);
+    }
+
+    @Override
+    public void open(SimulatedStorage storage) throws IOException {
+      pages = ProtectedPageAllocator.open(Pager.open(storage, OPTIONS), BASE);
+    }
+
+    /** Reads back the whole state, checking everything on the way. */
+    @Override
+    public ProtectedState read() throws IOException {
+      ProtectedPageAllocator pages = pages();
+      Pager pager = pages.pager();
+      assertThat(pager.verify().problems()).isEmpty();
+      pages.verify();
+      SortedMap<Long, Long> found = new TreeMap<>();
+      for (ProtectedPageId id : pages.allocatedIds()) {
+        found.put(id.value(), ProtectedState.hash(pages.get(id)));
       }
-      context.acknowledge(ProtectedState.EMPTY);
-      Model model = new Model();
-      boolean abandoned = false;
-      try {
-        ProtectedPageAllocator pages = ProtectedPageAllocator.open(pager, BASE);
-        SplittableRandom random = context.random();
-        if (prefix > 0 && !allocatePrefix(pager, pages, model, random, context)) {
-          return;
-        }
-        for (int i = 0; i < operations; i++) {
-          Op op = mix[random.nextInt(mix.length)];
-          try {
-            if (op == Op.RESTART) {
-              context.inFlight(model.state());
-              abandoned = true;
-              pager = Pager.open(context.restart(), OPTIONS);
-              abandoned = false;
-              pages = ProtectedPageAllocator.open(pager, BASE);
-              context.acknowledge(model.state());
-              continue;
-            }
-            run(op, pager, pages, model, random, context);
-          } catch (GrowFailedException e) {
-            model.rollback();
-            context.rolledBack();
-          } catch (IOException e) {
-            context.failed();
-            return;
-          }
-        }
-      } finally {
-        if (!abandoned) {
-          try {
-            pager.close();
-          } catch (IOException e) {
-            // a failed final sync: the last operation was already reported
-          }
-        }
+      Set<Long> owned = pages.ownedPages();
+      SortedSet<Long> allocated = new TreeSet<>();
+      pager.forEachAllocated(id -> allocated.add(id.index()));
+      assertThat(allocated).as("every protected copy and directory node is allocated").containsAll(owned);
+      SortedSet<Long> regular = new TreeSet<>(allocated);
+      regular.removeAll(owned);
+      if (tall && found.containsKey(TALL_PREFIX - 1L)) {
+        requireTall();
+        TALL_IMAGES.incrementAndGet();
+      }
+      return new ProtectedState(found, regular);
+    }
+
+    /**
+     * Requires an allowed state, then settles the contents to it: after a failed sync the
+     * operation's pages may or may not have reached the disk, and the reopened file says which.
+     */
+    @Override
+    public ProtectedState recover(CrashExpectation<ProtectedState> expected) throws IOException {
+      ProtectedState actual = expected.require(read());
+      if (actual.equals(model.stagedState())) {
+        model.commit();
+      } else {
+        model.rollback();
+      }
+      return actual;
+    }
+
+    @Override
+    public void close() throws IOException {
+      ProtectedPageAllocator open = pages;
+      pages = null;
+      if (open != null) {
+        open.pager().close(); // a pager poisoned by a failed sync closes without syncing
+      }
+    }
+
+    @Override
+    public void abandon() {
+      pages = null;
+    }
+
+    private ProtectedPageAllocator pages() {
+      return Objects.requireNonNull(pages, "the protected pages are not open");
+    }
+
+    private void requireTall() {
+      int height = directoryHeight(pages().pager(), BASE);
+      if (height < 2) {
+        throw new AssertionError("the tall workload's directory has height " + height + " with " + TALL_PREFIX + " pages");
       }
     }
 
     /**
-     * The tall workload's first commit: {@link #prefix} pages, some written, the last kept to the
-     * end so the directory keeps its second level.
-     *
-     * @return false when the commit failed and the workload must stop
+     * The tall workload's first commit: {@link #TALL_PREFIX} pages, some written, the last kept
+     * to the end so the directory keeps its second level.
      */
-    private boolean allocatePrefix(
-        Pager pager, ProtectedPageAllocator pages, Model model, SplittableRandom random,
-        CrashContext<ProtectedState> context) throws IOException {
-      try (ProtectedTransaction tx = pages.begin()) {
-        for (ProtectedPageId id : tx.allocBulk(prefix)) {
-          model.stageAlloc(id.value(), pager.pageSize());
+    ProtectedState allocateTallPrefix(CrashOperation.Step<ProtectedState> step) throws IOException {
+      model.rollback();
+      SplittableRandom random = step.random();
+      try (ProtectedTransaction tx = pages().begin()) {
+        for (ProtectedPageId id : tx.allocBulk(TALL_PREFIX)) {
+          model.stageAlloc(id.value(), OPTIONS.pageSize());
           if (random.nextBoolean()) {
             model.stageWrite(id.value(), tx.write(id), random);
           }
           model.pinned = id.value();
         }
-        context.inFlight(model.stagedState());
+        step.inFlight(model.stagedState());
         tx.commit();
-      } catch (GrowFailedException e) {
-        model.rollback();
-        context.rolledBack();
-        return false;
-      } catch (IOException e) {
-        context.failed();
-        return false;
       }
-      model.commit();
-      context.acknowledge(model.state());
-      int height = directoryHeight(pager, BASE);
-      if (height < 2) {
-        throw new AssertionError("the tall workload's directory has height " + height + " with " + prefix + " pages");
-      }
-      return true;
+      requireTall();
+      return model.commit();
     }
 
-    private static void run(
-        Op op, Pager pager, ProtectedPageAllocator pages, Model model, SplittableRandom random,
-        CrashContext<ProtectedState> context) throws IOException {
+    /** Runs one operation other than a restart and returns the state it made durable. */
+    ProtectedState perform(Op op, CrashOperation.Step<ProtectedState> step) throws IOException {
+      model.rollback(); // what an operation rolled back for a full disk had staged
+      SplittableRandom random = step.random();
+      ProtectedPageAllocator pages = pages();
+      Pager pager = pages.pager();
       switch (op) {
         case ALLOC, TRANSACTION, FREE, ABANDON -> {
-          boolean commit = op != Op.ABANDON;
           try (ProtectedTransaction tx = pages.begin()) {
             int allocs = op == Op.ALLOC ? 1 + random.nextInt(3) : op == Op.FREE ? 0 : random.nextInt(2);
             for (ProtectedPageId id : tx.allocBulk(model.pages.size() + allocs > 8 + model.prefixSize() ? 0 : allocs)) {
@@ -202,37 +225,24 @@ class ProtectedCrashTest {
               }
               tx.freeBulk(frees);
             }
-            if (commit) {
-              context.inFlight(model.stagedState());
-              tx.commit();
+            if (op == Op.ABANDON) {
+              model.rollback();
+              return model.state();
             }
-          } catch (IOException | RuntimeException e) {
-            model.rollback();
-            throw e;
-          }
-          if (commit) {
-            model.commit();
-            context.acknowledge(model.state());
-          } else {
-            model.rollback();
-            context.acknowledge(model.state());
+            step.inFlight(model.stagedState());
+            tx.commit();
           }
         }
         case WRITE -> {
           if (model.pages.isEmpty()) {
-            return;
+            return model.state();
           }
           long id = model.pick(random);
           try (ProtectedPageWriter writer = pages.write(pages.handle(id))) {
             model.stageWrite(id, writer.segment(), random);
-            context.inFlight(model.stagedState());
+            step.inFlight(model.stagedState());
             writer.commit();
-          } catch (IOException | RuntimeException e) {
-            model.rollback();
-            throw e;
           }
-          model.commit();
-          context.acknowledge(model.state());
         }
         case REGULAR -> {
           try (var tx = pager.begin()) {
@@ -243,17 +253,13 @@ class ProtectedCrashTest {
             } else {
               model.stagedRegular.add(tx.alloc().index());
             }
-            context.inFlight(model.stagedState());
+            step.inFlight(model.stagedState());
             tx.commit();
-          } catch (IOException | RuntimeException e) {
-            model.rollback();
-            throw e;
           }
-          model.commit();
-          context.acknowledge(model.state());
         }
-        case RESTART -> throw new IllegalStateException("handled by the caller");
+        case RESTART -> throw new IllegalStateException("a restart is the kit's CrashOperation.restart()");
       }
+      return model.commit();
     }
   }
 
@@ -285,7 +291,7 @@ class ProtectedCrashTest {
 
     /** Writes a random run of bytes into the staging copy and the model alike. */
     void stageWrite(long id, MemorySegment segment, SplittableRandom random) {
-      byte[] content = java.util.Objects.requireNonNull(staged.get(id));
+      byte[] content = Objects.requireNonNull(staged.get(id));
       assertThat(segment.toArray(ValueLayout.JAVA_BYTE))
           .as("a writer starts from the page's current content")
           .isEqualTo(content);
@@ -326,9 +332,11 @@ class ProtectedCrashTest {
       return new ProtectedState(hashes, regular);
     }
 
-    void commit() {
+    /** Makes the staged contents the committed ones, and returns their state. */
+    ProtectedState commit() {
       pages = copy(staged);
       regular = new TreeSet<>(stagedRegular);
+      return state();
     }
 
     void rollback() {
@@ -348,61 +356,24 @@ class ProtectedCrashTest {
     return Math.max(1, (int) ((pager.root(base + 2) >>> 32) & 0xFF));
   }
 
-  /** Crash images of the tall exploration checked with a directory of height 2 or more. */
-  private static final AtomicInteger TALL_IMAGES = new AtomicInteger();
-
-  /** Reopens a crash image and reads back the whole state, checking everything on the way. */
-  static final CrashCheck<ProtectedState> CHECK = check(false);
-
-  /**
-   * The check; a {@code tall} one also requires the directory to have height 2 or more once the
-   * tall workload's first commit holds (its pinned last page is allocated).
-   */
-  static CrashCheck<ProtectedState> check(boolean tall) {
-    return (crashed, expected) -> {
-      try (Pager pager = Pager.open(crashed, OPTIONS)) {
-        assertThat(pager.verify().problems()).isEmpty();
-        ProtectedPageAllocator pages = ProtectedPageAllocator.open(pager, BASE);
-        pages.verify();
-        SortedMap<Long, Long> found = new TreeMap<>();
-        for (ProtectedPageId id : pages.allocatedIds()) {
-          found.put(id.value(), ProtectedState.hash(pages.get(id)));
-        }
-        Set<Long> owned = pages.ownedPages();
-        SortedSet<Long> allocated = new TreeSet<>();
-        pager.forEachAllocated(id -> allocated.add(id.index()));
-        assertThat(allocated).as("every protected copy and directory node is allocated").containsAll(owned);
-        SortedSet<Long> regular = new TreeSet<>(allocated);
-        regular.removeAll(owned);
-        ProtectedState actual = new ProtectedState(found, regular);
-        if (!expected.allows(actual)) {
-          throw new AssertionError("recovered " + actual + "\n  expected " + expected);
-        }
-        if (tall && found.containsKey(TALL_PREFIX - 1L)) {
-          int height = directoryHeight(pager, BASE);
-          if (height < 2) {
-            throw new AssertionError("the tall workload's directory has height " + height);
-          }
-          TALL_IMAGES.incrementAndGet();
-        }
-      } catch (NotAPageFileException e) {
-        if (expected.acknowledged() != null) {
-          throw e;
-        }
-      }
-    };
+  /** A workload of {@code operations} drawn from {@code mix} (none: every operation). */
+  private static ModelWorkload<ProtectedState, Target> workload(boolean tall, int operations, Op... mix) {
+    List<CrashOperation<ProtectedState, Target>> operationsToDraw = new ArrayList<>();
+    for (Op op : mix.length == 0 ? Op.values() : mix) {
+      operationsToDraw.add(op == Op.RESTART ? CrashOperation.restart() : (target, state, step) -> target.perform(op, step));
+    }
+    return ModelWorkload.of(() -> new Target(tall), operations, operationsToDraw);
   }
 
   private static void explore(String name, int operations, long seedOffset, FaultPlan faults, Op... mix) {
-    explore(name, new Workload(operations, mix), CHECK, ROUNDS, seedOffset, faults);
+    explore(name, workload(false, operations, mix), seedOffset, faults);
   }
 
-  private static void explore(
-      String name, Workload workload, CrashCheck<ProtectedState> check, int rounds, long seedOffset, FaultPlan faults) {
+  private static void explore(String name, ModelWorkload<ProtectedState, Target> workload, long seedOffset, FaultPlan faults) {
     long states = 0;
-    for (int round = 0; round < rounds; round++) {
+    for (int round = 0; round < ROUNDS; round++) {
       long seed = BASE_SEED + seedOffset * 1000 + round;
-      CrashExploration result = CrashExplorer.of(name, workload, check)
+      CrashExploration result = CrashExplorer.of(name, workload, workload.check())
           .withSeed(seed)
           .withFaults(faults.withSeed(seed))
           .explore()
@@ -438,13 +409,16 @@ class ProtectedCrashTest {
     explore("protected writeback", 14, 5, FaultPlan.none().withWritebackProbability(0.5));
   }
 
+  /**
+   * A failed sync, then a reboot and more work on what survived. Long enough that every planned
+   * failure fires (the explorer fails a run where one did not).
+   */
   @Test
   void withFailedSyncs() {
-    // Long enough that every planned failure fires: with 12 operations some runs made only 13
-    // syncs, so the later failures injected nothing (the explorer now fails such a run).
+    ModelWorkload<ProtectedState, Target> workload = workload(false, 30);
     for (long sync = 2; sync < 30; sync += 3) {
       long seed = BASE_SEED + 6000 + sync;
-      CrashExplorer.of("protected failed sync " + sync, new Workload(30), CHECK)
+      CrashExplorer.of("protected failed sync " + sync, workload, workload.check())
           .withSeed(seed)
           .withFaults(FaultPlan.none().withSeed(seed).failingSync(sync))
           .explore()
@@ -462,14 +436,16 @@ class ProtectedCrashTest {
   /**
    * A directory of height 2 or more: 1 KiB pages and ids past the first directory leaf, whose
    * records (versions and checksums) every write changes below the root. The workload asserts
-   * the height after its first commit, and so does the check in every crash state that keeps it.
+   * the height after its first commit, and every state read that keeps it does too.
    */
   @Test
   void aDirectoryOfHeightTwo() {
     int before = TALL_IMAGES.get();
-    explore("protected, directory of height 2", new Workload(TALL_PREFIX, 14, Op.WRITE, Op.TRANSACTION, Op.FREE,
-        Op.ALLOC, Op.ABANDON, Op.RESTART), check(true), ROUNDS, 8, FaultPlan.none());
-    assertThat(TALL_IMAGES.get() - before).as("crash images checked at height 2").isGreaterThan(1000);
+    explore("protected, directory of height 2",
+        workload(true, 14, Op.WRITE, Op.TRANSACTION, Op.FREE, Op.ALLOC, Op.ABANDON, Op.RESTART)
+            .startingWith(List.of((target, state, step) -> target.allocateTallPrefix(step))),
+        8, FaultPlan.none());
+    assertThat(TALL_IMAGES.get() - before).as("states read at height 2, nearly all of them crash images").isGreaterThan(1000);
   }
 
   @AfterAll
@@ -477,5 +453,4 @@ class ProtectedCrashTest {
     System.out.println("[crash explorer] crash states checked in this JVM so far: "
         + CrashExplorer.crashStatesCheckedInThisJvm());
   }
-
 }
