@@ -168,6 +168,14 @@ public final class CrashContext<S> {
     return storage;
   }
 
+  /**
+   * Takes {@code state} as acknowledged before any operation: for a workload that starts on an
+   * existing file, whose state a crash must preserve from the first storage call on.
+   */
+  void assumeAcknowledged(S state) {
+    acknowledged = Objects.requireNonNull(state);
+  }
+
   /** Judges the crash points after the last operation, when the workload returns. */
   void finish() {
     listener.operationEnded(new CrashExpectation<>(acknowledged, inFlight), Outcome.UNFINISHED, storage.faultsFired());

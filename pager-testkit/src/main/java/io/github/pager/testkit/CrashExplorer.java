@@ -8,7 +8,9 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -67,23 +69,90 @@ public final class CrashExplorer<S> {
   /** Whether {@link #explore()} prints its one-line report. */
   private final boolean printing;
 
-  private CrashExplorer(
-      String name, CrashWorkload<S> workload, CrashCheck<S> check, long seed, int randomImages,
-      FaultPlan faults, int osPageSize, long capacity, int maxViolations, boolean parallel, boolean fullDiskExpected,
-      byte @Nullable [] initialImage, boolean printing) {
+  /**
+   * Everything an explorer is configured with besides its name, workload and check: each {@code
+   * with} method changes a fresh copy of it.
+   */
+  private static final class Settings {
+    long seed;
+    int randomImages;
+    FaultPlan faults = FaultPlan.none();
+    int osPageSize;
+    long capacity;
+    int maxViolations;
+    boolean parallel;
+    boolean fullDiskExpected;
+    byte @Nullable [] initialImage;
+    boolean printing;
+  }
+
+  private CrashExplorer(String name, CrashWorkload<S> workload, CrashCheck<S> check, Settings settings) {
     this.name = name;
     this.workload = workload;
     this.check = check;
-    this.seed = seed;
-    this.randomImages = randomImages;
-    this.faults = faults;
-    this.osPageSize = osPageSize;
-    this.capacity = capacity;
-    this.maxViolations = maxViolations;
-    this.parallel = parallel;
-    this.fullDiskExpected = fullDiskExpected;
-    this.initialImage = initialImage;
-    this.printing = printing;
+    this.seed = settings.seed;
+    this.randomImages = settings.randomImages;
+    this.faults = settings.faults;
+    this.osPageSize = settings.osPageSize;
+    this.capacity = settings.capacity;
+    this.maxViolations = settings.maxViolations;
+    this.parallel = settings.parallel;
+    this.fullDiskExpected = settings.fullDiskExpected;
+    this.initialImage = settings.initialImage;
+    this.printing = settings.printing;
+  }
+
+  /** Returns a copy of this explorer with its settings changed by {@code change}. */
+  private CrashExplorer<S> with(Consumer<Settings> change) {
+    return with(name, workload, check, change);
+  }
+
+  private CrashExplorer<S> with(
+      String newName, CrashWorkload<S> newWorkload, CrashCheck<S> newCheck, Consumer<Settings> change) {
+    Settings settings = new Settings();
+    settings.seed = seed;
+    settings.randomImages = randomImages;
+    settings.faults = faults;
+    settings.osPageSize = osPageSize;
+    settings.capacity = capacity;
+    settings.maxViolations = maxViolations;
+    settings.parallel = parallel;
+    settings.fullDiskExpected = fullDiskExpected;
+    settings.initialImage = initialImage;
+    settings.printing = printing;
+    change.accept(settings);
+    return new CrashExplorer<>(newName, newWorkload, newCheck, settings);
+  }
+
+  /** Returns this explorer, with its settings and check, exploring another workload. */
+  CrashExplorer<S> exploring(String nameSuffix, CrashWorkload<S> otherWorkload) {
+    return with(name + nameSuffix, otherWorkload, check, settings -> {});
+  }
+
+  /** A post-crash image, and what the check of it is told to expect. */
+  record CrashState<S>(CrashImage image, CrashExpectation<S> expected) {}
+
+  /**
+   * Replays one crash state, as {@link #replay} does, and returns it with its expectation
+   * instead of checking it.
+   *
+   * @throws IllegalArgumentException when the workload never reached that point, or the point
+   *     has no such image
+   */
+  CrashState<S> crashState(long point, int imageNumber) {
+    AtomicReference<CrashExpectation<S>> seen = new AtomicReference<>();
+    CrashImage image = with(name, workload, (crashed, expected) -> seen.set(expected), settings -> {})
+        .replay(point, imageNumber);
+    return new CrashState<>(image, Objects.requireNonNull(seen.get()));
+  }
+
+  /**
+   * Returns how many random images this explorer builds per crash point.
+   *
+   * @return the count
+   */
+  int randomImages() {
+    return randomImages;
   }
 
   /**
@@ -97,10 +166,16 @@ public final class CrashExplorer<S> {
    * @return the explorer
    */
   public static <S> CrashExplorer<S> of(String name, CrashWorkload<S> workload, CrashCheck<S> check) {
+    Settings defaults = new Settings();
+    defaults.seed = defaultSeed();
+    defaults.randomImages = defaultRandomImages();
+    defaults.osPageSize = SimulatedStorage.DEFAULT_OS_PAGE_SIZE;
+    defaults.capacity = SimulatedStorage.DEFAULT_CAPACITY;
+    defaults.maxViolations = 3;
+    defaults.parallel = true;
+    defaults.printing = true;
     return new CrashExplorer<>(
-        Objects.requireNonNull(name), Objects.requireNonNull(workload), Objects.requireNonNull(check),
-        defaultSeed(), defaultRandomImages(), FaultPlan.none(), SimulatedStorage.DEFAULT_OS_PAGE_SIZE,
-        SimulatedStorage.DEFAULT_CAPACITY, 3, true, false, null, true);
+        Objects.requireNonNull(name), Objects.requireNonNull(workload), Objects.requireNonNull(check), defaults);
   }
 
   /**
@@ -149,7 +224,7 @@ public final class CrashExplorer<S> {
    * @return the changed explorer
    */
   public CrashExplorer<S> withSeed(long seed) {
-    return new CrashExplorer<>(name, workload, check, seed, randomImages, faults, osPageSize, capacity, maxViolations, parallel, fullDiskExpected, initialImage, printing);
+    return with(settings -> settings.seed = seed);
   }
 
   /**
@@ -162,7 +237,7 @@ public final class CrashExplorer<S> {
     if (randomImages < 0) {
       throw new IllegalArgumentException("random images " + randomImages + " < 0");
     }
-    return new CrashExplorer<>(name, workload, check, seed, randomImages, faults, osPageSize, capacity, maxViolations, parallel, fullDiskExpected, initialImage, printing);
+    return with(settings -> settings.randomImages = randomImages);
   }
 
   /**
@@ -172,7 +247,7 @@ public final class CrashExplorer<S> {
    * @return the changed explorer
    */
   public CrashExplorer<S> withFaults(FaultPlan faults) {
-    return new CrashExplorer<>(name, workload, check, seed, randomImages, Objects.requireNonNull(faults), osPageSize, capacity, maxViolations, parallel, fullDiskExpected, initialImage, printing);
+    return with(settings -> settings.faults = Objects.requireNonNull(faults));
   }
 
   /**
@@ -182,7 +257,7 @@ public final class CrashExplorer<S> {
    * @return the changed explorer
    */
   public CrashExplorer<S> withOsPageSize(int osPageSize) {
-    return new CrashExplorer<>(name, workload, check, seed, randomImages, faults, osPageSize, capacity, maxViolations, parallel, fullDiskExpected, initialImage, printing);
+    return with(settings -> settings.osPageSize = osPageSize);
   }
 
   /**
@@ -192,7 +267,7 @@ public final class CrashExplorer<S> {
    * @return the changed explorer
    */
   public CrashExplorer<S> withCapacity(long capacity) {
-    return new CrashExplorer<>(name, workload, check, seed, randomImages, faults, osPageSize, capacity, maxViolations, parallel, fullDiskExpected, initialImage, printing);
+    return with(settings -> settings.capacity = capacity);
   }
 
   /**
@@ -203,9 +278,7 @@ public final class CrashExplorer<S> {
    * @return the changed explorer
    */
   public CrashExplorer<S> expectingFullDisk() {
-    return new CrashExplorer<>(
-        name, workload, check, seed, randomImages, faults, osPageSize, capacity, maxViolations, parallel, true,
-        initialImage, printing);
+    return with(settings -> settings.fullDiskExpected = true);
   }
 
   /**
@@ -216,9 +289,10 @@ public final class CrashExplorer<S> {
    * @return the changed explorer
    */
   public CrashExplorer<S> startingFrom(byte[] image) {
-    return new CrashExplorer<>(
-        name, workload, check, seed, randomImages, faults, osPageSize, Math.max(capacity, image.length), maxViolations,
-        parallel, fullDiskExpected, image.clone(), printing);
+    return with(settings -> {
+      settings.capacity = Math.max(capacity, image.length);
+      settings.initialImage = image.clone();
+    });
   }
 
   /**
@@ -228,9 +302,7 @@ public final class CrashExplorer<S> {
    * @return the changed explorer
    */
   public CrashExplorer<S> quietly() {
-    return new CrashExplorer<>(
-        name, workload, check, seed, randomImages, faults, osPageSize, capacity, maxViolations, parallel,
-        fullDiskExpected, initialImage, false);
+    return with(settings -> settings.printing = false);
   }
 
   /**
@@ -243,7 +315,7 @@ public final class CrashExplorer<S> {
     if (maxViolations < 1) {
       throw new IllegalArgumentException("max violations " + maxViolations + " < 1");
     }
-    return new CrashExplorer<>(name, workload, check, seed, randomImages, faults, osPageSize, capacity, maxViolations, parallel, fullDiskExpected, initialImage, printing);
+    return with(settings -> settings.maxViolations = maxViolations);
   }
 
   /**
@@ -253,7 +325,7 @@ public final class CrashExplorer<S> {
    * @return the changed explorer
    */
   public CrashExplorer<S> withParallelChecks(boolean parallel) {
-    return new CrashExplorer<>(name, workload, check, seed, randomImages, faults, osPageSize, capacity, maxViolations, parallel, fullDiskExpected, initialImage, printing);
+    return with(settings -> settings.parallel = parallel);
   }
 
   /**

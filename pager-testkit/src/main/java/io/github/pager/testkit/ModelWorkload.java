@@ -4,6 +4,7 @@ import io.github.pager.core.GrowFailedException;
 import io.github.pager.core.NotAPageFileException;
 import io.github.pager.core.TruncatedPageFileException;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
@@ -52,8 +53,12 @@ public final class ModelWorkload<S, T extends CrashTarget<S>> implements CrashWo
   private final List<CrashOperation<S, T>> mix;
   private final List<CrashOperation<S, T>> prefix;
 
+  /** The state of the existing file the workload opens, or null to create one. */
+  private final @Nullable S existing;
+
   private ModelWorkload(
-      Supplier<T> targets, int operations, List<CrashOperation<S, T>> mix, List<CrashOperation<S, T>> prefix) {
+      Supplier<T> targets, int operations, List<CrashOperation<S, T>> mix, List<CrashOperation<S, T>> prefix,
+      @Nullable S existing) {
     if (mix.isEmpty()) {
       throw new IllegalArgumentException("a workload needs at least one operation to draw from");
     }
@@ -64,6 +69,7 @@ public final class ModelWorkload<S, T extends CrashTarget<S>> implements CrashWo
     this.operations = operations;
     this.mix = List.copyOf(mix);
     this.prefix = List.copyOf(prefix);
+    this.existing = existing;
   }
 
   /**
@@ -78,7 +84,7 @@ public final class ModelWorkload<S, T extends CrashTarget<S>> implements CrashWo
    */
   public static <S, T extends CrashTarget<S>> ModelWorkload<S, T> of(
       Supplier<T> targets, int operations, List<CrashOperation<S, T>> mix) {
-    return new ModelWorkload<>(targets, operations, mix, List.of());
+    return new ModelWorkload<>(targets, operations, mix, List.of(), null);
   }
 
   /**
@@ -89,7 +95,89 @@ public final class ModelWorkload<S, T extends CrashTarget<S>> implements CrashWo
    * @return the changed workload
    */
   public ModelWorkload<S, T> startingWith(List<CrashOperation<S, T>> first) {
-    return new ModelWorkload<>(targets, operations, mix, first);
+    return new ModelWorkload<>(targets, operations, mix, first, existing);
+  }
+
+  /**
+   * Returns this workload opening an existing file that holds {@code state}, instead of creating
+   * one, and running its operations on it: for an explorer {@linkplain
+   * CrashExplorer#startingFrom(byte[]) started from} that file. The open is the first operation,
+   * crashed like any other: the file must still hold {@code state} after any crash in it.
+   *
+   * @param state the state the file holds
+   * @return the changed workload
+   */
+  public ModelWorkload<S, T> continuingFrom(S state) {
+    return new ModelWorkload<>(targets, operations, mix, prefix, Objects.requireNonNull(state));
+  }
+
+  /**
+   * Explores cycles of crash, reopen and a few operations. The explorer explores this workload
+   * first; then a crash state of it, drawn from the explorer's seed among those that hold a page
+   * file, becomes the file of the next process, which reopens it (that recovery crashed at every
+   * storage call), runs this workload's operations from what it found, and closes, explored in
+   * the same way; and so on. So a file recovers from a crash, crashes again, and recovers again.
+   *
+   * @param explorer an explorer of this workload, with the check and settings to use throughout
+   * @param cycles how many explorations to run, one or more
+   * @return the explorations in order, each of which passed {@link
+   *     CrashExploration#assertNoViolations()}
+   * @throws CrashViolation from the first exploration that fails
+   * @throws Exception when a crash state cannot be read back to continue from
+   */
+  public List<CrashExploration> exploreCycles(CrashExplorer<S> explorer, int cycles) throws Exception {
+    if (cycles < 1) {
+      throw new IllegalArgumentException("cycles " + cycles + " < 1");
+    }
+    List<CrashExploration> explorations = new ArrayList<>();
+    SplittableRandom random = new SplittableRandom(explorer.seed());
+    CrashExplorer<S> current = explorer;
+    while (true) {
+      CrashExploration exploration = current.explore().assertNoViolations();
+      explorations.add(exploration);
+      if (explorations.size() == cycles) {
+        return explorations;
+      }
+      Survivor<S> survivor = drawSurvivor(current, exploration, random);
+      current = explorer.exploring(", cycle " + (explorations.size() + 1) + " from " + survivor.origin(),
+              continuingFrom(survivor.state()))
+          .startingFrom(survivor.image())
+          .withSeed(random.nextLong());
+    }
+  }
+
+  /** A crash state to continue from: the image, the state it holds, and where it was taken. */
+  private record Survivor<S>(byte[] image, S state, String origin) {}
+
+  /** Draws crash states of an exploration until one holds a page file, and reads its state. */
+  private Survivor<S> drawSurvivor(CrashExplorer<S> explorer, CrashExploration exploration, SplittableRandom random)
+      throws Exception {
+    long points = 2 * exploration.coverage().storageCalls() + 1;
+    for (int attempt = 0; attempt < 64; attempt++) {
+      long point = random.nextLong(points);
+      int imageNumber = random.nextInt(CrashImage.ALL_NEW + 1 + explorer.randomImages());
+      CrashExplorer.CrashState<S> crashed;
+      try {
+        crashed = explorer.quietly().crashState(point, imageNumber);
+      } catch (IllegalArgumentException noSuchImage) {
+        continue; // a point with fewer dirty pages has fewer distinct images
+      }
+      byte[] image = crashed.image().bytes();
+      T target = targets.get();
+      try {
+        target.open(SimulatedStorage.fromImage(image));
+      } catch (NotAPageFileException | TruncatedPageFileException beforeTheFileExisted) {
+        continue;
+      }
+      S state;
+      try {
+        state = target.recover(crashed.expected());
+      } finally {
+        target.close();
+      }
+      return new Survivor<>(image, state, "point " + point + "/" + imageNumber);
+    }
+    throw new IllegalStateException(exploration.name() + " left no crash state holding a page file in 64 draws");
   }
 
   /**
@@ -139,7 +227,7 @@ public final class ModelWorkload<S, T extends CrashTarget<S>> implements CrashWo
     T target = targets.get();
     Run run = new Run(context, target);
     try {
-      if (!run.create()) {
+      if (!(existing == null ? run.create() : run.openExisting(existing))) {
         return;
       }
       for (CrashOperation<S, T> operation : prefix) {
@@ -187,6 +275,28 @@ public final class ModelWorkload<S, T extends CrashTarget<S>> implements CrashWo
         return recover();
       }
       context.acknowledge(created);
+      return true;
+    }
+
+    /** Opens the existing file as the first operation; false when it could not be. */
+    boolean openExisting(S state) throws Exception {
+      context.assumeAcknowledged(state);
+      context.inFlight(state);
+      SimulatedStorage storage = context.storage();
+      long faultsBefore = storage.faultsFired();
+      S opened;
+      try {
+        target.open(storage);
+        opened = target.recover(new CrashExpectation<>(state, null));
+      } catch (IOException e) {
+        if (storage.faultsFired() == faultsBefore) {
+          throw new AssertionError("the existing file does not open, and no fault was injected: " + e, e);
+        }
+        context.failed();
+        closeAfterFailure();
+        return recover();
+      }
+      context.acknowledge(opened);
       return true;
     }
 
@@ -321,7 +431,7 @@ public final class ModelWorkload<S, T extends CrashTarget<S>> implements CrashWo
 
   @Override
   public String toString() {
-    return "ModelWorkload[" + (prefix.isEmpty() ? "" : prefix.size() + " operations to start with, then ")
+    return "ModelWorkload[" + (existing == null ? "" : "on a file holding " + existing + ", ") + (prefix.isEmpty() ? "" : prefix.size() + " operations to start with, then ")
         + operations + " drawn from " + mix.size() + "]";
   }
 }

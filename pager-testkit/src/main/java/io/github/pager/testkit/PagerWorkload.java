@@ -157,6 +157,24 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
 
   @Override
   public void run(CrashContext<PagerState> context) throws Exception {
+    model().run(context);
+  }
+
+  /**
+   * Explores cycles of crash, reopen and more operations of this workload: see {@link
+   * ModelWorkload#exploreCycles}.
+   *
+   * @param explorer an explorer of this workload, with the check and settings to use throughout
+   * @param cycles how many explorations to run, one or more
+   * @return the explorations in order, each of which passed
+   * @throws Exception when a crash state cannot be read back to continue from
+   */
+  public List<CrashExploration> exploreCycles(CrashExplorer<PagerState> explorer, int cycles) throws Exception {
+    return model().exploreCycles(explorer, cycles);
+  }
+
+  /** This workload on the model-based driver. */
+  private ModelWorkload<PagerState, Target> model() {
     List<CrashOperation<PagerState, Target>> operationsToDraw = new ArrayList<>();
     for (Operation operation : mix) {
       operationsToDraw.add(switch (operation) {
@@ -177,7 +195,7 @@ public final class PagerWorkload implements CrashWorkload<PagerState> {
     if (setupPageCount != 0 || setupRun != 0) {
       driver = driver.startingWith(List.of((target, state, step) -> setUp(target.pager(), state, step)));
     }
-    driver.run(context);
+    return driver;
   }
 
   /**

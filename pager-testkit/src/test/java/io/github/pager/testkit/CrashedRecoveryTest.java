@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,6 +35,26 @@ class CrashedRecoveryTest {
         .explore()
         .assertNoViolations();
     assertThat(result.crashStates()).isPositive();
+  }
+
+  /**
+   * Cycles of crash, reopen and more work: each exploration after the first starts from a crash
+   * state of the one before, drawn from the seed, and crashes the next process's recovery and
+   * operations at every storage call.
+   */
+  @Test
+  void aFileRecoversFromCrashAfterCrash() throws Exception {
+    PagerWorkload workload = PagerWorkload.of(OPTIONS, 8, PagerWorkload.Operation.ALLOC,
+        PagerWorkload.Operation.FREE_BULK, PagerWorkload.Operation.ROOTS, PagerWorkload.Operation.SNAPSHOT,
+        PagerWorkload.Operation.GROW);
+    List<CrashExploration> cycles = workload.exploreCycles(
+        CrashExplorer.of("crash after crash", workload, PagerCheck.standard(OPTIONS)).withSeed(SEED).withRandomImages(4), 6);
+    assertThat(cycles).hasSize(6);
+    assertThat(cycles.subList(1, 6)).allSatisfy(cycle -> {
+      assertThat(cycle.name()).contains("cycle").contains(" from point ");
+      assertThat(cycle.crashStates()).isPositive();
+      assertThat(cycle.coverage().operationsAcknowledged()).isGreaterThan(8);
+    });
   }
 
   @Test
