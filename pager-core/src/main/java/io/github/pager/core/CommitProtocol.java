@@ -50,6 +50,9 @@ final class CommitProtocol {
    * @throws GrowFailedException when step 1 needed room the file could not get; nothing was
    *     written that any metadata copy references, and the caller rolls back
    * @throws PagerUnavailableException when a sync failed; the caller must refuse all further work
+   * @throws UnreadablePageException when a page the commit stores into cannot be read (a fresh
+   *     page, or the older metadata copy): no record names anything written, and the caller rolls
+   *     back as after a failed growth
    */
   MetadataRecord commit(FreeSpaceTree tree, Collection<RootedStructure> structures, long[] roots, long oldestPinned)
       throws IOException {
@@ -84,7 +87,12 @@ final class CommitProtocol {
     if (superblockToRewrite) {
       // Page 0 is never part of a commit otherwise; a damaged one is rewritten whole here, and
       // step 3 makes it durable with the rest. Its content does not depend on the commit.
-      Superblock.current(file.pageSize()).writeTo(file.page(Format.SUPERBLOCK_PAGE));
+      try {
+        Superblock.current(file.pageSize()).writeTo(file.page(Format.SUPERBLOCK_PAGE), file.describe());
+      } catch (UnreadablePageException e) {
+        // The disk cannot read page 0, so no store into its mapping completes. Nothing depends on
+        // it: every open recovers the page size from the records, as it did for this one.
+      }
     }
 
     // Step 3. Sync. One flush covers the new nodes and the user's page writes made before the
@@ -110,7 +118,7 @@ final class CommitProtocol {
             tree.pendingListRoot());
     int slot = MetadataCopies.otherSlot(activeSlot);
     VarHandle.storeStoreFence();
-    next.writeTo(file.page(slot), file.pageSize());
+    next.writeTo(file.page(slot), file.pageSize(), file.describe(), slot);
 
     // Step 5. Sync the record. When this returns, the commit is acknowledged.
     if (durability == Durability.SYNC) {

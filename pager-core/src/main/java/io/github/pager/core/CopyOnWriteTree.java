@@ -604,17 +604,22 @@ final class CopyOnWriteTree {
    * Stores every changed node into its new page, children before parents, so that each parent
    * records its children's final page and CRC; the root's stays here for the metadata. Afterwards
    * the tree has no changes left.
+   *
+   * @throws UnreadablePageException when a node's new page cannot be stored into; the commit then
+   *     fails before any record names the pages written so far
    */
-  void writeOut() {
+  void writeOut() throws UnreadablePageException {
     List<DirtyNode> nodes = new ArrayList<>(dirty.values());
     nodes.sort(Comparator.comparingInt((DirtyNode n) -> n.level).thenComparingLong(n -> n.index));
     for (DirtyNode node : nodes) {
       if (node.newPage == 0) {
         throw new IllegalStateException("writeOut before assignPages");
       }
-      MemorySegment segment = file.page(node.newPage);
-      MemorySegment.copy(node.words, 0, segment, U64, 0, node.words.length);
-      int crc = Checksums.crc32c(segment, 0, geometry.pageSize());
+      // Checksummed on the heap, never over the mapping: see PageFaults.
+      byte[] bytes = new byte[geometry.pageSize()];
+      MemorySegment.copy(node.words, 0, MemorySegment.ofArray(bytes), U64, 0, node.words.length);
+      int crc = Checksums.crc32c(MemorySegment.ofArray(bytes), 0, bytes.length);
+      PageFaults.write(bytes, file.page(node.newPage), file.describe(), node.newPage, "tree node");
       cache.put(node.newPage, crc, node.words);
       if (node.level == height - 1) {
         rootPage = node.newPage;

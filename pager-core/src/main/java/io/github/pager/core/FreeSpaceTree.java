@@ -352,7 +352,7 @@ final class FreeSpaceTree {
    * Stores every changed node into its new page (see {@link CopyOnWriteTree#writeOut()}), and the
    * pending list placed with them.
    */
-  void writeOut() {
+  void writeOut() throws UnreadablePageException {
     bits.writeOut();
     PendingListUpdate list = placedList;
     if (list == null) {

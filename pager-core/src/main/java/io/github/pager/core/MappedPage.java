@@ -17,6 +17,15 @@ import java.nio.ByteOrder;
  * next commit or {@link Pager#sync()}; a view of a read-only pager refuses writes with {@link
  * ReadOnlyPagerException}. Views are not synchronized: coordinate threads that write the
  * same page.
+ *
+ * <p>A page the disk cannot read (a latent sector error) faults on every access, read or write:
+ * the JVM raises {@link InternalError} ("a fault occurred in an unsafe memory access
+ * operation"), and this view passes it on as it comes. In code the JIT's C2 compiler has
+ * compiled, the JVM raises it late, at the thread's next safepoint poll, after the faulting load
+ * returned an unspecified value. Translating it at each access would cost a native call per
+ * access; the pager does so only for its own pages ({@link UnreadablePageException}). Computing a
+ * {@code CRC32C} over {@link #segment()}'s direct buffer on such a page is a fatal JVM error:
+ * checksum a copy ({@link #toByteArray()}). See FORMAT.md, "Recovery".
  */
 public final class MappedPage {
   private static final ValueLayout.OfInt INT =

@@ -18,8 +18,13 @@ import org.jspecify.annotations.Nullable;
  */
 final class MetadataCopies {
 
-  /** One metadata page as read: its bytes, and the record or the problem found. */
-  record Copy(int slot, byte[] bytes, @Nullable MetadataRecord record, @Nullable String problem) {
+  /**
+   * One metadata page as read: its bytes, and the record or the problem found; a page the storage
+   * cannot read is a copy that fails its checks, with no bytes, and keeps the exception.
+   */
+  record Copy(
+      int slot, byte[] bytes, @Nullable MetadataRecord record, @Nullable String problem,
+      @Nullable UnreadablePageException unreadable) {
     boolean valid() {
       return record != null;
     }
@@ -41,21 +46,28 @@ final class MetadataCopies {
   }
 
   /** Copies and checks both metadata pages of a file with the given page size. */
-  static MetadataCopies read(MemorySegment pageA, MemorySegment pageB, int pageSize) {
+  static MetadataCopies read(MemorySegment pageA, MemorySegment pageB, int pageSize, String resource) {
     return new MetadataCopies(
-        decode((int) Format.METADATA_A_PAGE, MetadataRecord.copyOf(pageA), pageSize),
-        decode((int) Format.METADATA_B_PAGE, MetadataRecord.copyOf(pageB), pageSize));
+        decode((int) Format.METADATA_A_PAGE, pageA, pageSize, resource),
+        decode((int) Format.METADATA_B_PAGE, pageB, pageSize, resource));
   }
 
   static MetadataCopies read(MappedFile file) {
-    return read(file.page(Format.METADATA_A_PAGE), file.page(Format.METADATA_B_PAGE), file.pageSize());
+    return read(file.page(Format.METADATA_A_PAGE), file.page(Format.METADATA_B_PAGE), file.pageSize(), file.describe());
   }
 
-  private static Copy decode(int slot, byte[] bytes, int pageSize) {
+  private static Copy decode(int slot, MemorySegment page, int pageSize, String resource) {
+    byte[] bytes;
     try {
-      return new Copy(slot, bytes, MetadataRecord.decode(bytes, pageSize), null);
+      bytes = MetadataRecord.copyOf(page, resource, slot);
+    } catch (UnreadablePageException e) {
+      // Like a copy that fails its CRC: the other copy decides (FORMAT.md, "Recovery").
+      return new Copy(slot, new byte[0], null, "unreadable: the storage failed the access", e);
+    }
+    try {
+      return new Copy(slot, bytes, MetadataRecord.decode(bytes, pageSize), null, null);
     } catch (IllegalArgumentException e) {
-      return new Copy(slot, bytes, null, e.getMessage());
+      return new Copy(slot, bytes, null, e.getMessage(), null);
     }
   }
 

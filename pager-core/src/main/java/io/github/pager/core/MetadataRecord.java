@@ -91,12 +91,17 @@ final class MetadataRecord {
    * every field read afterwards uses the copy. The length comes from the inline run count, read
    * first; the copy repeats it, and {@link #decode} refuses a copy whose count disagrees with its
    * length (a record rewritten between the two reads).
+   *
+   * @throws UnreadablePageException when the storage cannot read the page
    */
-  static byte[] copyOf(MemorySegment page) {
-    int count = page.get(U32, MD_INLINE_RUN_COUNT);
+  static byte[] copyOf(MemorySegment page, String resource, long pageIndex) throws UnreadablePageException {
+    String what = "metadata copy " + PageFileOpener.slotName((int) pageIndex);
+    byte[] countField = new byte[4];
+    PageFaults.read(page, MD_INLINE_RUN_COUNT, countField, countField.length, resource, pageIndex, what);
+    int count = MemorySegment.ofArray(countField).get(U32, 0);
     int runs = Math.clamp(count, 0, inlineRunCapacity(page.byteSize()));
     byte[] bytes = new byte[MD_INLINE_RUNS + runs * PL_RUN_SIZE];
-    MemorySegment.copy(page, ValueLayout.JAVA_BYTE, 0, bytes, 0, bytes.length);
+    PageFaults.read(page, 0, bytes, bytes.length, resource, pageIndex, what);
     return bytes;
   }
 
@@ -246,9 +251,8 @@ final class MetadataRecord {
    * which open treats as a commit that never happened. Bytes after the record are left as they
    * are: nothing reads them.
    */
-  void writeTo(MemorySegment page, int pageSize) {
-    byte[] bytes = encode(pageSize);
-    MemorySegment.copy(bytes, 0, page, ValueLayout.JAVA_BYTE, 0, bytes.length);
+  void writeTo(MemorySegment page, int pageSize, String resource, long pageIndex) throws UnreadablePageException {
+    PageFaults.write(encode(pageSize), page, resource, pageIndex, "metadata copy " + PageFileOpener.slotName((int) pageIndex));
   }
 
   @Override

@@ -119,17 +119,18 @@ public final class PageFileInspection {
       }
       List<MetadataCopy> copies = new ArrayList<>();
       for (int slot = (int) Format.METADATA_A_PAGE; slot <= Format.METADATA_B_PAGE; slot++) {
-        copies.add(copy(channel, size, pageSize, slot));
+        copies.add(copy(channel, path.toString(), size, pageSize, slot));
       }
       return new PageFileInspection(path, size, pageSize, superblockProblem, copies.get(0), copies.get(1));
     }
   }
 
-  private static MetadataCopy copy(FileChannel channel, long size, int pageSize, int slot) throws IOException {
+  private static MetadataCopy copy(FileChannel channel, String name, long size, int pageSize, int slot)
+      throws IOException {
     if (size < (slot + 1L) * pageSize) {
       return broken(slot, "missing: the file ends before page " + slot);
     }
-    byte[] bytes = MetadataRecord.copyOf(read(channel, (long) slot * pageSize, pageSize));
+    byte[] bytes = MetadataRecord.copyOf(read(channel, (long) slot * pageSize, pageSize), name, slot);
     MetadataRecord record;
     try {
       record = MetadataRecord.decode(bytes, pageSize);
@@ -149,7 +150,7 @@ public final class PageFileInspection {
         problem = "free-space tree root at page " + record.treeRoot + " " + problem;
       } else {
         problem = PendingList.read(
-            page -> read(channel, page * pageSize, pageSize), record, new ArrayList<>());
+            page -> read(channel, page * pageSize, pageSize), record, new ArrayList<>(), name);
       }
     }
     List<Long> roots = new ArrayList<>();

@@ -70,11 +70,11 @@ final class PageFileOpener {
         new MetadataRecord(
             1, pageCount, pageCount - 4, Format.FIRST_DATA_PAGE, leafCrc, 1, new long[Format.ROOT_SLOTS],
             PendingList.Root.EMPTY);
-    record.writeTo(file.page(Format.METADATA_A_PAGE), pageSize);
+    record.writeTo(file.page(Format.METADATA_A_PAGE), pageSize, storage.describe(), Format.METADATA_A_PAGE);
     if (options.durability() == Durability.SYNC) {
       file.syncAll();
     }
-    Superblock.current(pageSize).writeTo(file.page(Format.SUPERBLOCK_PAGE));
+    Superblock.current(pageSize).writeTo(file.page(Format.SUPERBLOCK_PAGE), storage.describe());
     if (options.durability() == Durability.SYNC) {
       file.syncPage(Format.SUPERBLOCK_PAGE);
     }
@@ -85,14 +85,22 @@ final class PageFileOpener {
 
   /**
    * Checks that a storage starts with the page-file magic, reading only its first bytes: the
-   * gate before anything else (such as a lock file) is created on the file's behalf.
+   * gate before anything else (such as a lock file) is created on the file's behalf. A first
+   * sector the storage cannot read passes: {@link #layout} then looks for the metadata copies.
    */
   static void requireMagic(Storage storage) throws IOException {
     long size = storage.size();
     if (size < Format.SB_LENGTH) {
       throw new NotAPageFileException(storage.describe() + " is not a page file: it is only " + size + " bytes long");
     }
-    Superblock.requireMagic(storage.map(0, Format.SB_LENGTH), storage.describe());
+    byte[] sector = new byte[Format.SB_LENGTH];
+    try {
+      PageFaults.read(storage.map(0, Format.SB_LENGTH), 0, sector, sector.length, storage.describe(), 0, "superblock");
+    } catch (UnreadablePageException e) {
+      // Whether it is a page file is for the metadata copies to tell, as for a damaged superblock.
+      return;
+    }
+    Superblock.requireMagic(MemorySegment.ofArray(sector), storage.describe());
   }
 
   /** Validates an existing file and picks the metadata copy to start from; reads only. */
@@ -180,9 +188,18 @@ final class PageFileOpener {
    */
   static Layout layout(MemorySegment head, String name) throws PageFileException {
     byte[] sector = new byte[(int) Math.min(head.byteSize(), Format.SECTOR_SIZE)];
-    MemorySegment.copy(head, ValueLayout.JAVA_BYTE, 0, sector, 0, sector.length);
+    UnreadablePageException unreadable = null;
+    try {
+      PageFaults.read(head, 0, sector, sector.length, name, Format.SUPERBLOCK_PAGE, "superblock");
+    } catch (UnreadablePageException e) {
+      unreadable = e;
+    }
     MemorySegment copy = MemorySegment.ofArray(sector);
     try {
+      if (unreadable != null) {
+        // No bytes to check: recover the page size from the records, as for a damaged superblock.
+        throw new CorruptSuperblockException(String.valueOf(unreadable.getMessage()));
+      }
       return new Layout(Superblock.read(copy, name).pageSize(), false);
     } catch (CorruptSuperblockException damaged) {
       for (int log2 = Format.MIN_PAGE_SIZE_LOG2; log2 <= Format.MAX_PAGE_SIZE_LOG2; log2++) {
@@ -191,10 +208,14 @@ final class PageFileOpener {
           break;
         }
         MetadataCopies copies =
-            MetadataCopies.read(head.asSlice(pageSize, pageSize), head.asSlice(2L * pageSize, pageSize), pageSize);
+            MetadataCopies.read(
+                head.asSlice(pageSize, pageSize), head.asSlice(2L * pageSize, pageSize), pageSize, name);
         if (!copies.validNewestFirst().isEmpty()) {
           return new Layout(pageSize, true);
         }
+      }
+      if (unreadable != null) {
+        throw unreadable;
       }
       int version = Superblock.storedVersion(copy);
       if (Integer.compareUnsigned(version, Format.FORMAT_VERSION) > 0) {
@@ -214,10 +235,14 @@ final class PageFileOpener {
     TreeGeometry geometry = TreeGeometry.of(file.pageSize());
     List<MetadataCopies.Copy> valid = copies.validNewestFirst();
     List<String> problems = new ArrayList<>();
+    UnreadablePageException unreadable = null;
     for (int slot = (int) Format.METADATA_A_PAGE; slot <= Format.METADATA_B_PAGE; slot++) {
       MetadataCopies.Copy copy = copies.copy(slot);
       if (!copy.valid()) {
         problems.add("copy " + slotName(slot) + " (page " + slot + "): " + copy.problem());
+        if (unreadable == null) {
+          unreadable = copy.unreadable();
+        }
       }
     }
     // The length is read after the records: a writer extends the file durably before it writes a
@@ -235,16 +260,26 @@ final class PageFileOpener {
       try {
         TreeNodes.read(file, geometry, record.treeRoot, record.treeRootCrc, record.treeHeight - 1, 0);
         pendingList = PendingList.read(file, record);
-      } catch (CorruptMetadataException e) {
+      } catch (CorruptMetadataException | UnreadablePageException e) {
+        // An unreadable tree root or chain page is treated as a damaged one: the older copy, if
+        // it checks out, is the commit to open at (FORMAT.md, "Recovery").
         problems.add("copy " + slotName(copy.slot()) + " (page " + copy.slot() + ", generation " + record.generation
             + "): " + e.getMessage());
+        if (e instanceof UnreadablePageException unreadablePage && unreadable == null) {
+          unreadable = unreadablePage;
+        }
         continue;
       }
       boolean fellBack = copy != valid.get(0);
       return new Opened(
           file, geometry, record, pendingList, copy.slot(), copies.highestGeneration(), fellBack, superblockRecovered);
     }
-    throw new CorruptMetadataException(name + ": no usable metadata. " + String.join(". ", problems));
+    String noUsableMetadata = name + ": no usable metadata. " + String.join(". ", problems);
+    if (unreadable != null) {
+      // Refused naming the page that could not be read, with every copy's problem in the message.
+      throw new UnreadablePageException(noUsableMetadata, unreadable.page(), unreadable);
+    }
+    throw new CorruptMetadataException(noUsableMetadata);
   }
 
   static String slotName(int slot) {

@@ -139,7 +139,8 @@ final class PendingList {
    *     page without runs
    * @return the new pages, first to last
    */
-  static List<ChainPage> write(MappedFile file, List<Long> pages, List<Run> runs, long next, int nextCrc, long writtenBy) {
+  static List<ChainPage> write(MappedFile file, List<Long> pages, List<Run> runs, long next, int nextCrc, long writtenBy)
+      throws UnreadablePageException {
     int pageSize = file.pageSize();
     int perPage = runsPerPage(pageSize);
     if ((long) pages.size() * perPage < runs.size()) {
@@ -161,7 +162,7 @@ final class PendingList {
         encode(page, PL_RUNS + (long) (r - from) * PL_RUN_SIZE, run);
         newest = Math.max(newest, run.freedBy());
       }
-      MemorySegment.copy(bytes, 0, file.page(pages.get(p)), ValueLayout.JAVA_BYTE, 0, pageSize);
+      PageFaults.write(bytes, file.page(pages.get(p)), file.describe(), pages.get(p), "pending list page");
       next = pages.get(p);
       nextCrc = Checksums.crc32c(page, 0, pageSize);
       written[p] = new ChainPage(next, nextCrc, List.copyOf(runs.subList(from, to)), newest);
@@ -207,6 +208,7 @@ final class PendingList {
    * Reads and checks the whole list a record names: every chain page against the CRC its referrer
    * holds, every header, every run against the record.
    *
+   * @throws UnreadablePageException when the storage cannot read a chain page
    * @throws CorruptMetadataException when a check fails and the file's state explains it
    * @throws StaleViewException when a check fails because a writer reused a page since the commit
    *     this (read-only) view reads
@@ -215,9 +217,11 @@ final class PendingList {
     List<ChainPage> chain = new ArrayList<>();
     String problem;
     try {
-      problem = read(file::page, record, chain);
+      problem = read(file::page, record, chain, file.describe());
+    } catch (UnreadablePageException e) {
+      throw e;
     } catch (java.io.IOException e) {
-      throw new IllegalStateException("a mapped page cannot fail to read", e);
+      throw new IllegalStateException("a mapped page fails to read only as an unreadable page", e);
     }
     if (problem != null) {
       throw file.readFailure(problem);
@@ -231,9 +235,11 @@ final class PendingList {
    * inline runs were checked when it was decoded.
    *
    * @param into where the chain's pages are added as they are read
+   * @param resource the file's name, for an {@link UnreadablePageException}
    * @return what is wrong, or null when the whole chain checks out
    */
-  static @Nullable String read(PageReader reader, MetadataRecord record, List<ChainPage> into) throws java.io.IOException {
+  static @Nullable String read(PageReader reader, MetadataRecord record, List<ChainPage> into, String resource)
+      throws java.io.IOException {
     Root root = record.pendingList;
     Set<Long> seen = new HashSet<>();
     long pageNumber = root.head();
@@ -246,7 +252,7 @@ final class PendingList {
       MemorySegment live = reader.page(pageNumber);
       int pageSize = (int) live.byteSize();
       byte[] bytes = new byte[pageSize];
-      MemorySegment.copy(live, ValueLayout.JAVA_BYTE, 0, bytes, 0, pageSize);
+      PageFaults.read(live, 0, bytes, pageSize, resource, pageNumber, "pending list page");
       MemorySegment page = MemorySegment.ofArray(bytes);
       List<Run> runs = new ArrayList<>();
       String problem = check(page, expectedCrc, record, runs);

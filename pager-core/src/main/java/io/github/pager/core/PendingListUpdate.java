@@ -111,7 +111,7 @@ final class PendingListUpdate {
    *
    * @return the list as the new record names it, with its chain
    */
-  Contents write(MappedFile file) {
+  Contents write(MappedFile file) throws UnreadablePageException {
     long next = kept.isEmpty() ? 0 : kept.get(0).page();
     int nextCrc = kept.isEmpty() ? 0 : kept.get(0).crc();
     List<ChainPage> chain = new ArrayList<>(PendingList.write(file, newPages, spilled, next, nextCrc, generation));

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
@@ -223,7 +224,7 @@ final class SnapshotCopy {
     if (source == null) {
       slot.fill((byte) 0);
     } else {
-      MemorySegment.copy(source, 0, slot, 0, pageSize);
+      PageFaults.read(source, slot, file.describe(), page, "page in use");
     }
     bufferedPages++;
     if (bufferedPages == bufferPages) {
@@ -245,10 +246,12 @@ final class SnapshotCopy {
   /** Writes the superblock and the copy's record into both metadata pages. */
   private void writeReservedPages(MetadataRecord copyRecord) throws IOException {
     MemorySegment page = MemorySegment.ofArray(new byte[pageSize]);
-    Superblock.current(pageSize).writeTo(page);
+    byte[] superblock = Superblock.current(pageSize).encode();
+    MemorySegment.copy(superblock, 0, page, ValueLayout.JAVA_BYTE, 0, superblock.length);
     writeFully(page.asByteBuffer(), Format.SUPERBLOCK_PAGE * pageSize);
     page.fill((byte) 0);
-    copyRecord.writeTo(page, pageSize);
+    byte[] recordBytes = copyRecord.encode(pageSize);
+    MemorySegment.copy(recordBytes, 0, page, ValueLayout.JAVA_BYTE, 0, recordBytes.length);
     writeFully(page.asByteBuffer(), Format.METADATA_A_PAGE * pageSize);
     writeFully(page.asByteBuffer(), Format.METADATA_B_PAGE * pageSize);
   }

@@ -105,9 +105,8 @@ record Superblock(int formatVersion, int pageSizeLog2) {
   }
 
   /** Stores the encoded sector at the start of {@code page0}. */
-  void writeTo(MemorySegment page0) {
-    byte[] sector = encode();
-    MemorySegment.copy(sector, 0, page0, ValueLayout.JAVA_BYTE, 0, sector.length);
+  void writeTo(MemorySegment page0, String resource) throws UnreadablePageException {
+    PageFaults.write(encode(), page0, resource, Format.SUPERBLOCK_PAGE, "superblock");
   }
 
   int pageSize() {

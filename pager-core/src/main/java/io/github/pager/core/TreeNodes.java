@@ -3,7 +3,6 @@ package io.github.pager.core;
 import static io.github.pager.core.Format.U64;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import org.jspecify.annotations.Nullable;
 
 /** Reads and checks copy-on-write tree node pages: the one place that parses a node header. */
@@ -18,6 +17,7 @@ final class TreeNodes {
    * rewrites meanwhile either fails the check or is returned exactly as checked, never half of
    * each.
    *
+   * @throws UnreadablePageException when the storage cannot read the page
    * @throws CorruptMetadataException when any check fails and the file's state explains it
    * @throws StaleViewException when a check fails because a writer has reused the page since the
    *     commit this (read-only) view reads
@@ -26,7 +26,7 @@ final class TreeNodes {
       MappedFile file, TreeGeometry geometry, long page, int expectedCrc, int level, long index)
       throws PageFileException {
     byte[] bytes = new byte[geometry.pageSize()];
-    MemorySegment.copy(file.page(page), ValueLayout.JAVA_BYTE, 0, bytes, 0, bytes.length);
+    PageFaults.read(file.page(page), 0, bytes, bytes.length, file.describe(), page, "tree node");
     MemorySegment copy = MemorySegment.ofArray(bytes);
     String problem = check(copy, expectedCrc, level, index);
     if (problem != null) {

@@ -378,9 +378,9 @@ class PendingListTest {
         return MemorySegment.ofArray(buffer.array());
       };
       MetadataRecord record =
-          MetadataRecord.decode(MetadataRecord.copyOf(reader.page(inspection.activeSlot())), pageSize);
+          MetadataRecord.decode(MetadataRecord.copyOf(reader.page(inspection.activeSlot()), "test", inspection.activeSlot()), pageSize);
       List<PendingList.ChainPage> chain = new ArrayList<>();
-      assertThat(PendingList.read(reader, record, chain)).isNull();
+      assertThat(PendingList.read(reader, record, chain, "test")).isNull();
       return new PendingList.Contents(record.pendingList, chain);
     }
   }

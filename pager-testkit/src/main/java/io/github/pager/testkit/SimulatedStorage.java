@@ -82,6 +82,13 @@ public final class SimulatedStorage implements Storage {
 
   private boolean closed;
 
+  /**
+   * The OS pages the disk cannot read ({@link #makeUnreadable}): their range of the cache faults on
+   * every access, they are never dirty, and every storage that follows this one (restart, reboot,
+   * crash) keeps them unreadable, since they are part of the disk.
+   */
+  private final java.util.TreeSet<Long> unreadable = new java.util.TreeSet<>();
+
   /** False for the storages the explorer builds for its checks, which nothing restarts. */
   private final boolean keepsCacheAtClose;
 
@@ -374,6 +381,12 @@ public final class SimulatedStorage implements Storage {
       if (run.faults.failGrow()) {
         throw new IOException(name + ": injected failure: no space left on device (reserve " + length + " bytes)");
       }
+      for (long p = offset / osPageSize; p * osPageSize < offset + length; p++) {
+        // Whole blocks written through the file, not the mapping: the disk remaps a bad sector.
+        if (unreadable.remove(p)) {
+          UnreadableMemory.restore(cache.asSlice(p * osPageSize, osPageSize));
+        }
+      }
       cache.asSlice(offset, length).fill((byte) 0);
       java.util.Arrays.fill(baseline, (int) offset, (int) (offset + length), (byte) 0);
       java.util.Arrays.fill(durable, (int) offset, (int) (offset + length), (byte) 0);
@@ -426,7 +439,21 @@ public final class SimulatedStorage implements Storage {
     }
     closed = true;
     if (keepsCacheAtClose) {
-      cacheAtClose = cache.asSlice(0, size).toArray(ValueLayout.JAVA_BYTE);
+      byte[] kept = new byte[(int) size];
+      for (long p = 0; p < pageCount(); p++) {
+        long start = p * osPageSize;
+        int length = (int) Math.min(osPageSize, size - start);
+        if (unreadable.contains(p)) {
+          System.arraycopy(durable, (int) start, kept, (int) start, length);
+        } else {
+          MemorySegment.copy(cache, ValueLayout.JAVA_BYTE, start, kept, (int) start, length);
+        }
+      }
+      cacheAtClose = kept;
+    }
+    for (long p : unreadable) {
+      // Ordinary memory again before the arena frees it: the allocator may hand it out later.
+      UnreadableMemory.restore(cache.asSlice(p * osPageSize, osPageSize));
     }
     arena.close();
   }
@@ -443,7 +470,7 @@ public final class SimulatedStorage implements Storage {
    * @return the post-crash storage, with this one's OS page size and capacity and no faults
    */
   public synchronized SimulatedStorage crash(long seed) {
-    return fromCrashImage(crashImage(seed, CrashImage.ALL_NEW + 1));
+    return fromCrashImage(crashImage(seed, CrashImage.ALL_NEW + 1)).withUnreadable(unreadable);
   }
 
   /**
@@ -486,7 +513,8 @@ public final class SimulatedStorage implements Storage {
     byte[] image = currentCacheAtClose();
     return new SimulatedStorage(
         name, osPageSize, capacity, readOnly, run, image,
-        java.util.Arrays.copyOf(baseline, image.length), java.util.Arrays.copyOf(durable, image.length));
+        java.util.Arrays.copyOf(baseline, image.length), java.util.Arrays.copyOf(durable, image.length))
+        .withUnreadable(unreadable);
   }
 
   /**
@@ -506,7 +534,7 @@ public final class SimulatedStorage implements Storage {
     close();
     byte[] image = java.util.Arrays.copyOf(durable, (int) durableSize());
     run.lostExtensionSize = -1;
-    return new SimulatedStorage(name, osPageSize, capacity, readOnly, run, image, null, null);
+    return new SimulatedStorage(name, osPageSize, capacity, readOnly, run, image, null, null).withUnreadable(unreadable);
   }
 
   /**
@@ -538,8 +566,75 @@ public final class SimulatedStorage implements Storage {
     durable[(int) offset] ^= mask;
     durableCopy = null;
     baseline[(int) offset] ^= mask;
+    if (unreadable.contains(offset / osPageSize)) {
+      return;
+    }
     byte cached = cache.get(ValueLayout.JAVA_BYTE, offset);
     cache.set(ValueLayout.JAVA_BYTE, offset, (byte) (cached ^ mask));
+  }
+
+  /**
+   * Makes a range of the disk unreadable, as a latent sector error does: the page cache drops it,
+   * and every later access to it through any mapping, read or write, raises {@link InternalError}
+   * from a real {@code SIGBUS}, as on a real memory-mapped file (see FORMAT.md, "Recovery", for
+   * what the pager does then). A store cannot repair it (the kernel must read the page before a
+   * store into it completes); {@link #reserve}, which writes whole blocks, does. The range stays
+   * unreadable after {@link #restart}, {@link #reboot} and {@link #crash}; a crash explorer's
+   * images do not carry it.
+   *
+   * <p>Linux only (it maps an empty {@code memfd} over the range); see the README for the JVM flag
+   * that keeps the JDK from warning about the native call.
+   *
+   * @param offset where the range starts, in bytes; a multiple of the OS page size and of 4096
+   * @param length how many bytes; a multiple of the OS page size and of 4096
+   * @throws UnsupportedOperationException when not on Linux
+   */
+  public synchronized void makeUnreadable(long offset, long length) {
+    requireWithinFile(offset, length);
+    int unit = Math.max(osPageSize, UnreadableMemory.MACHINE_PAGE);
+    if (offset % unit != 0 || length % unit != 0 || length == 0) {
+      throw new IllegalArgumentException(
+          "range [" + offset + ", " + (offset + length) + ") is not whole pages of " + unit + " bytes");
+    }
+    if (closed) {
+      throw new IllegalStateException("storage is closed: " + name);
+    }
+    java.util.TreeSet<Long> pages = new java.util.TreeSet<>();
+    for (long p = offset / osPageSize; p < (offset + length) / osPageSize; p++) {
+      pages.add(p);
+    }
+    makeUnreadable(pages);
+  }
+
+  /** Makes the given OS pages unreadable here; see {@link #makeUnreadable(long, long)}. */
+  private void makeUnreadable(java.util.Set<Long> pages) {
+    for (long p : pages) {
+      if (unreadable.contains(p)) {
+        continue;
+      }
+      long start = p * osPageSize;
+      int length = (int) Math.min(osPageSize, size - start);
+      // What the cache held is gone: the kernel believes the disk's content, which nobody can read.
+      System.arraycopy(durable, (int) start, baseline, (int) start, length);
+      UnreadableMemory.make(cache.asSlice(start, osPageSize));
+      unreadable.add(p);
+    }
+  }
+
+  private SimulatedStorage withUnreadable(java.util.Set<Long> pages) {
+    if (!pages.isEmpty()) {
+      makeUnreadable(pages);
+    }
+    return this;
+  }
+
+  /**
+   * Returns the OS pages {@link #makeUnreadable} made unreadable.
+   *
+   * @return the page indexes, increasing
+   */
+  public synchronized long[] unreadablePages() {
+    return unreadable.stream().mapToLong(Long::longValue).toArray();
   }
 
   /**
@@ -809,6 +904,9 @@ public final class SimulatedStorage implements Storage {
   }
 
   private boolean isDirty(MemorySegment current, long page) {
+    if (unreadable.contains(page)) {
+      return false; // nothing cached, and no store into it completes
+    }
     long start = page * osPageSize;
     long end = Math.min(size, start + osPageSize);
     return MemorySegment.mismatch(current, start, end, baselineView, start, end) >= 0;
