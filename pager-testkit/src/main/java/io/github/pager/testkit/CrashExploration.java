@@ -61,9 +61,17 @@ public record CrashExploration(
 
   /**
    * Returns why this run tested less than it seems, each as a sentence; {@link
-   * #assertNoViolations()} fails when there is any: a planned fault that never fired, a full
-   * simulated disk the test did not declare, or acknowledged operations none of which had a crash
-   * point inside it.
+   * #assertNoViolations()} fails when there is any:
+   *
+   * <ul>
+   *   <li>a planned fault that never fired;
+   *   <li>a full simulated disk the test did not declare;
+   *   <li>no acknowledged operation at all, or acknowledged operations none of which had a crash
+   *       point inside it;
+   *   <li>a fault after which nothing was acknowledged: the workload stopped at it, instead of
+   *       rebooting, reading back what survived and going on (as {@link ModelWorkload} does), so
+   *       recovery from it went untested.
+   * </ul>
    *
    * @return the reasons, empty for a run that tested what it claims
    */
@@ -80,38 +88,24 @@ public record CrashExploration(
           + "workload that treats the IOException as an ordinary failure tests less than it seems. Size the disk "
           + "with withCapacity(bytes), or declare expectingFullDisk() when a full disk is what the test is about");
     }
-    if (coverage.operationsAcknowledged() > 0 && coverage.acknowledgedWithCrashPoints() == 0) {
+    if (coverage.operationsAcknowledged() == 0) {
+      reasons.add("the workload acknowledged no operation: no crash state was judged against a durable result");
+    } else if (coverage.acknowledgedWithCrashPoints() == 0) {
       reasons.add("none of the " + coverage.operationsAcknowledged() + " acknowledged operation(s) had a crash point "
           + "inside it: does the workload call acknowledge() without a storage call since the last one?");
+    }
+    if (coverage.faultsAfterLastAcknowledgement() > 0) {
+      reasons.add(coverage.faultsAfterLastAcknowledgement() + " fault(s) fired after the last acknowledged operation: "
+          + "the workload stopped at the fault, so recovery from it and work after it went untested. Reboot, read "
+          + "back what survived, acknowledge it and go on (ModelWorkload does)");
     }
     return reasons;
   }
 
   /**
-   * Returns what this run left untested that a workload may not be able to avoid yet, each as a
-   * sentence, shown by {@link #toString()} but not failing {@link #assertNoViolations()}: no
-   * acknowledged operation at all (a fault during the file's creation ends most workloads), or a
-   * fault after which nothing was acknowledged (the workload stopped at it rather than reboot,
-   * read back what survived and go on).
-   *
-   * @return the warnings, empty when the workload went on after every fault
-   */
-  public List<String> warnings() {
-    List<String> warnings = new ArrayList<>();
-    if (coverage.operationsAcknowledged() == 0) {
-      warnings.add("the workload acknowledged no operation: no crash state was judged against a durable result");
-    }
-    if (coverage.faultsAfterLastAcknowledgement() > 0) {
-      warnings.add(coverage.faultsAfterLastAcknowledgement() + " fault(s) fired after the last acknowledged operation: "
-          + "the workload acknowledged nothing after them, so recovery from them and work after them went untested");
-    }
-    return warnings;
-  }
-
-  /**
    * Throws when any violation was found, or when the run tested less than it seems (see {@link
-   * #vacuity()}: a planned fault that never fired, a full disk the test did not declare, crash
-   * points that cover no acknowledged operation).
+   * #vacuity()}: a planned fault that never fired, a full disk the test did not declare, nothing
+   * acknowledged or no crash point inside what was, a fault the workload stopped at).
    *
    * @return this, for chaining
    * @throws CrashViolation naming every violation, each with its replay call, or every reason the
@@ -146,7 +140,7 @@ public record CrashExploration(
         + " with crash points inside), disk " + coverage.largestSize() + " of " + coverage.capacity() + " bytes"
         + (coverage.spaceRefusals() == 0 ? "" : " (full " + coverage.spaceRefusals() + " time(s)"
             + (coverage.fullDiskExpected() ? ", expected)" : ")"))
-        + (vacuity().isEmpty() ? "" : ", VACUOUS") + (warnings().isEmpty() ? "" : ", WARNING: " + String.join("; ", warnings()))
+        + (vacuity().isEmpty() ? "" : ", VACUOUS")
         + ", seed " + seed + ", " + millis + " ms";
   }
 }
