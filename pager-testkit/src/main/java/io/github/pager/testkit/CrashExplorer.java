@@ -69,6 +69,11 @@ public final class CrashExplorer<S> {
   /** Whether {@link #explore()} prints its one-line report. */
   private final boolean printing;
 
+  /** The range of the disk no read succeeds in ({@link #withUnreadable}); offset -1 for none. */
+  private final long unreadableOffset;
+
+  private final long unreadableLength;
+
   /**
    * Everything an explorer is configured with besides its name, workload and check: each {@code
    * with} method changes a fresh copy of it.
@@ -84,6 +89,8 @@ public final class CrashExplorer<S> {
     boolean fullDiskExpected;
     byte @Nullable [] initialImage;
     boolean printing;
+    long unreadableOffset = -1;
+    long unreadableLength;
   }
 
   private CrashExplorer(String name, CrashWorkload<S> workload, CrashCheck<S> check, Settings settings) {
@@ -100,6 +107,8 @@ public final class CrashExplorer<S> {
     this.fullDiskExpected = settings.fullDiskExpected;
     this.initialImage = settings.initialImage;
     this.printing = settings.printing;
+    this.unreadableOffset = settings.unreadableOffset;
+    this.unreadableLength = settings.unreadableLength;
   }
 
   /** Returns a copy of this explorer with its settings changed by {@code change}. */
@@ -120,6 +129,8 @@ public final class CrashExplorer<S> {
     settings.fullDiskExpected = fullDiskExpected;
     settings.initialImage = initialImage;
     settings.printing = printing;
+    settings.unreadableOffset = unreadableOffset;
+    settings.unreadableLength = unreadableLength;
     change.accept(settings);
     return new CrashExplorer<>(newName, newWorkload, newCheck, settings);
   }
@@ -296,6 +307,26 @@ public final class CrashExplorer<S> {
   }
 
   /**
+   * Makes a range of the disk unreadable, as a latent sector error does, from the first call on:
+   * in the file the workload starts on and in every crash image the check reopens (see {@link
+   * SimulatedStorage#makeUnreadable}: any access to it raises {@link InternalError} from a real
+   * {@code SIGBUS}). Needs {@link #startingFrom} a file that holds the range. Linux only.
+   *
+   * @param offset where the range starts, in bytes; whole OS pages of at least 4 KiB
+   * @param length how many bytes
+   * @return the changed explorer
+   */
+  public CrashExplorer<S> withUnreadable(long offset, long length) {
+    if (offset < 0 || length <= 0) {
+      throw new IllegalArgumentException("unreadable range [" + offset + ", " + (offset + length) + ") is empty or negative");
+    }
+    return with(settings -> {
+      settings.unreadableOffset = offset;
+      settings.unreadableLength = length;
+    });
+  }
+
+  /**
    * Stops {@link #explore()} from printing its report line: for explorations nested in a check,
    * which run by the thousand.
    *
@@ -390,6 +421,13 @@ public final class CrashExplorer<S> {
     SimulatedStorage storage =
         SimulatedStorage.builder().name(name).osPageSize(osPageSize).capacity(capacity).faults(faults)
             .buildFrom(initialImage, run);
+    if (unreadableOffset >= 0) {
+      if (storage.size() < unreadableOffset + unreadableLength) {
+        throw new IllegalStateException(name + ": the unreadable range ends at " + (unreadableOffset + unreadableLength)
+            + ", past the " + storage.size() + " bytes the workload starts on; start from a file that holds it");
+      }
+      storage.makeUnreadable(unreadableOffset, unreadableLength);
+    }
     CrashContext<S> context = new CrashContext<>(storage, new SplittableRandom(CrashImage.mix(seed, -1, -1)), run);
     try {
       workload.run(context);
@@ -501,6 +539,9 @@ public final class CrashExplorer<S> {
       SimulatedStorage crashed = SimulatedStorage.ofCrashImage(
           name + " after crash at " + point.number() + "/" + imageNumber, osPageSize,
           checkCapacity(snapshot.durable.length), snapshot, imageNumber, seed, point.number());
+      if (unreadableOffset >= 0 && crashed.size() >= unreadableOffset + unreadableLength) {
+        crashed.makeUnreadable(unreadableOffset, unreadableLength);
+      }
       try {
         check.check(crashed, expectation);
       } catch (Exception | AssertionError e) {

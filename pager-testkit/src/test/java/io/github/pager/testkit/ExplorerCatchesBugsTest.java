@@ -49,6 +49,65 @@ class ExplorerCatchesBugsTest {
         .assertNoViolations();
   }
 
+  /**
+   * A latent read error: the disk cannot read the toy's active record. A toy that takes the
+   * unreadable record for a fresh one holding 0 hands out wrong data, and is caught; the correct
+   * toy refuses the file naming the page, which is a detection, not a violation.
+   */
+  @Test
+  void aToyThatReadsAnUnreadablePageAsZerosIsCaught() throws IOException {
+    SimulatedStorage storage = SimulatedStorage.create();
+    int activeSlot;
+    try (ToyPager toy = ToyPager.create(storage, ToyPager.Flaws.NONE)) {
+      for (long value = 1; value <= 3; value++) {
+        toy.commit(value);
+      }
+      activeSlot = toy.activeSlot();
+    }
+    byte[] holdingThree = storage.durableImage();
+    ToyPager.Flaws flawed = new ToyPager.Flaws(false, false, 0, false, true);
+    CrashExplorer<Long> explorer = unreadableRecord(flawed, holdingThree, activeSlot);
+    CrashReport report = assertCaught(explorer);
+    assertThat(report.failure()).hasMessageContaining("recovered a state that is neither").hasMessageContaining("0, not 3");
+
+    CrashExploration correct = unreadableRecord(ToyPager.Flaws.NONE, holdingThree, activeSlot).explore();
+    assertThat(correct.violations()).isEmpty();
+    assertThat(correct.crashStates()).isPositive();
+  }
+
+  /**
+   * A process that opens a toy holding 3 whose active record the disk cannot read, and closes it;
+   * its check allows a refusal that names the unreadable record, never another value.
+   */
+  private static CrashExplorer<Long> unreadableRecord(ToyPager.Flaws flaws, byte[] image, int activeSlot) {
+    CrashWorkload<Long> reader = context -> {
+      context.assumeAcknowledged(3L);
+      context.inFlight(3L);
+      try (ToyPager toy = ToyPager.open(context.storage(), flaws)) {
+        context.acknowledge(3L);
+      } catch (IOException refused) {
+        context.rolledBack();
+      }
+    };
+    CrashCheck<Long> check = (crashed, expected) -> {
+      ToyPager toy;
+      try {
+        toy = ToyPager.open(crashed, flaws);
+      } catch (IOException refused) {
+        crashed.close();
+        assertThat(refused).hasMessageContaining("(page " + activeSlot + ") is unreadable");
+        return;
+      }
+      try (toy) {
+        expected.require(toy.value());
+      }
+    };
+    return CrashExplorer.of("toy with an unreadable record", reader, check)
+        .withSeed(SEED)
+        .startingFrom(image)
+        .withUnreadable((long) activeSlot * ToyPager.PAGE, ToyPager.PAGE);
+  }
+
   @Test
   void aToyThatSkipsTheSyncBeforeTheFlipIsCaught() {
     ToyPager.Flaws flaws = new ToyPager.Flaws(false, true, 0, false);

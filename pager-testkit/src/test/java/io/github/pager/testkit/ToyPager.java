@@ -24,9 +24,19 @@ final class ToyPager implements AutoCloseable {
   private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED;
   private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
 
-  /** The ways to break the protocol; all false is the correct toy. */
-  record Flaws(boolean writeActiveInPlace, boolean skipSyncBeforeFlip, int pointerOffset, boolean keepWorkingAfterFailedSync) {
-    static final Flaws NONE = new Flaws(false, false, 0, false);
+  /**
+   * The ways to break the protocol; all false is the correct toy. {@code readsUnreadableAsZero}:
+   * a record the disk cannot read is taken for a fresh one holding 0, instead of refusing the
+   * file (the correct toy names the unreadable page).
+   */
+  record Flaws(
+      boolean writeActiveInPlace, boolean skipSyncBeforeFlip, int pointerOffset, boolean keepWorkingAfterFailedSync,
+      boolean readsUnreadableAsZero) {
+    static final Flaws NONE = new Flaws(false, false, 0, false, false);
+
+    Flaws(boolean writeActiveInPlace, boolean skipSyncBeforeFlip, int pointerOffset, boolean keepWorkingAfterFailedSync) {
+      this(writeActiveInPlace, skipSyncBeforeFlip, pointerOffset, keepWorkingAfterFailedSync, false);
+    }
   }
 
   /** The toy refuses work because an earlier sync failed. */
@@ -78,7 +88,19 @@ final class ToyPager implements AutoCloseable {
     if (slot != 1 && slot != 2) {
       throw new IOException("pointer names slot " + slot);
     }
-    MemorySegment record = toy.file.asSlice((long) slot * PAGE, RECORD);
+    MemorySegment record;
+    try {
+      // Read into the heap first: a checksum over a mapping the disk cannot read kills the JVM.
+      record = MemorySegment.ofArray(toy.file.asSlice((long) slot * PAGE, RECORD).toArray(ValueLayout.JAVA_BYTE));
+    } catch (InternalError unreadable) {
+      if (flaws.readsUnreadableAsZero()) {
+        toy.activeSlot = slot;
+        toy.generation = generation;
+        return toy; // the flaw: holds 0, as if fresh
+      }
+      throw new IOException("the record in slot " + slot + " (page " + slot + ") is unreadable: " + unreadable.getMessage(),
+          unreadable);
+    }
     if (record.get(U32, RECORD - 4) != crc(record, RECORD - 4) || record.get(U64, 0) != generation) {
       throw new IOException("record in slot " + slot + " is corrupt or not generation " + generation);
     }
@@ -90,6 +112,11 @@ final class ToyPager implements AutoCloseable {
 
   long value() {
     return value;
+  }
+
+  /** The record slot the pointer names: 1 or 2, which is also the record's page. */
+  int activeSlot() {
+    return activeSlot;
   }
 
   void commit(long newValue) throws IOException {
