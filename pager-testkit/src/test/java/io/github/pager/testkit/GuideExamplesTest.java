@@ -14,6 +14,7 @@ import io.github.pager.testkit.junit.CrashTest;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongFunction;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -58,12 +59,17 @@ class GuideExamplesTest {
     /** Reads the committed length's records: each must be one the log acknowledged or had in flight. */
     @Override
     public List<Long> recover(CrashExpectation<List<Long>> expected) {
-      long length = pager().root(LENGTH);
+      Pager pager = pager();
+      return expected.require(read(pager.root(LENGTH), pager.root(FIRST_PAGE), i -> pager.page(pager.pageId(i))));
+    }
+
+    /** Reads {@code length} records from the run at {@code firstPage}, through a pager or a snapshot. */
+    List<Long> read(long length, long firstPage, LongFunction<MappedPage> page) {
       List<Long> records = new ArrayList<>();
       for (long i = 0; i < length; i++) {
-        records.add(pager().page(at(pager().root(FIRST_PAGE), i)).getLong(offset(i)));
+        records.add(page.apply(firstPage + i / perPage()).getLong(offset(i)));
       }
-      return expected.require(List.copyOf(records));
+      return List.copyOf(records);
     }
 
     PageId at(long firstPage, long record) {
@@ -330,6 +336,29 @@ class GuideExamplesTest {
     ModelWorkload<Long, DownstreamUsageTest.Counter> counter = ModelWorkload.of(DownstreamUsageTest.Counter::new, 10,
         List.of(DownstreamUsageTest.INCREMENT, readWhileWriting(DownstreamUsageTest.INCREMENT)));
     crash.explore(counter, counter.check());
+  }
+
+  /** A snapshot of the log reads its records while three appends commit past its length. */
+  static final CrashOperation<List<Long>, AppendLog> READ_WHILE_APPENDING = (log, records, step) -> {
+    try (Snapshot snapshot = log.pager().snapshot()) {
+      List<Long> next = records;
+      for (int i = 0; i < 3; i++) {
+        next = APPEND.apply(log, next, step);
+        step.acknowledge(next);
+      }
+      List<Long> seen = log.read(snapshot.root(AppendLog.LENGTH), snapshot.root(AppendLog.FIRST_PAGE),
+          i -> snapshot.page(snapshot.pageId(i)));
+      if (!seen.equals(records)) {
+        throw new AssertionError("a snapshot taken at " + records + " reads " + seen);
+      }
+      return next;
+    }
+  };
+
+  @CrashTest
+  void aSnapshotOfTheLogReadsItsRecordsWhileAppendsGoOn(CrashRunner crash) {
+    ModelWorkload<List<Long>, AppendLog> log = ModelWorkload.of(AppendLog::new, 10, List.of(APPEND, READ_WHILE_APPENDING));
+    crash.explore(log, log.check());
   }
 
   @Test
