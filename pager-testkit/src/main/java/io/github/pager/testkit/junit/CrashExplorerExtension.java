@@ -8,7 +8,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 /**
  * The JUnit Jupiter extension behind {@link CrashTest}: resolves {@link CrashRunner} and {@link
  * SimulatedStorage} parameters. A storage is closed when the test ends, through JUnit's store,
- * so a test that forgets to close its pager leaks nothing.
+ * so a test that forgets to close its pager leaks nothing (on JUnit 5.13 and later, which close
+ * the store's {@code AutoCloseable} values; earlier versions leave that to the pager's close).
  */
 public final class CrashExplorerExtension implements ParameterResolver {
   private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(CrashExplorerExtension.class);
