@@ -21,7 +21,7 @@ class DownstreamUsageTest {
   private static final PagerOptions OPTIONS = PagerOptions.defaults().withPageSize(1024);
 
   /** The counter: a value in a page that root slot 0 names. */
-  static final class Counter extends PagerTarget<Long> {
+  static class Counter extends PagerTarget<Long> {
     Counter() {
       super(OPTIONS);
     }

@@ -9,6 +9,7 @@ import io.github.pager.core.Pager;
 import io.github.pager.core.PagerOptions;
 import io.github.pager.core.Transaction;
 import io.github.pager.testkit.CrashContext.Outcome;
+import io.github.pager.testkit.DownstreamUsageTest.Counter;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,41 +25,9 @@ import org.junit.jupiter.api.Test;
 class ModelWorkloadTest {
   private static final PagerOptions OPTIONS = PagerOptions.defaults().withPageSize(1024);
 
-  /** A counter in a page that root 0 names; see the README. */
-  static class Counter extends PagerTarget<Long> {
-    Counter() {
-      super(OPTIONS);
-    }
 
-    @Override
-    public Long emptyState() {
-      return 0L;
-    }
-
-    @Override
-    public Long recover(CrashExpectation<Long> expected) throws IOException {
-      long root = pager().root(0);
-      return expected.require(root == 0 ? 0 : pager().page(pager().pageId(root)).getLong(0));
-    }
-  }
-
-  /** Adds {@code by} in one copy-on-write commit. */
-  static CrashOperation<Long, Counter> add(long by) {
-    return (counter, value, step) -> {
-      Pager pager = counter.pager();
-      try (Transaction tx = pager.begin()) {
-        PageId page = tx.alloc();
-        pager.page(page).putLong(0, value + by);
-        if (pager.root(0) != 0) {
-          tx.free(pager.pageId(pager.root(0)));
-        }
-        tx.setRoot(0, page.index());
-        step.inFlight(value + by);
-        tx.commit();
-      }
-      return value + by;
-    };
-  }
+  /** The README's counter. */
+  private static final CrashOperation<Long, Counter> INCREMENT = DownstreamUsageTest.INCREMENT;
 
   /** How each operation of one run ended, and with what state. */
   private record Ended(Outcome outcome, @org.jspecify.annotations.Nullable Long state) {
@@ -85,7 +54,7 @@ class ModelWorkloadTest {
 
   @Test
   void afterAFailedSyncTheWorkloadRebootsAndGoesOnFromWhatSurvived() throws Exception {
-    ModelWorkload<Long, Counter> workload = ModelWorkload.of(Counter::new, 6, List.of(add(1)));
+    ModelWorkload<Long, Counter> workload = ModelWorkload.of(Counter::new, 6, List.of(INCREMENT));
     // Sync 0 and 1 create the file; sync 6 is in the third increment's commit (two per commit).
     List<Ended> ended = run(workload, SimulatedStorage.builder().faults(FaultPlan.none().failingSync(6)).build());
     assertThat(ended).filteredOn(e -> e.outcome() == Outcome.FAILED).hasSize(1);
@@ -101,7 +70,7 @@ class ModelWorkloadTest {
 
   @Test
   void aFailureWhileCreatingTheFileStartsOverOnAnEmptyFile() throws Exception {
-    ModelWorkload<Long, Counter> workload = ModelWorkload.of(Counter::new, 2, List.of(add(1)));
+    ModelWorkload<Long, Counter> workload = ModelWorkload.of(Counter::new, 2, List.of(INCREMENT));
     List<Ended> ended = run(workload, SimulatedStorage.builder().faults(FaultPlan.none().failingSync(0)).build());
     assertThat(ended.getFirst().outcome()).isEqualTo(Outcome.FAILED);
     assertThat(acknowledged(ended)).containsExactly("0", "1", "2", "2");
@@ -117,7 +86,7 @@ class ModelWorkloadTest {
       }
       return value;
     };
-    ModelWorkload<Long, Counter> workload = ModelWorkload.of(Counter::new, 3, List.of(add(1))).startingWith(List.of(grow));
+    ModelWorkload<Long, Counter> workload = ModelWorkload.of(Counter::new, 3, List.of(INCREMENT)).startingWith(List.of(grow));
     // The new file fills the disk: the growth is refused, the increments fit in its free pages.
     List<Ended> ended = run(workload, SimulatedStorage.builder().capacity(16 * 1024).build());
     assertThat(ended).map(Ended::toString)
@@ -128,9 +97,9 @@ class ModelWorkloadTest {
   @Test
   void anOperationsDurableStepsAreAcknowledgedOnceEach() throws Exception {
     CrashOperation<Long, Counter> twoSteps = (counter, value, step) -> {
-      long first = add(1).apply(counter, value, step);
+      long first = INCREMENT.apply(counter, value, step);
       step.acknowledge(first);
-      long second = add(1).apply(counter, first, step);
+      long second = INCREMENT.apply(counter, first, step);
       step.acknowledge(second);
       return second;
     };
@@ -148,7 +117,7 @@ class ModelWorkloadTest {
         throw new CorruptPageFileException("both metadata copies fail their checksums (simulated)");
       }
     };
-    ModelWorkload<Long, Counter> workload = ModelWorkload.of(() -> losesItsFile, 4, List.of(add(1)));
+    ModelWorkload<Long, Counter> workload = ModelWorkload.of(() -> losesItsFile, 4, List.of(INCREMENT));
     assertThatThrownBy(() -> run(workload, SimulatedStorage.builder().faults(FaultPlan.none().failingSync(4)).build()))
         .isInstanceOf(AssertionError.class)
         .hasMessageContaining("does not open, and no fault was injected this time")
