@@ -150,4 +150,16 @@ class ModelWorkloadTest {
         .hasMessage("recovered a state that is neither the acknowledged one nor the one in flight; "
             + "against the acknowledged: 7, not 5; against the in-flight: 7, not 6");
   }
+
+  @Test
+  void aCheckThatReturnsADescriptionFailsWithIt() throws Exception {
+    CrashCheck<Long> check = CrashCheck.describing((crashed, expected) -> {
+      crashed.close();
+      return expected.problem(7L);
+    });
+    check.check(SimulatedStorage.create(), new CrashExpectation<>(6L, 7L));
+    assertThatThrownBy(() -> check.check(SimulatedStorage.create(), new CrashExpectation<>(5L, 6L)))
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining("against the acknowledged: 7, not 5; against the in-flight: 7, not 6");
+  }
 }
