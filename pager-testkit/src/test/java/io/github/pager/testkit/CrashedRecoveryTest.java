@@ -1,6 +1,7 @@
 package io.github.pager.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.pager.core.PageId;
 import io.github.pager.core.Pager;
@@ -55,6 +56,26 @@ class CrashedRecoveryTest {
       assertThat(cycle.crashStates()).isPositive();
       assertThat(cycle.coverage().operationsAcknowledged()).isGreaterThan(8);
     });
+  }
+
+  /**
+   * A recovery that is not itself crash-safe: the toy's open raises its generation, pointer
+   * first. A single exploration never crashes an open, and passes; the second cycle crashes the
+   * next process's open, and a crash between its two syncs leaves a file that no longer opens.
+   */
+  @Test
+  void aRecoveryThatIsNotCrashSafeIsCaughtByCrashAfterCrash() throws Exception {
+    ModelWorkload<Long, ToyPager.Target> correct = ToyPager.modelWorkload(ToyPager.Flaws.NONE, 6);
+    correct.exploreCycles(CrashExplorer.of("correct toy, crash after crash", correct, correct.check()).withSeed(SEED), 3);
+
+    ModelWorkload<Long, ToyPager.Target> flawed = ToyPager.modelWorkload(ToyPager.Flaws.repairingOnOpenUnsafely(), 6);
+    CrashExplorer<Long> explorer = CrashExplorer.of("toy repairing on open", flawed, flawed.check()).withSeed(SEED);
+    explorer.explore().assertNoViolations();
+    assertThatThrownBy(() -> flawed.exploreCycles(explorer, 2))
+        .isInstanceOf(CrashViolation.class)
+        .hasMessageContaining("toy repairing on open, cycle 2 from point")
+        .hasMessageContaining("is corrupt or not generation")
+        .hasMessageContaining("replay");
   }
 
   @Test

@@ -65,7 +65,7 @@ class ExplorerCatchesBugsTest {
       activeSlot = toy.activeSlot();
     }
     byte[] holdingThree = storage.durableImage();
-    ToyPager.Flaws flawed = new ToyPager.Flaws(false, false, 0, false, true);
+    ToyPager.Flaws flawed = ToyPager.Flaws.readingUnreadableAsZero();
     CrashExplorer<Long> explorer = unreadableRecord(flawed, holdingThree, activeSlot);
     CrashReport report = assertCaught(explorer);
     assertThat(report.failure()).hasMessageContaining("recovered a state that is neither").hasMessageContaining("0, not 3");
@@ -110,19 +110,19 @@ class ExplorerCatchesBugsTest {
 
   @Test
   void aToyThatSkipsTheSyncBeforeTheFlipIsCaught() {
-    ToyPager.Flaws flaws = new ToyPager.Flaws(false, true, 0, false);
+    ToyPager.Flaws flaws = ToyPager.Flaws.skippingSyncBeforeFlip();
     assertCaught(CrashExplorer.of("toy without sync before flip", ToyPager.workload(flaws, 10), ToyPager.check(flaws)).withSeed(SEED));
   }
 
   @Test
   void aToyThatWritesItsActiveMetadataInPlaceIsCaught() {
-    ToyPager.Flaws flaws = new ToyPager.Flaws(true, false, 0, false);
+    ToyPager.Flaws flaws = ToyPager.Flaws.writingActiveInPlace();
     assertCaught(CrashExplorer.of("toy writing in place", ToyPager.workload(flaws, 10), ToyPager.check(flaws)).withSeed(SEED));
   }
 
   @Test
   void aToyWhosePointerStraddlesTwoSectorsIsCaught() {
-    ToyPager.Flaws flaws = new ToyPager.Flaws(false, false, 504, false);
+    ToyPager.Flaws flaws = ToyPager.Flaws.pointerAt(504);
     CrashReport report = assertCaught(
         CrashExplorer.of("toy with a straddling pointer", ToyPager.workload(flaws, 10), ToyPager.check(flaws)).withSeed(SEED));
     assertThat(report.choices()).contains("torn");
@@ -203,7 +203,7 @@ class ExplorerCatchesBugsTest {
 
   @Test
   void aToyThatKeepsWorkingAfterAFailedSyncIsCaught() {
-    ToyPager.Flaws flaws = new ToyPager.Flaws(false, false, 0, true);
+    ToyPager.Flaws flaws = ToyPager.Flaws.keepingWorkingAfterFailedSync();
     for (long sync : new long[] {2, 3}) { // the sync before the flip, and the flip's own
       CrashExplorer<Long> explorer =
           CrashExplorer.of("toy that keeps working, sync " + sync + " fails", ToyPager.workload(flaws, 10), ToyPager.check(flaws))

@@ -1,9 +1,11 @@
 package io.github.pager.testkit;
 
+import io.github.pager.core.NotAPageFileException;
 import io.github.pager.core.storage.Storage;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.List;
 import java.util.zip.CRC32C;
 import org.jspecify.annotations.Nullable;
 
@@ -24,18 +26,43 @@ final class ToyPager implements AutoCloseable {
   private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED;
   private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
 
-  /**
-   * The ways to break the protocol; all false is the correct toy. {@code readsUnreadableAsZero}:
-   * a record the disk cannot read is taken for a fresh one holding 0, instead of refusing the
-   * file (the correct toy names the unreadable page).
-   */
+  /** The ways to break the protocol, one per test; {@link #NONE} is the correct toy. */
   record Flaws(
       boolean writeActiveInPlace, boolean skipSyncBeforeFlip, int pointerOffset, boolean keepWorkingAfterFailedSync,
-      boolean readsUnreadableAsZero) {
-    static final Flaws NONE = new Flaws(false, false, 0, false, false);
+      boolean readUnreadableAsZero, boolean repairOnOpenUnsafely) {
+    static final Flaws NONE = new Flaws(false, false, 0, false, false, false);
 
-    Flaws(boolean writeActiveInPlace, boolean skipSyncBeforeFlip, int pointerOffset, boolean keepWorkingAfterFailedSync) {
-      this(writeActiveInPlace, skipSyncBeforeFlip, pointerOffset, keepWorkingAfterFailedSync, false);
+    /** A commit overwrites the active record instead of the other one. */
+    static Flaws writingActiveInPlace() {
+      return new Flaws(true, false, 0, false, false, false);
+    }
+
+    /** A commit flips the pointer without syncing the record first. */
+    static Flaws skippingSyncBeforeFlip() {
+      return new Flaws(false, true, 0, false, false, false);
+    }
+
+    /** The pointer sits at {@code offset} of page 0: across a sector boundary at 504. */
+    static Flaws pointerAt(int offset) {
+      return new Flaws(false, false, offset, false, false, false);
+    }
+
+    /** A failed sync does not poison the toy: it goes on as if the data were on disk. */
+    static Flaws keepingWorkingAfterFailedSync() {
+      return new Flaws(false, false, 0, true, false, false);
+    }
+
+    /** A record the disk cannot read is taken for a fresh one holding 0, instead of refusing the file. */
+    static Flaws readingUnreadableAsZero() {
+      return new Flaws(false, false, 0, false, true, false);
+    }
+
+    /**
+     * Open "repairs" the file by raising its generation, pointer first: a crash between the
+     * pointer's sync and the record's leaves a pointer that names a record of another generation.
+     */
+    static Flaws repairingOnOpenUnsafely() {
+      return new Flaws(false, false, 0, false, false, true);
     }
   }
 
@@ -76,10 +103,13 @@ final class ToyPager implements AutoCloseable {
 
   static ToyPager open(Storage storage, Flaws flaws) throws IOException {
     if (storage.size() < 3L * PAGE) {
-      throw new IOException("not a toy file: " + storage.size() + " bytes");
+      throw new NotAPageFileException("not a toy file: " + storage.size() + " bytes");
     }
     ToyPager toy = new ToyPager(storage, flaws, storage.map(0, 3L * PAGE));
     MemorySegment pointer = toy.file.asSlice(flaws.pointerOffset(), 16);
+    if (isZero(pointer)) {
+      throw new NotAPageFileException("not a toy file yet: its pointer was never written");
+    }
     if (pointer.get(U32, 12) != crc(pointer, 12)) {
       throw new IOException("corrupt pointer");
     }
@@ -93,7 +123,7 @@ final class ToyPager implements AutoCloseable {
       // Read into the heap first: a checksum over a mapping the disk cannot read kills the JVM.
       record = MemorySegment.ofArray(toy.file.asSlice((long) slot * PAGE, RECORD).toArray(ValueLayout.JAVA_BYTE));
     } catch (InternalError unreadable) {
-      if (flaws.readsUnreadableAsZero()) {
+      if (flaws.readUnreadableAsZero()) {
         toy.activeSlot = slot;
         toy.generation = generation;
         return toy; // the flaw: holds 0, as if fresh
@@ -107,7 +137,24 @@ final class ToyPager implements AutoCloseable {
     toy.activeSlot = slot;
     toy.generation = generation;
     toy.value = record.get(U64, 8);
+    if (flaws.repairOnOpenUnsafely() && !storage.isReadOnly()) {
+      // The flaw: the pointer names the new generation before the record holds it.
+      toy.writePointer(slot, generation + 1);
+      storage.sync(0, PAGE);
+      toy.writeRecord(slot, generation + 1, toy.value);
+      storage.sync((long) slot * PAGE, PAGE);
+      toy.generation++;
+    }
     return toy;
+  }
+
+  private static boolean isZero(MemorySegment bytes) {
+    for (long at = 0; at < bytes.byteSize(); at++) {
+      if (bytes.get(ValueLayout.JAVA_BYTE, at) != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   long value() {
@@ -171,45 +218,86 @@ final class ToyPager implements AutoCloseable {
     storage.close();
   }
 
+  /** The toy as a {@link CrashTarget}, for {@link ModelWorkload}: its state is its value. */
+  static final class Target implements CrashTarget<Long> {
+    private final Flaws flaws;
+    private @Nullable ToyPager toy;
+
+    Target(Flaws flaws) {
+      this.flaws = flaws;
+    }
+
+    ToyPager toy() {
+      ToyPager open = toy;
+      if (open == null) {
+        throw new IllegalStateException("the toy is not open");
+      }
+      return open;
+    }
+
+    @Override
+    public Long emptyState() {
+      return 0L;
+    }
+
+    @Override
+    public Long create(SimulatedStorage storage) throws IOException {
+      toy = ToyPager.create(storage, flaws);
+      return 0L;
+    }
+
+    @Override
+    public void open(SimulatedStorage storage) throws IOException {
+      toy = ToyPager.open(storage, flaws);
+    }
+
+    @Override
+    public Long recover(CrashExpectation<Long> expected) {
+      return expected.require(toy().value());
+    }
+
+    @Override
+    public void close() throws IOException {
+      ToyPager open = toy;
+      toy = null;
+      if (open != null) {
+        open.close();
+      }
+    }
+
+    @Override
+    public void abandon() {
+      toy = null;
+    }
+
+    /** An application retrying the commit that failed: the toy must refuse it. */
+    @Override
+    public void afterFailure(IOException failure, Long state) {
+      ToyPager open = toy;
+      if (open != null) {
+        requireRefusal(open, state + 1, failure);
+      }
+    }
+  }
+
+  /** Create, then commit {@code commits} increasing values, on {@link ModelWorkload}. */
+  static ModelWorkload<Long, Target> modelWorkload(Flaws flaws, int commits) {
+    CrashOperation<Long, Target> next = (target, value, step) -> {
+      step.inFlight(value + 1);
+      target.toy().commit(value + 1);
+      return value + 1;
+    };
+    return ModelWorkload.of(() -> new Target(flaws), commits, List.of(next));
+  }
+
   /**
    * A workload: create, then commit {@code commits} increasing values, acknowledging each. After
-   * a failed sync it requires the toy to refuse a retry of the same commit, reboots, reopens,
-   * requires the toy to hold the acknowledged or the in-flight value, and goes on from it.
+   * a failed sync it requires the toy to refuse a retry of the same commit, then (the driver)
+   * reboots, reopens, requires the toy to hold the acknowledged or the in-flight value, and goes
+   * on from it.
    */
   static CrashWorkload<Long> workload(Flaws flaws, int commits) {
-    return context -> {
-      context.inFlight(0L);
-      ToyPager toy;
-      try {
-        toy = create(context.storage(), flaws);
-      } catch (IOException e) {
-        context.failed();
-        return;
-      }
-      context.acknowledge(0L);
-      try {
-        for (long v = 1; v <= commits; v++) {
-          context.inFlight(v);
-          try {
-            toy.commit(v);
-            context.acknowledge(v);
-          } catch (IOException failed) {
-            context.failed();
-            requireRefusal(toy, v, failed);
-            toy.close();
-            toy = open(context.reboot(), flaws);
-            long recovered = toy.value();
-            if (recovered != v - 1 && recovered != v) {
-              throw new AssertionError("reopened after a failed sync, the toy holds " + recovered + ", not " + (v - 1) + " or " + v);
-            }
-            context.inFlight(recovered);
-            context.acknowledge(recovered);
-          }
-        }
-      } finally {
-        toy.close();
-      }
-    };
+    return modelWorkload(flaws, commits);
   }
 
   /** An application retrying the commit that failed: the toy must refuse it. */
@@ -227,26 +315,6 @@ final class ToyPager implements AutoCloseable {
 
   /** The check: the file opens (once created) and holds the acknowledged or in-flight value. */
   static CrashCheck<Long> check(Flaws flaws) {
-    return (crashed, expected) -> {
-      if (expected.acknowledged() == null && crashed.size() < 3L * PAGE) {
-        crashed.close();
-        return;
-      }
-      ToyPager toy;
-      try {
-        toy = open(crashed, flaws);
-      } catch (IOException e) {
-        crashed.close();
-        if (expected.acknowledged() == null) {
-          return;
-        }
-        throw new AssertionError("the toy file no longer opens: " + e.getMessage(), e);
-      }
-      try (toy) {
-        if (!expected.allows(toy.value())) {
-          throw new AssertionError("recovered " + toy.value() + ", expected " + expected);
-        }
-      }
-    };
+    return ModelWorkload.check(() -> new Target(flaws));
   }
 }
