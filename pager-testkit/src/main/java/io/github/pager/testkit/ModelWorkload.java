@@ -102,13 +102,14 @@ public final class ModelWorkload<S, T extends CrashTarget<S>> implements CrashWo
    * Returns this workload opening an existing file that holds {@code state}, instead of creating
    * one, and running its operations on it: for an explorer {@linkplain
    * CrashExplorer#startingFrom(byte[]) started from} that file. The open is the first operation,
-   * crashed like any other: the file must still hold {@code state} after any crash in it.
+   * crashed like any other: the file must still hold {@code state} after any crash in it. The
+   * operations {@linkplain #startingWith to start with} belong to a new file and are left out.
    *
    * @param state the state the file holds
    * @return the changed workload
    */
   public ModelWorkload<S, T> continuingFrom(S state) {
-    return new ModelWorkload<>(targets, operations, mix, prefix, Objects.requireNonNull(state));
+    return new ModelWorkload<>(targets, operations, mix, List.of(), Objects.requireNonNull(state));
   }
 
   /**
