@@ -1088,21 +1088,26 @@ public final class Pager implements AutoCloseable {
   }
 
   /** Checks a page handed to free: ours, in bounds, a user page, and allocated. */
-  void txCheckFreeable(PageId id) throws IOException {
+  /** Requires a handle of this pager, within its pages. */
+  void txCheckOwn(PageId id) {
     checkOwn(id);
     checkIndex(id.index());
-    if (!tree.isInUse(id.index())) {
-      throw new DoubleFreeException("page " + id.index() + " of " + file.describe() + " is already free");
+  }
+
+  /** Requires a page that a user may free: allocated, and not one of the pager's own. */
+  void txCheckFreeable(long page) throws IOException {
+    if (!tree.isInUse(page)) {
+      throw new DoubleFreeException("page " + page + " of " + file.describe() + " is already free");
     }
-    if (tree.isOwnPage(id.index())) {
+    if (tree.isOwnPage(page)) {
       throw new ReservedPageException(
-          "page " + id.index() + " of " + file.describe()
+          "page " + page + " of " + file.describe()
               + " is one of the pager's own (a free-space tree node or a pending list page), not a user's");
     }
   }
 
-  void txFree(PageId id) throws IOException {
-    tree.release(id.index());
+  void txFree(long page) throws IOException {
+    tree.release(page);
   }
 
   void txCommit(long[] newRoots, Collection<RootedStructure> structures) throws IOException {

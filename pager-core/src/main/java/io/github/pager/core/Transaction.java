@@ -2,11 +2,10 @@ package io.github.pager.core;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -133,15 +132,22 @@ public final class Transaction implements AutoCloseable {
   public void freeBulk(Collection<PageId> ids) throws IOException {
     checkOpen();
     try {
-      Set<PageId> seen = new HashSet<>();
+      long[] pages = new long[ids.size()];
+      int count = 0;
       for (PageId id : ids) {
-        pager.txCheckFreeable(id);
-        if (!seen.add(id)) {
-          throw new DoubleFreeException(id + " is listed twice in one free");
-        }
+        pager.txCheckOwn(id);
+        pages[count++] = id.index();
       }
-      for (PageId id : ids) {
-        pager.txFree(id);
+      // In page order: neighbours share tree nodes, and a page listed twice sits next to its twin.
+      Arrays.sort(pages, 0, count);
+      for (int i = 0; i < count; i++) {
+        if (i > 0 && pages[i] == pages[i - 1]) {
+          throw new DoubleFreeException(pager.pageId(pages[i]) + " is listed twice in one free");
+        }
+        pager.txCheckFreeable(pages[i]);
+      }
+      for (int i = 0; i < count; i++) {
+        pager.txFree(pages[i]);
       }
     } catch (IOException | RuntimeException e) {
       failed();
