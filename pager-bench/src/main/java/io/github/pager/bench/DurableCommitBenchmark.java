@@ -2,6 +2,7 @@ package io.github.pager.bench;
 
 import io.github.pager.core.PageId;
 import io.github.pager.core.Pager;
+import io.github.pager.core.PagerCounters;
 import io.github.pager.core.PagerOptions;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -33,6 +34,9 @@ import org.openjdk.jmh.annotations.TearDown;
  *   <li>{@code 1GiB}, {@code 1TiB}: sparse files ({@code withSparse(true)}) of that size, as
  *       created; the free-space tree is two and three levels tall.
  * </ul>
+ *
+ * <p>At the end of each trial the pager's counters ({@link Pager#counters()}) are printed: pages
+ * written and syncs per commit, over the measured commits and their inverses alike.
  */
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -47,6 +51,7 @@ public class DurableCommitBenchmark {
 
     Path path;
     Pager pager;
+    PagerCounters atStart;
 
     /** Creates (and, for "-reopened", reopens) the pager. */
     @Setup(Level.Trial)
@@ -62,11 +67,13 @@ public class DurableCommitBenchmark {
         pager.close();
         pager = Pager.open(path);
       }
+      atStart = pager.counters();
     }
 
     /** Closes the pager and deletes its file. */
     @TearDown(Level.Trial)
     public void delete() throws Exception {
+      System.out.println(perCommit(pager.counters().minus(atStart)));
       ScratchFiles.closeAndDelete(pager, path);
     }
   }
@@ -104,5 +111,15 @@ public class DurableCommitBenchmark {
   @Benchmark
   public void free(FreeState state) throws IOException {
     state.pager.free(state.toFree);
+  }
+
+  /** One line: what the trial's commits wrote and synced, per commit. */
+  static String perCommit(PagerCounters counts) {
+    long commits = Math.max(1, counts.commits());
+    return String.format(
+        "counters: %d commits, %.2f pages written per commit (%.2f tree nodes, %.2f pending chain pages, then the record),"
+            + " %.2f syncs per commit, %d growths",
+        counts.commits(), (double) counts.pagesWritten() / commits, (double) counts.nodePagesWritten() / commits,
+        (double) counts.chainPagesWritten() / commits, (double) counts.syncs() / commits, counts.grows());
   }
 }

@@ -19,6 +19,9 @@ import java.util.Collection;
  * to is synced, and a record torn by a crash or a kill fails its CRC, so it is never chosen. A
  * crash at any point therefore reopens at the last acknowledged commit or at the commit in
  * progress, which is complete too; never at a mix.
+ *
+ * <p>A {@link CommitTrace} notes what each step wrote, for the pager's counters and its flight
+ * recorder events; the syncs count and record themselves in {@link MappedFile}.
  */
 final class CommitProtocol {
   private final MappedFile file;
@@ -56,6 +59,8 @@ final class CommitProtocol {
    */
   MetadataRecord commit(FreeSpaceTree tree, Collection<RootedStructure> structures, long[] roots, long oldestPinned)
       throws IOException {
+    CommitTrace trace = new CommitTrace(file, durability);
+
     // Step 1. Layers' structures first: give each changed node of their trees a fresh page
     // allocated from the free-space tree (freeing the page it replaces), store it there, and
     // record each structure's new root in its two root values. This changes the free-space
@@ -65,7 +70,7 @@ final class CommitProtocol {
       CopyOnWriteTree changed = structure.tree();
       if (changed.isDirty()) {
         changed.assignPages(tree.placementForOthers());
-        changed.writeOut();
+        trace.nodesWritten(changed.writeOut());
         newRoots[structure.slot()] = changed.rootPage();
         newRoots[structure.slot() + 1] = RootedStructure.rootMeta(changed);
       }
@@ -83,12 +88,13 @@ final class CommitProtocol {
     // pages, last first, for the same reason.
     long generation = lastGeneration + 1;
     tree.placeNodes(generation, oldestPinned);
-    tree.writeOut();
+    trace.treeWritten(tree.writeOut());
     if (superblockToRewrite) {
       // Page 0 is never part of a commit otherwise; a damaged one is rewritten whole here, and
       // step 3 makes it durable with the rest. Its content does not depend on the commit.
       try {
         Superblock.current(file.pageSize()).writeTo(file.page(Format.SUPERBLOCK_PAGE), file.describe());
+        trace.superblockWritten();
       } catch (UnreadablePageException e) {
         // The disk cannot read page 0, so no store into its mapping completes. Nothing depends on
         // it: every open recovers the page size from the records, as it did for this one.
@@ -98,7 +104,7 @@ final class CommitProtocol {
     // Step 3. Sync. One flush covers the new nodes and the user's page writes made before the
     // commit. After it the new state is complete on disk, and nothing refers to it yet.
     if (durability == Durability.SYNC) {
-      syncOrFail(file::syncAll);
+      syncOrFail(() -> file.syncAll(SyncReason.COMMIT_NODES));
     }
 
     // Step 4. Write the new record over the older copy. The current copy is never written while
@@ -122,11 +128,12 @@ final class CommitProtocol {
 
     // Step 5. Sync the record. When this returns, the commit is acknowledged.
     if (durability == Durability.SYNC) {
-      syncOrFail(() -> file.syncPage(slot));
+      syncOrFail(() -> file.syncPage(slot, SyncReason.COMMIT_RECORD));
     }
     activeSlot = slot;
     lastGeneration = next.generation;
     superblockToRewrite = false;
+    trace.recorded(next.generation);
     return next;
   }
 
@@ -135,9 +142,11 @@ final class CommitProtocol {
    * keeps the promise that page writes made before it are durable when it returns.
    */
   void commitPageWritesOnly() throws PagerUnavailableException {
+    CommitTrace trace = new CommitTrace(file, durability);
     if (durability == Durability.SYNC) {
-      syncOrFail(file::syncAll);
+      syncOrFail(() -> file.syncAll(SyncReason.EMPTY_COMMIT));
     }
+    trace.nothingRecorded(lastGeneration);
   }
 
   /** A sync of some part of the file. */

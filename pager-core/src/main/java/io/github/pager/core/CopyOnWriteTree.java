@@ -605,10 +605,11 @@ final class CopyOnWriteTree {
    * records its children's final page and CRC; the root's stays here for the metadata. Afterwards
    * the tree has no changes left.
    *
+   * @return how many nodes were stored
    * @throws UnreadablePageException when a node's new page cannot be stored into; the commit then
    *     fails before any record names the pages written so far
    */
-  void writeOut() throws UnreadablePageException {
+  int writeOut() throws UnreadablePageException {
     List<DirtyNode> nodes = new ArrayList<>(dirty.values());
     nodes.sort(Comparator.comparingInt((DirtyNode n) -> n.level).thenComparingLong(n -> n.index));
     for (DirtyNode node : nodes) {
@@ -635,6 +636,7 @@ final class CopyOnWriteTree {
       }
     }
     dirty.clear();
+    return nodes.size();
   }
 
   // ---------------------------------------------------------------------------------------------

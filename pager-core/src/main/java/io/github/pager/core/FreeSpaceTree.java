@@ -351,9 +351,11 @@ final class FreeSpaceTree {
   /**
    * Stores every changed node into its new page (see {@link CopyOnWriteTree#writeOut()}), and the
    * pending list placed with them.
+   *
+   * @return how many pages of each kind were stored
    */
-  void writeOut() throws UnreadablePageException {
-    bits.writeOut();
+  PagesWritten writeOut() throws UnreadablePageException {
+    int nodes = bits.writeOut();
     PendingListUpdate list = placedList;
     if (list == null) {
       throw new IllegalStateException("writeOut() follows placeNodes()");
@@ -361,5 +363,14 @@ final class FreeSpaceTree {
     writtenList = list.write(file);
     placedList = null;
     grown = false;
+    return new PagesWritten(nodes, list.newPageCount());
   }
+
+  /**
+   * The pages one {@link #writeOut()} stored.
+   *
+   * @param nodes the tree's changed nodes, each in a fresh page
+   * @param chainPages the pending list's new chain pages
+   */
+  record PagesWritten(int nodes, int chainPages) {}
 }

@@ -14,6 +14,9 @@ import java.lang.invoke.VarHandle;
  * #MAX_REGION_BYTES}), so the number of mappings grows with the logarithm of the file size. The
  * file may therefore be longer than the pages the metadata counts; the tail reads as zero and is
  * not part of the format.
+ *
+ * <p>Every sync and every growth of the file goes through here: this is where they are counted
+ * ({@link #counters()}) and where their flight recorder events are emitted.
  */
 final class MappedFile {
   /** The largest region mapped at once: a 16 TiB file needs a few hundred mappings at most. */
@@ -21,6 +24,7 @@ final class MappedFile {
 
   private final Storage storage;
   private final int pageSize;
+  private final Counters counters = new Counters();
   private volatile RegionTable regions = RegionTable.EMPTY;
 
   /**
@@ -47,6 +51,11 @@ final class MappedFile {
     return pageSize;
   }
 
+  /** What was committed, synced and grown through this file since it was opened or created. */
+  Counters counters() {
+    return counters;
+  }
+
   /** Maps whatever part of the file's first {@code bytes} bytes is not mapped yet. */
   void mapExisting(long bytes) throws IOException {
     long end = regions.end();
@@ -62,16 +71,27 @@ final class MappedFile {
    * {@code [oldPageCount, pageCount)} with disk blocks so that later stores cannot fail.
    */
   void grow(long oldPageCount, long pageCount, boolean reserve) throws IOException {
-    long needed = pageCount * pageSize;
-    long end = regions.end();
-    if (needed > end) {
-      long length = Math.max(needed - end, Math.min(end, MAX_REGION_BYTES));
-      length = (length + pageSize - 1) / pageSize * pageSize;
-      storage.extend(end + length);
-      mapExisting(end + length);
-    }
-    if (reserve && pageCount > oldPageCount) {
-      storage.reserve(oldPageCount * pageSize, (pageCount - oldPageCount) * pageSize);
+    PagerEvents.Grow event = new PagerEvents.Grow();
+    event.begin();
+    counters.grew();
+    long extendedBy = 0;
+    boolean done = false;
+    try {
+      long needed = pageCount * pageSize;
+      long end = regions.end();
+      if (needed > end) {
+        long length = Math.max(needed - end, Math.min(end, MAX_REGION_BYTES));
+        length = (length + pageSize - 1) / pageSize * pageSize;
+        storage.extend(end + length);
+        extendedBy = length;
+        mapExisting(end + length);
+      }
+      if (reserve && pageCount > oldPageCount) {
+        storage.reserve(oldPageCount * pageSize, (pageCount - oldPageCount) * pageSize);
+      }
+      done = true;
+    } finally {
+      event.end(storage.describe(), oldPageCount, pageCount, extendedBy, reserve, !done);
     }
   }
 
@@ -132,12 +152,32 @@ final class MappedFile {
     }
   }
 
-  void syncAll() throws IOException {
-    storage.syncAll();
+  /** Makes every store into any mapping of the file durable; {@code reason} says what for. */
+  void syncAll(SyncReason reason) throws IOException {
+    PagerEvents.Sync event = new PagerEvents.Sync();
+    event.begin();
+    counters.syncedAll();
+    boolean done = false;
+    try {
+      storage.syncAll();
+      done = true;
+    } finally {
+      event.end(storage.describe(), reason, 0, -1, !done);
+    }
   }
 
-  void syncPage(long index) throws IOException {
-    storage.sync(index * pageSize, pageSize);
+  /** Makes the stores into page {@code index} durable; {@code reason} says what for. */
+  void syncPage(long index, SyncReason reason) throws IOException {
+    PagerEvents.Sync event = new PagerEvents.Sync();
+    event.begin();
+    counters.syncedRange(pageSize);
+    boolean done = false;
+    try {
+      storage.sync(index * pageSize, pageSize);
+      done = true;
+    } finally {
+      event.end(storage.describe(), reason, index * pageSize, pageSize, !done);
+    }
   }
 
   void close() throws IOException {

@@ -29,6 +29,16 @@ final class MetadataCopies {
       return record != null;
     }
 
+    /** A page no record was ever stored into: all zero, as create leaves the second copy. */
+    boolean neverWritten() {
+      for (byte b : bytes) {
+        if (b != 0) {
+          return false;
+        }
+      }
+      return bytes.length > 0;
+    }
+
     MetadataRecord requireRecord() {
       if (record == null) {
         throw new IllegalStateException("metadata copy " + slot + " is not valid: " + problem);

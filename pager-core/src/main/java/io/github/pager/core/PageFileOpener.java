@@ -33,6 +33,10 @@ final class PageFileOpener {
    * @param lastGeneration the highest generation any valid copy holds; the next commit writes more
    * @param fellBack the newest valid copy could not be used (its tree root failed) and the older was
    * @param superblockRecovered page 0 failed its checks and the page size came from the records
+   * @param recovery what open passed over, one problem per metadata copy: a copy that fails its
+   *     checks (torn by a crash, or damaged) and, after a fallback, the newest copy's damaged tree
+   *     root or pending list; empty when the newest record was used as it was and the other copy
+   *     is whole or was never written
    */
   record Opened(
       MappedFile file,
@@ -42,7 +46,8 @@ final class PageFileOpener {
       int activeSlot,
       long lastGeneration,
       boolean fellBack,
-      boolean superblockRecovered) {}
+      boolean superblockRecovered,
+      String recovery) {}
 
   /**
    * Writes the smallest valid file into an empty storage: superblock, metadata A (generation 1)
@@ -72,15 +77,15 @@ final class PageFileOpener {
             PendingList.Root.EMPTY);
     record.writeTo(file.page(Format.METADATA_A_PAGE), pageSize, storage.describe(), Format.METADATA_A_PAGE);
     if (options.durability() == Durability.SYNC) {
-      file.syncAll();
+      file.syncAll(SyncReason.CREATE_TREE);
     }
     Superblock.current(pageSize).writeTo(file.page(Format.SUPERBLOCK_PAGE), storage.describe());
     if (options.durability() == Durability.SYNC) {
-      file.syncPage(Format.SUPERBLOCK_PAGE);
+      file.syncPage(Format.SUPERBLOCK_PAGE, SyncReason.CREATE_SUPERBLOCK);
     }
     return new Opened(
         file, geometry, record, PendingList.Contents.EMPTY, (int) Format.METADATA_A_PAGE, record.generation, false,
-        false);
+        false, "");
   }
 
   /**
@@ -235,11 +240,17 @@ final class PageFileOpener {
     TreeGeometry geometry = TreeGeometry.of(file.pageSize());
     List<MetadataCopies.Copy> valid = copies.validNewestFirst();
     List<String> problems = new ArrayList<>();
+    // The problems of copies that were written once: a copy create never wrote is no recovery.
+    List<String> passedOver = new ArrayList<>();
     UnreadablePageException unreadable = null;
     for (int slot = (int) Format.METADATA_A_PAGE; slot <= Format.METADATA_B_PAGE; slot++) {
       MetadataCopies.Copy copy = copies.copy(slot);
       if (!copy.valid()) {
-        problems.add("copy " + slotName(slot) + " (page " + slot + "): " + copy.problem());
+        String problem = "copy " + slotName(slot) + " (page " + slot + "): " + copy.problem();
+        problems.add(problem);
+        if (!copy.neverWritten()) {
+          passedOver.add(problem);
+        }
         if (unreadable == null) {
           unreadable = copy.unreadable();
         }
@@ -263,8 +274,11 @@ final class PageFileOpener {
       } catch (CorruptMetadataException | UnreadablePageException e) {
         // An unreadable tree root or chain page is treated as a damaged one: the older copy, if
         // it checks out, is the commit to open at (FORMAT.md, "Recovery").
-        problems.add("copy " + slotName(copy.slot()) + " (page " + copy.slot() + ", generation " + record.generation
-            + "): " + e.getMessage());
+        String problem =
+            "copy " + slotName(copy.slot()) + " (page " + copy.slot() + ", generation " + record.generation + "): "
+                + e.getMessage();
+        problems.add(problem);
+        passedOver.add(problem);
         if (e instanceof UnreadablePageException unreadablePage && unreadable == null) {
           unreadable = unreadablePage;
         }
@@ -272,7 +286,8 @@ final class PageFileOpener {
       }
       boolean fellBack = copy != valid.get(0);
       return new Opened(
-          file, geometry, record, pendingList, copy.slot(), copies.highestGeneration(), fellBack, superblockRecovered);
+          file, geometry, record, pendingList, copy.slot(), copies.highestGeneration(), fellBack, superblockRecovered,
+          String.join(". ", passedOver));
     }
     String noUsableMetadata = name + ": no usable metadata. " + String.join(". ", problems);
     if (unreadable != null) {

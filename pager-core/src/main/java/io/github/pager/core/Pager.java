@@ -126,6 +126,9 @@ public final class Pager implements AutoCloseable {
     this.pending = new PendingFrees(geometry);
     this.committed = opened.record();
     this.openedFromAlternate = opened.fellBack();
+    if (openedFromAlternate) {
+      file.counters().fellBack();
+    }
     this.superblockRecovered = opened.superblockRecovered();
     this.committedCursor = 0;
     if (options.readOnly() && !readers.isRegistered()) {
@@ -189,10 +192,14 @@ public final class Pager implements AutoCloseable {
    * @throws IOException when the storage cannot be written, or is not empty
    */
   public static Pager create(Storage storage, PagerOptions options) throws IOException {
+    PagerEvents.Open event = new PagerEvents.Open();
+    event.begin();
     Pager pager;
     try {
       lockForWriting(storage);
-      pager = new Pager(PageFileOpener.create(storage, options), options, Readers.forWriter(storage));
+      PageFileOpener.Opened created = PageFileOpener.create(storage, options);
+      pager = new Pager(created, options, Readers.forWriter(storage));
+      event.end(storage.describe(), created, false, true);
     } catch (IOException | RuntimeException e) {
       closeQuietly(storage, e);
       throw e;
@@ -261,17 +268,26 @@ public final class Pager implements AutoCloseable {
    * @throws IOException when the storage fails
    */
   public static Pager open(Storage storage, PagerOptions options) throws IOException {
+    PagerEvents.Open event = new PagerEvents.Open();
+    event.begin();
     Readers reader = null;
     try {
       // Before the lock or the reader's slot, either of which creates a lock file: a file that is
       // not a page file at all is left as it was found.
       PageFileOpener.requireMagic(storage);
+      PageFileOpener.Opened opened;
+      Pager pager;
       if (!options.readOnly()) {
         lockForWriting(storage);
-        return new Pager(PageFileOpener.open(storage, options), options, Readers.forWriter(storage));
+        opened = PageFileOpener.open(storage, options);
+        pager = new Pager(opened, options, Readers.forWriter(storage));
+      } else {
+        reader = Readers.forReader(storage);
+        opened = reader.open(storage, options);
+        pager = new Pager(opened, options, reader);
       }
-      reader = Readers.forReader(storage);
-      return new Pager(reader.open(storage, options), options, reader);
+      event.end(storage.describe(), opened, options.readOnly(), false);
+      return pager;
     } catch (IOException | RuntimeException e) {
       if (reader != null) {
         try {
@@ -317,7 +333,7 @@ public final class Pager implements AutoCloseable {
       closed = true;
       try {
         if (!options.readOnly() && poison == null && options.durability() == Durability.SYNC) {
-          file.syncAll();
+          file.syncAll(SyncReason.CLOSE);
         }
       } finally {
         try {
@@ -643,7 +659,7 @@ public final class Pager implements AutoCloseable {
   public void sync() throws IOException {
     checkWritable();
     try {
-      file.syncAll();
+      file.syncAll(SyncReason.PAGE_WRITES);
     } catch (IOException e) {
       throw poison(new PagerUnavailableException(file.describe() + ": sync failed; reopen to recover", e));
     }
@@ -934,6 +950,18 @@ public final class Pager implements AutoCloseable {
 
   // ---------------------------------------------------------------------------------------------
   // Statistics
+
+  /**
+   * Returns what this pager has done to its file since it was opened or created: commits, the
+   * pages they wrote, syncs and growths (see {@link PagerCounters}). The same facts, commit by
+   * commit and with their durations, are in the pager's flight recorder events (the README,
+   * "Observability"). Needs no lock; also works after close.
+   *
+   * @return the counts now; while a commit runs on another thread they may include part of it
+   */
+  public PagerCounters counters() {
+    return file.counters().snapshot();
+  }
 
   /**
    * Returns the page size in bytes.

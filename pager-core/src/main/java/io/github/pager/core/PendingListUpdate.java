@@ -106,6 +106,11 @@ final class PendingListUpdate {
     return spill;
   }
 
+  /** How many new chain pages {@link #write} stores: those given to {@link #place}. */
+  int newPageCount() {
+    return newPages.size();
+  }
+
   /**
    * Writes the new chain pages, linked in front of the kept chain, into fresh pages.
    *
