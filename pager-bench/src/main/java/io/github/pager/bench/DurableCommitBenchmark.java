@@ -4,10 +4,12 @@ import io.github.pager.core.PageId;
 import io.github.pager.core.Pager;
 import io.github.pager.core.PagerOptions;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -33,10 +35,19 @@ import org.openjdk.jmh.annotations.TearDown;
  *   <li>{@code 1GiB}, {@code 1TiB}: sparse files ({@code withSparse(true)}) of that size, as
  *       created; the free-space tree is two and three levels tall.
  * </ul>
+ *
+ * <p>The peer, in the same run: {@link #lmdbPut} and {@link #lmdbDelete}, one put or one delete of
+ * an 8-byte record keyed by an 8-byte id in a durable write transaction of its own, on an LMDB
+ * environment holding 1024 such records (as the 4 MiB file tracks 1024 pages); the inverse runs
+ * outside the measurement, as for the pager. The floor is {@link
+ * RawSyncBenchmark#syncFileThenPage}.
  */
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Fork(jvmArgsAppend = {LmdbFile.OPEN_JAVA_NIO, LmdbFile.OPEN_SUN_NIO_CH, LmdbFile.NATIVE_ACCESS})
 public class DurableCommitBenchmark {
+  /** Records in the LMDB peer's environment, ids 0 to 1023; the measured record is id 1024. */
+  private static final int LMDB_RECORDS = 1024;
 
   /** A pager on a file of the size the {@code file} parameter names; base of both states. */
   @State(Scope.Thread)
@@ -104,5 +115,57 @@ public class DurableCommitBenchmark {
   @Benchmark
   public void free(FreeState state) throws IOException {
     state.pager.free(state.toFree);
+  }
+
+  /** An LMDB environment holding {@link #LMDB_RECORDS} 8-byte records: the peer's file. */
+  @State(Scope.Thread)
+  public abstract static class LmdbRecords {
+    LmdbFile lmdb;
+    final ByteBuffer key = LmdbFile.newKey();
+    final ByteBuffer value = LmdbFile.newValue(Long.BYTES, (byte) 7);
+
+    /** Creates the environment and its records. */
+    @Setup(Level.Trial)
+    public void create() throws IOException {
+      lmdb = LmdbFile.create("commit-lmdb", FileSize.bytes("64MiB"));
+      lmdb.fill(0, LMDB_RECORDS, Long.BYTES);
+      key.putLong(0, LMDB_RECORDS);
+    }
+
+    /** Closes the environment and deletes its files. */
+    @TearDown(Level.Trial)
+    public void delete() throws IOException {
+      lmdb.closeAndDelete();
+    }
+  }
+
+  /** For {@link #lmdbPut}: deletes the record each measured put added. */
+  public static class LmdbPutState extends LmdbRecords {
+    /** Deletes, in a transaction of its own, the record the measured put added. */
+    @TearDown(Level.Invocation)
+    public void deleteIt() {
+      lmdb.deleteCommitted(key);
+    }
+  }
+
+  /** For {@link #lmdbDelete}: puts, before each measured delete, the record it deletes. */
+  public static class LmdbDeleteState extends LmdbRecords {
+    /** Puts, in a transaction of its own, the record the measured delete removes. */
+    @Setup(Level.Invocation)
+    public void putIt() {
+      lmdb.putCommitted(key, value);
+    }
+  }
+
+  /** LMDB's alloc: one put in a durable write transaction. */
+  @Benchmark
+  public void lmdbPut(LmdbPutState state) {
+    state.lmdb.putCommitted(state.key, state.value);
+  }
+
+  /** LMDB's free: one delete in a durable write transaction. */
+  @Benchmark
+  public void lmdbDelete(LmdbDeleteState state) {
+    state.lmdb.deleteCommitted(state.key);
   }
 }
