@@ -25,8 +25,9 @@ import org.lmdbjava.Txn;
  *
  * <p>lmdbjava needs three JVM options on JDK 25, which a benchmark class with LMDB methods passes
  * to its forks ({@code @Fork(jvmArgsAppend = ...)}), so that a plain {@code java -jar
- * benchmarks.jar} works. A {@code -jvmArgsAppend} given on JMH's command line replaces them: repeat
- * them there.
+ * benchmarks.jar} works. A {@code -jvmArgsAppend} given on JMH's command line replaces them (LMDB
+ * benchmarks then fail at setup): pass options of your own with {@code -jvmArgsPrepend}, which
+ * keeps them.
  */
 final class LmdbFile implements AutoCloseable {
   /**
