@@ -2,7 +2,8 @@
 # Builds the benchmark jar and runs it on a JDK 25 or newer, with the settings BENCHMARKS.md quotes.
 #
 # Without arguments: two JMH passes, results in pager-bench/target/results-*.json.
-#   1. Everything that syncs (commits, allocBulk, open, and the raw sync baselines).
+#   1. Everything that syncs (commits, allocBulk/freeBulk, open, and the raw sync baselines),
+#      with the LMDB peers of each.
 #   2. The random reads, whose two 1 GiB files are written and deleted last: deleting them keeps
 #      the disk busy for a while, which shows up as multi-millisecond stalls in any sync after it.
 # With arguments: one pass, the arguments appended to the defaults (a later option wins), e.g.
@@ -18,7 +19,9 @@ jdk="$JAVA_HOME"
 "$here/../mvn25" -B -pl pager-bench -am package -DskipTests
 jvm_args=()
 if [ -n "${PAGER_BENCH_DIR:-}" ]; then
-  jvm_args+=("-jvmArgsAppend" "-Dpager.bench.dir=$PAGER_BENCH_DIR")
+  # Prepend, not append: a -jvmArgsAppend here would replace the options that the LMDB peers'
+  # @Fork(jvmArgsAppend = ...) gives their forks (see LmdbFile).
+  jvm_args+=("-jvmArgsPrepend" "-Dpager.bench.dir=$PAGER_BENCH_DIR")
 fi
 jmh=("$jdk/bin/java" -jar "$here/target/benchmarks.jar" -foe true -f 1 -wi 2 -w 2s -i 3 -r 3s "${jvm_args[@]}")
 if [ "$#" -gt 0 ]; then

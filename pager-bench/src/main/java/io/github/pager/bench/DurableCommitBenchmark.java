@@ -5,10 +5,12 @@ import io.github.pager.core.Pager;
 import io.github.pager.core.PagerCounters;
 import io.github.pager.core.PagerOptions;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -37,10 +39,19 @@ import org.openjdk.jmh.annotations.TearDown;
  *
  * <p>At the end of each trial the pager's counters ({@link Pager#counters()}) are printed: pages
  * written and syncs per commit, over the measured commits and their inverses alike.
+ *
+ * <p>The peer, in the same run: {@link #lmdbPut} and {@link #lmdbDelete}, one put or one delete of
+ * an 8-byte record keyed by an 8-byte id in a durable write transaction of its own, on an LMDB
+ * environment holding 1024 such records (as the 4 MiB file tracks 1024 pages); the inverse runs
+ * outside the measurement, as for the pager. The floor is {@link
+ * RawSyncBenchmark#syncFileThenPage}.
  */
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Fork(jvmArgsAppend = {LmdbFile.OPEN_JAVA_NIO, LmdbFile.OPEN_SUN_NIO_CH, LmdbFile.NATIVE_ACCESS})
 public class DurableCommitBenchmark {
+  /** Records in the LMDB peer's environment, ids 0 to 1023; the measured record is id 1024. */
+  private static final int LMDB_RECORDS = 1024;
 
   /** A pager on a file of the size the {@code file} parameter names; base of both states. */
   @State(Scope.Thread)
@@ -121,5 +132,57 @@ public class DurableCommitBenchmark {
             + " %.2f syncs per commit, %d growths",
         counts.commits(), (double) counts.pagesWritten() / commits, (double) counts.nodePagesWritten() / commits,
         (double) counts.chainPagesWritten() / commits, (double) counts.syncs() / commits, counts.grows());
+  }
+
+  /** An LMDB environment holding {@link #LMDB_RECORDS} 8-byte records: the peer's file. */
+  @State(Scope.Thread)
+  public abstract static class LmdbRecords {
+    LmdbFile lmdb;
+    final ByteBuffer key = LmdbFile.newKey();
+    final ByteBuffer value = LmdbFile.newValue(Long.BYTES, (byte) 7);
+
+    /** Creates the environment and its records. */
+    @Setup(Level.Trial)
+    public void create() throws IOException {
+      lmdb = LmdbFile.create("commit-lmdb", FileSize.bytes("64MiB"));
+      lmdb.fill(0, LMDB_RECORDS, Long.BYTES);
+      key.putLong(0, LMDB_RECORDS);
+    }
+
+    /** Closes the environment and deletes its files. */
+    @TearDown(Level.Trial)
+    public void delete() throws IOException {
+      lmdb.closeAndDelete();
+    }
+  }
+
+  /** For {@link #lmdbPut}: deletes the record each measured put added. */
+  public static class LmdbPutState extends LmdbRecords {
+    /** Deletes, in a transaction of its own, the record the measured put added. */
+    @TearDown(Level.Invocation)
+    public void deleteIt() {
+      lmdb.deleteCommitted(key);
+    }
+  }
+
+  /** For {@link #lmdbDelete}: puts, before each measured delete, the record it deletes. */
+  public static class LmdbDeleteState extends LmdbRecords {
+    /** Puts, in a transaction of its own, the record the measured delete removes. */
+    @Setup(Level.Invocation)
+    public void putIt() {
+      lmdb.putCommitted(key, value);
+    }
+  }
+
+  /** LMDB's alloc: one put in a durable write transaction. */
+  @Benchmark
+  public void lmdbPut(LmdbPutState state) {
+    state.lmdb.putCommitted(state.key, state.value);
+  }
+
+  /** LMDB's free: one delete in a durable write transaction. */
+  @Benchmark
+  public void lmdbDelete(LmdbDeleteState state) {
+    state.lmdb.deleteCommitted(state.key);
   }
 }

@@ -4,11 +4,15 @@ import io.github.pager.core.Pager;
 import io.github.pager.core.PagerOptions;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import org.lmdbjava.Stat;
+import org.lmdbjava.Txn;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -27,9 +31,18 @@ import org.openjdk.jmh.annotations.TearDown;
  * in 4 KiB pieces, then read once in full before every iteration, so neither pays for page faults
  * or paged-out pages while measured. Reads are independent (no read depends on the previous one),
  * so the figure is a throughput cost per read, not a latency chain.
+ *
+ * <p>The peer, in the same run: {@link #lmdb}, an LMDB {@code get} of the record whose id is the
+ * drawn page index, and an 8-byte read of its value at the drawn offset. The environment holds one
+ * record per page of the pager's file, each {@link LmdbFile#PAGE_RECORD_SIZE} bytes (one LMDB
+ * page apiece, so both files hold the same number of pages; offsets past the value wrap to its
+ * start). The reads share one read transaction per iteration, begun after the iteration's touch
+ * and ended after its last read: the way a fast user reads a batch, and LMDB's cheapest, since a
+ * transaction's begin and end are then spread over millions of reads.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(jvmArgsAppend = {LmdbFile.OPEN_JAVA_NIO, LmdbFile.OPEN_SUN_NIO_CH, LmdbFile.NATIVE_ACCESS})
 public class RandomReadBenchmark {
   private static final int SEED = 0x5eed;
   private static final int DRAWS = 1 << 16;
@@ -132,6 +145,62 @@ public class RandomReadBenchmark {
     }
   }
 
+  /** An LMDB environment with one page-sized record per page of a file of {@code size} bytes. */
+  public static class LmdbState extends Draws {
+    LmdbFile lmdb;
+    final ByteBuffer key = LmdbFile.newKey();
+    Txn<ByteBuffer> txn;
+
+    /**
+     * Creates the environment, its records and the draws, and checks that each record took one
+     * overflow page, so that the reads range over as many pages as the pager's.
+     */
+    @Setup(Level.Trial)
+    public void create() throws IOException {
+      draw();
+      for (int i = 0; i < offsets.length; i++) {
+        offsets[i] %= LmdbFile.PAGE_RECORD_SIZE;
+      }
+      long records = FileSize.pages(size);
+      // Room for the records, their leaf and branch pages, and LMDB's free pages.
+      lmdb = LmdbFile.create("read-lmdb", 2 * FileSize.bytes(size));
+      lmdb.fill(0, records, LmdbFile.PAGE_RECORD_SIZE);
+      try (Txn<ByteBuffer> check = lmdb.env().txnRead()) {
+        Stat stat = lmdb.db().stat(check);
+        if (stat.entries != records || stat.overflowPages != records) {
+          throw new IllegalStateException(
+              "expected " + records + " records in as many overflow pages, found "
+                  + stat.entries + " in " + stat.overflowPages);
+        }
+      }
+    }
+
+    /** Begins the iteration's read transaction and reads every record once, so none is paged out. */
+    @Setup(Level.Iteration)
+    public void touch() {
+      txn = lmdb.env().txnRead();
+      long sum = 0;
+      long records = FileSize.pages(size);
+      for (long id = 0; id < records; id++) {
+        key.putLong(0, id);
+        sum += lmdb.db().get(txn, key).getLong(0);
+      }
+      touched = sum;
+    }
+
+    /** Ends the iteration's read transaction. */
+    @TearDown(Level.Iteration)
+    public void endRead() {
+      txn.close();
+    }
+
+    /** Closes the environment and deletes its files. */
+    @TearDown(Level.Trial)
+    public void delete() throws IOException {
+      lmdb.closeAndDelete();
+    }
+  }
+
   /** One random 8-byte read through the pager. */
   @Benchmark
   public long pager(PagerState state) {
@@ -145,5 +214,14 @@ public class RandomReadBenchmark {
   public long raw(RawState state) {
     int i = state.next++ & (DRAWS - 1);
     return state.file.segment().get(RawMappedFile.LONG, state.pages[i] * FileSize.PAGE_SIZE + state.offsets[i]);
+  }
+
+  /** The same read of an LMDB record: a {@code get} in the iteration's read transaction. */
+  @Benchmark
+  public long lmdb(LmdbState state) {
+    int i = state.next++ & (DRAWS - 1);
+    ByteBuffer key = state.key;
+    key.putLong(0, state.pages[i]);
+    return state.lmdb.db().get(state.txn, key).getLong((int) state.offsets[i]);
   }
 }

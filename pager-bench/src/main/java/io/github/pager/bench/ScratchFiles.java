@@ -21,12 +21,27 @@ final class ScratchFiles {
 
   /** Returns a fresh path that does not exist yet, in the benchmark directory. */
   static Path newPath(String prefix) throws IOException {
-    Path dir = Path.of(System.getProperty("pager.bench.dir", System.getProperty("java.io.tmpdir")));
-    Files.createDirectories(dir);
-    Path path =
-        dir.resolve(prefix + "-" + ProcessHandle.current().pid() + "-" + SEQUENCE.incrementAndGet() + ".pages");
+    Path path = benchDir().resolve(uniqueName(prefix) + ".pages");
     Files.deleteIfExists(path);
     return path;
+  }
+
+  /**
+   * Creates and returns a fresh, empty directory in the benchmark directory: an LMDB environment
+   * is a directory of two files ({@code data.mdb}, {@code lock.mdb}).
+   */
+  static Path newDirectory(String prefix) throws IOException {
+    return Files.createDirectory(benchDir().resolve(uniqueName(prefix)));
+  }
+
+  private static Path benchDir() throws IOException {
+    Path dir = Path.of(System.getProperty("pager.bench.dir", System.getProperty("java.io.tmpdir")));
+    Files.createDirectories(dir);
+    return dir;
+  }
+
+  private static String uniqueName(String prefix) {
+    return prefix + "-" + ProcessHandle.current().pid() + "-" + SEQUENCE.incrementAndGet();
   }
 
   /** Closes what uses a benchmark file, then deletes the file, even when closing fails. */
