@@ -432,7 +432,8 @@ public final class CrashExplorer<S> {
     try {
       workload.run(context);
     } catch (Exception | AssertionError e) {
-      throw new AssertionError(name + ": the workload threw (seed " + seed + ", replay with -Dpager.seed=" + seed + ")", e);
+      throw new AssertionError(name + ": the workload threw (seed " + seed + ", replay with -Dpager.seed=" + seed
+          + " when the test seeds this explorer with it, or with withSeed(" + seed + "L))", e);
     } finally {
       SimulatedStorage last = context.storage();
       run.pointReached(CrashPoint.end(last.callCount()), last);

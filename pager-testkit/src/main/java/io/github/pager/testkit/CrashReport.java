@@ -43,7 +43,7 @@ public record CrashReport(
         + "  dirty pages: " + choices + "\n"
         + "  expected: " + expected + "\n"
         + "  violation: " + failure + "\n"
-        + "  replay: " + replayCode() + "  (or -Dpager.seed=" + seed + ")\n"
+        + "  replay: " + replayCode() + "  (or -Dpager.seed=" + seed + ", when the test seeds this explorer with it)\n"
         + trace;
   }
 }
