@@ -1,5 +1,6 @@
 # Shared by ./mvn25 and ./pager: finds a JDK 25 or newer and exports JAVA_HOME, or explains and exits.
 # Picks $JAVA_HOME when it is 25+, else the newest JDK 25+ under /usr/lib/jvm (or $PAGER_JDK_ROOTS).
+# Exits with $no_jdk_exit (default 1) when there is none: ./pager sets its own "cannot run" code.
 
 java_major() {
   # Prints the feature version of the JDK at $1, or nothing when it is not a JDK.
@@ -28,6 +29,6 @@ jdk="$(pick_jdk)"
 if [ -z "$jdk" ]; then
   echo "$(basename "$0"): no JDK 25 or newer found: set JAVA_HOME to one, or install one under /usr/lib/jvm" \
        "(for example Debian's openjdk-25-jdk or a Temurin 25 package)." >&2
-  exit 1
+  exit "${no_jdk_exit:-1}"
 fi
 export JAVA_HOME="$jdk"

@@ -45,7 +45,7 @@ final class BenchCommand implements Callable<Integer> {
   @Parameters(index = "0", arity = "0..1", paramLabel = "DIR", description = "where to put the scratch files (default: a temporary directory)")
   @Nullable Path directory;
 
-  @Option(names = "--rounds", description = "timed repetitions of each durable operation (default: ${DEFAULT-VALUE})")
+  @Option(names = "--rounds", paramLabel = "<count>", description = "timed repetitions of each durable operation (default: ${DEFAULT-VALUE})")
   int rounds = 200;
 
   @Override

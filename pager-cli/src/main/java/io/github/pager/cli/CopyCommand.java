@@ -49,11 +49,11 @@ final class CopyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (CommitView view = CommitView.open(source)) {
+    try (CommitView view = CommitView.open(InputFile.readable(source))) {
       Pager pager = view.pager();
       long sourceBytes = view.snapshot().pageCount() * pager.pageSize();
       Progress progress =
-          new Progress(spec.commandLine().getErr(), Progress.onTerminal() && !json && sourceBytes >= PROGRESS_FROM_BYTES, 1);
+          new Progress(spec.commandLine().getErr(), Progress.wanted(json) && sourceBytes >= PROGRESS_FROM_BYTES, 1);
       progress.step("copy of generation " + view.snapshot().generation());
       long started = System.nanoTime();
       CopyReport report;

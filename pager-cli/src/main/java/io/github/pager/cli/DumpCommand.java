@@ -38,12 +38,13 @@ final class DumpCommand implements Callable<Integer> {
   @Parameters(index = "1", paramLabel = "PAGE", description = "the page index, from 0")
   long page;
 
-  @Option(names = "--page-size", description = "the page size to assume when the superblock is unreadable")
+  @Option(names = "--page-size", paramLabel = "<bytes>", description = "the page size to assume when the superblock is unreadable")
   int pageSizeOverride;
 
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
+    InputFile.readable(file);
     if (pageSizeOverride != 0) {
       return dump(out, pageSizeOverride, null, null, null);
     }

@@ -41,4 +41,12 @@ public final class ExitCode {
 
   /** The file the command would create exists already ({@code copy} never overwrites). */
   public static final int EXISTS = 9;
+
+  /**
+   * The tool could not start: the {@code ./pager} launcher found no JDK 25 or newer, or could not
+   * build the tool. Distinct from {@link #PROBLEMS}, so a script never takes a machine without a
+   * JDK for a damaged file. The launcher uses this number; {@code LauncherTest} keeps the two
+   * the same.
+   */
+  public static final int CANNOT_RUN = 10;
 }

@@ -26,7 +26,11 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "info",
     mixinStandardHelpOptions = true,
-    description = "Show a page file's size, page counts, metadata copies, root values and structures.")
+    description = {
+      "Show a page file's size, page counts, metadata copies, root values and structures.",
+      "Checks only the superblock and the metadata copies (with their tree roots), not the trees and"
+          + " structures below them: run 'pager verify FILE' for that."
+    })
 final class InfoCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -38,7 +42,7 @@ final class InfoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (CommitView view = CommitView.open(file)) {
+    try (CommitView view = CommitView.open(InputFile.readable(file))) {
       Pager pager = view.pager();
       PageFileInspection inspection = view.inspection();
       OptionalLong onDisk = FileChecks.bytesOnDisk(file);
@@ -134,6 +138,8 @@ final class InfoCommand implements Callable<Integer> {
       for (KnownStructures.Found structure : structures.all()) {
         out.printf("structure   slots %d-%d: %s%n", structure.firstSlot(), structure.lastSlot(), structure.description());
       }
+      out.printf("checked     superblock and metadata copies only; 'pager verify %s' checks the trees and structures%n",
+          file);
       return ExitCode.OK;
     }
   }

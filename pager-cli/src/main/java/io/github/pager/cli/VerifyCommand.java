@@ -29,8 +29,10 @@ import picocli.CommandLine.Spec;
     name = "verify",
     mixinStandardHelpOptions = true,
     description = {
-      "Check the superblock, both metadata copies, the free-space tree, every structure found under",
-      "the root values, and account for every allocated page. Exits 0 only when all is well; never writes."
+      "Check every checksum and structure of a page file; exit 0 only when all is well. Never writes.",
+      "Checks the superblock, both metadata copies, the free-space tree, every structure found under the"
+          + " root values, and accounts for every allocated page. A metadata copy that fails its checks is a"
+          + " problem (exit 1) whichever copy it is: the file then has no intact fallback."
     })
 final class VerifyCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -49,14 +51,14 @@ final class VerifyCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    Progress progress = new Progress(spec.commandLine().getErr(), Progress.onTerminal() && !json, 5);
+    Progress progress = new Progress(spec.commandLine().getErr(), Progress.wanted(json), 5);
     List<String> problems = new ArrayList<>();
     List<String> notes = new ArrayList<>();
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("file", file.toString());
 
     progress.step("superblock and metadata copies");
-    PageFileInspection first = PageFileInspection.inspect(file);
+    PageFileInspection first = PageFileInspection.inspect(InputFile.readable(file));
     if (first.trustedSlot() == 0) {
       checkMetadataCopies(first, problems, notes);
       progress.finish();
@@ -95,12 +97,15 @@ final class VerifyCommand implements Callable<Integer> {
       progress.step("page accounting");
       Set<Long> owned = structures.ownedPages();
       long[] counts = new long[2]; // allocated, of which owned by no known structure
+      double pageCount = pager.pageCount();
       pager.forEachAllocated(id -> {
+        progress.within(id.index() / pageCount); // the pages come in increasing order
         counts[0]++;
         if (!owned.contains(id.index())) {
           counts[1]++;
         }
       });
+      progress.within(1);
       long allocated = counts[0];
       long unowned = counts[1];
       for (long page : owned) {
@@ -125,12 +130,6 @@ final class VerifyCommand implements Callable<Integer> {
     return finish(out, report, problems, notes, problems.isEmpty() ? ExitCode.OK : ExitCode.PROBLEMS);
   }
 
-  /**
-   * Adds a problem for each unusable metadata copy. The active copy is the one the inspection
-   * names; the alternate is the other, the only fallback should the active copy go bad, so an
-   * unusable alternate is a problem too, except right after create, when no commit has written
-   * it yet (the active copy is then the first generation and the alternate was never decoded).
-   */
   /**
    * A copy that fails its checks is a problem whichever it is: the newest commit's record torn or
    * damaged, or the previous one's; either way the file has no intact fallback until its next

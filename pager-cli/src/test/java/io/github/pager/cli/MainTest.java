@@ -1,6 +1,7 @@
 package io.github.pager.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
 
 import io.github.pager.allocator.SubPageAllocator;
 import io.github.pager.core.PageFileInspection;
@@ -22,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -153,6 +155,34 @@ class MainTest {
   }
 
   @Test
+  void verifyReportsAFileOpenedOnItsAlternateAsAProblem() throws IOException {
+    // The newest record's tree root is damaged: the file opens on the commit before, and that
+    // copy has no fallback left. Consistent it is not. (An allocation first, so that the two
+    // records name different tree roots: damage to a root they share leaves neither usable.)
+    try (Pager pager = Pager.open(good, PagerOptions.defaults())) {
+      pager.alloc();
+    }
+    PageFileInspection inspection = PageFileInspection.inspect(good);
+    int active = inspection.activeSlot();
+    assertThat(inspection.copy(active).treeRoot()).isNotEqualTo(inspection.copy(3 - active).treeRoot());
+    flip(inspection.copy(active).treeRoot() * 4096 + 100);
+    assertThat(run("verify", good.toString())).as(out() + err()).isEqualTo(ExitCode.PROBLEMS);
+    assertThat(out())
+        .contains("PROBLEM: active metadata copy " + (active == 1 ? "A" : "B"))
+        .contains("free-space tree root").contains("no intact fallback")
+        .doesNotContain("is consistent");
+  }
+
+  @Test
+  void infoSaysThatItDoesNotCheckStructuresAndPointsToVerify() {
+    assertThat(run("info", good.toString())).as(err()).isZero();
+    assertThat(out()).contains("checked     superblock and metadata copies only; 'pager verify " + good
+        + "' checks the trees and structures");
+    assertThat(run("info", "--help")).isZero();
+    assertThat(out()).contains("run 'pager verify FILE' for that.");
+  }
+
+  @Test
   void verifyPassesAFileWhoseAlternateWasNeverWritten() throws IOException {
     // Right after create only copy A holds a record: the empty copy B is not a problem.
     Path fresh = dir.resolve("fresh.pages");
@@ -232,6 +262,40 @@ class MainTest {
     }
     assertThat(run("verify", held.toString())).as(err()).isZero();
     assertThat(out()).doesNotContain("a writer");
+  }
+
+  @Test
+  void aDirectoryIsNamedAndIsNotAPageFile() throws IOException {
+    Path directory = Files.createDirectory(dir.resolve("a-directory"));
+    String[][] commands = {
+      {"info", directory.toString()},
+      {"verify", directory.toString()},
+      {"dump", directory.toString(), "0"},
+      {"dump", "--page-size", "4096", directory.toString(), "0"},
+      {"copy", directory.toString(), dir.resolve("copy").toString()},
+    };
+    for (String[] command : commands) {
+      assertThat(run(command)).as(String.join(" ", command) + ": " + err()).isEqualTo(ExitCode.NOT_A_PAGE_FILE);
+      assertThat(err()).as(String.join(" ", command))
+          .isEqualTo("pager " + command[0] + ": " + directory + " is a directory, not a page file" + System.lineSeparator());
+    }
+  }
+
+  @Test
+  void anUnreadableFileIsNamed() throws IOException {
+    Files.setPosixFilePermissions(good, PosixFilePermissions.fromString("---------"));
+    try {
+      assumeThat(Files.isReadable(good))
+          .as("this process reads a file whatever its permissions (it runs as root), so chmod 000 cannot make one unreadable")
+          .isFalse();
+      for (String command : new String[] {"info", "verify", "dump"}) {
+        String[] args = command.equals("dump") ? new String[] {command, good.toString(), "0"} : new String[] {command, good.toString()};
+        assertThat(run(args)).as(command + ": " + err()).isEqualTo(ExitCode.IO_ERROR);
+        assertThat(err()).isEqualTo("pager " + command + ": permission denied: " + good + System.lineSeparator());
+      }
+    } finally {
+      Files.setPosixFilePermissions(good, PosixFilePermissions.fromString("rw-r--r--"));
+    }
   }
 
   @Test
@@ -333,6 +397,47 @@ class MainTest {
         .contains("protected 16-page transaction")
         .contains("x sync");
     assertThat(run("bench", "--rounds", "1")).isEqualTo(ExitCode.USAGE);
+  }
+
+  @Test
+  void noCommandPrintsTheUsageOnceOnStderr() {
+    assertThat(run()).isEqualTo(ExitCode.USAGE);
+    assertThat(out()).isEmpty();
+    assertThat(err()).startsWith("pager: name a command" + System.lineSeparator() + "Usage: pager ");
+    assertThat(err().split("Usage: ", -1)).as(err()).hasSize(2);
+  }
+
+  @Test
+  void helpNamesEveryCommandInWholeSentencesWithWordsForLabels() {
+    assertThat(run("help")).as(err()).isZero();
+    String usage = out();
+    assertThat(usage).contains("Exit codes").contains("10 cannot run");
+    // Each entry of the command list is a whole sentence, not a description cut at its first line.
+    String list = usage.substring(usage.indexOf("Commands:") + "Commands:".length(), usage.indexOf("\n\n", usage.indexOf("Commands:")));
+    List<String> entries = new ArrayList<>();
+    for (String line : list.lines().filter(row -> !row.isBlank()).toList()) {
+      if (line.startsWith("  ") && !line.startsWith("    ")) {
+        entries.add(line.strip());
+      } else {
+        entries.set(entries.size() - 1, entries.getLast() + " " + line.strip());
+      }
+    }
+    assertThat(entries).extracting(entry -> entry.substring(0, entry.indexOf(' ')))
+        .containsExactly("demo", "info", "verify", "dump", "copy", "bench", "help", "generate-completion");
+    assertThat(entries).allSatisfy(entry -> assertThat(entry).endsWith("."));
+
+    assertThat(run("help", "verify")).as(err()).isZero();
+    assertThat(out()).startsWith("Usage: pager verify ").contains("no intact fallback");
+    assertThat(run("dump", "--help")).isZero();
+    assertThat(out()).contains("--page-size=<bytes>").doesNotContain("pageSizeOverride");
+    assertThat(run("bench", "--help")).isZero();
+    assertThat(out()).contains("--rounds=<count>").doesNotContain("<rounds>");
+  }
+
+  @Test
+  void completionScriptCompletesTheCommands() {
+    assertThat(run("generate-completion")).as(err()).isZero();
+    assertThat(out()).contains("complete -F").contains("verify").contains("--strict");
   }
 
   @Test
