@@ -127,9 +127,11 @@ public final class CrashContext<S> {
 
   /**
    * Ends the current operation as failed with an unknown outcome (a failed sync): a crash may
-   * show the previous state or the declared one. Stop the workload after it, or learn the outcome
-   * before declaring anything else: {@link #reboot()} and read the state back (a {@link
-   * #restart()} keeps the page cache, which after a failed sync may hold what the disk does not).
+   * show the previous state or the declared one. Then learn the outcome before declaring anything
+   * else: {@link #reboot()}, read the state back, acknowledge it and go on (a {@link #restart()}
+   * keeps the page cache, which after a failed sync may hold what the disk does not). A workload
+   * that stops here leaves recovery untested, which {@link CrashExploration#vacuity()} reports;
+   * {@link ModelWorkload} does all of this itself.
    */
   public void failed() {
     listener.operationEnded(new CrashExpectation<>(acknowledged, inFlight), Outcome.FAILED, storage.faultsFired());

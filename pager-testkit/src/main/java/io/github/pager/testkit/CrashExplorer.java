@@ -26,7 +26,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>{@code
  * CrashExplorer<PagerState> explorer =
- *     CrashExplorer.of("alloc and free", new PagerWorkload(options, 40), PagerCheck.standard(options));
+ *     CrashExplorer.of("alloc and free", PagerWorkload.of(options, 40), PagerCheck.standard(options));
  * explorer.explore().assertNoViolations();
  * // a failure prints e.g.: explorer.withSeed(7L).withFaults(FaultPlan.none()...).replay(41, 3)
  * }</pre>

@@ -13,8 +13,9 @@ package io.github.pager.testkit;
 public interface CrashWorkload<S> {
   /**
    * Runs the workload. Expected failures (injected by a {@link FaultPlan}) are the workload's to
-   * handle: report them with {@link CrashContext#failed()} or {@link CrashContext#rolledBack()}
-   * and stop or carry on. Anything thrown out of here fails the exploration.
+   * handle: report them with {@link CrashContext#failed()} or {@link CrashContext#rolledBack()},
+   * then reboot, read back what survived and carry on ({@link ModelWorkload} does this for you).
+   * Anything thrown out of here fails the exploration.
    *
    * @param context the storage to work on and the acknowledgement channel
    * @throws Exception when the workload itself breaks
