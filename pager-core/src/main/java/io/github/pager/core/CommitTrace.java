@@ -5,6 +5,9 @@ package io.github.pager.core;
  * the pager's counters and to a {@link PagerEvents.Commit} event. Kept out of {@link
  * CommitProtocol} so that its steps read as the disk sees them, one line per step here at most.
  *
+ * <p>The syncs are the group's ({@link CommitGroups}): every commit of a group reports the same
+ * ones, which it shared.
+ *
  * <p>A commit that fails ends nothing here: it is counted by the syncs and growths it issued, and
  * a recording shows those events, the failed one marked.
  */
@@ -39,19 +42,13 @@ final class CommitTrace {
     superblockRewritten = true;
   }
 
-  /** Step 5 returned: the commit of {@code generation} is acknowledged. */
-  void recorded(long generation) {
-    file.counters().committed(nodePages, chainPages, superblockRewritten);
-    end(generation, true, durability == Durability.SYNC ? 2 : 0);
-  }
-
-  /** A commit with nothing to record returned, at {@code generation}, the current one. */
-  void nothingRecorded(long generation) {
-    file.counters().committedNothing();
-    end(generation, false, durability == Durability.SYNC ? 1 : 0);
-  }
-
-  private void end(long generation, boolean recordWritten, int syncs) {
+  /** The flush of the commit's group returned: the commit of {@code generation} is acknowledged. */
+  void durable(long generation, boolean recordWritten, CommitGroups.Group group) {
+    if (recordWritten) {
+      file.counters().committed(nodePages, chainPages, superblockRewritten);
+    } else {
+      file.counters().committedNothing();
+    }
     if (event.shouldCommit()) {
       event.file = file.describe();
       event.generation = generation;
@@ -60,7 +57,8 @@ final class CommitTrace {
       event.chainPages = chainPages;
       event.superblockRewritten = superblockRewritten;
       event.pagesWritten = recordWritten ? nodePages + chainPages + 1 + (superblockRewritten ? 1 : 0) : 0;
-      event.syncs = syncs;
+      event.syncs = group.syncs();
+      event.groupSize = group.members();
       event.durability = durability.name();
       event.commit();
     }

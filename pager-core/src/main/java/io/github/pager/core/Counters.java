@@ -22,14 +22,27 @@ final class Counters {
   private final LongAdder wholeFileSyncs = new LongAdder();
   private final LongAdder bytesSynced = new LongAdder();
   private final LongAdder grows = new LongAdder();
+  private final LongAdder groups = new LongAdder();
+  private final LongAdder groupedCommits = new LongAdder();
+  private final LongAdder records = new LongAdder();
   private final LongAdder openFallbacks = new LongAdder();
 
-  /** A commit wrote its record, after {@code nodes} tree nodes and {@code chainPages} chain pages. */
+  /** A commit is durable; it wrote {@code nodes} tree nodes and {@code chainPages} chain pages. */
   void committed(int nodes, int chainPages, boolean superblockRewritten) {
     commits.increment();
     nodePagesWritten.add(nodes);
     chainPagesWritten.add(chainPages);
-    pagesWritten.add(nodes + chainPages + 1 + (superblockRewritten ? 1 : 0));
+    pagesWritten.add(nodes + chainPages + (superblockRewritten ? 1 : 0));
+  }
+
+  /** A flush made a group of {@code members} commits durable, writing one record when any had one. */
+  void flushedGroup(int members, boolean recordWritten) {
+    groups.increment();
+    groupedCommits.add(members);
+    if (recordWritten) {
+      records.increment();
+      pagesWritten.increment();
+    }
   }
 
   /** A commit had nothing to record: it only synced page writes, or nothing with durability NONE. */
@@ -60,6 +73,7 @@ final class Counters {
   PagerCounters snapshot() {
     return new PagerCounters(
         commits.sum(), emptyCommits.sum(), pagesWritten.sum(), nodePagesWritten.sum(), chainPagesWritten.sum(),
-        syncs.sum(), wholeFileSyncs.sum(), bytesSynced.sum(), grows.sum(), openFallbacks.sum());
+        syncs.sum(), wholeFileSyncs.sum(), bytesSynced.sum(), grows.sum(), openFallbacks.sum(),
+        records.sum(), groups.sum(), groupedCommits.sum());
   }
 }

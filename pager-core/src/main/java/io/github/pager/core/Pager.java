@@ -53,6 +53,7 @@ public final class Pager implements AutoCloseable {
   private final TreeGeometry geometry;
   private final PagerOptions options;
   private final CommitProtocol protocol;
+  private final CommitGroups groups;
   private final PendingFrees pending;
   private final NodeCache cache = new NodeCache();
   private final ReentrantLock writeLock = new ReentrantLock();
@@ -100,7 +101,11 @@ public final class Pager implements AutoCloseable {
   /** The pending list of the last commit: the next one that changes what is pending replaces it. */
   private PendingList.Contents committedPendingList;
 
-  /** The last durable state; replaced (never changed) by each commit. */
+  /**
+   * The last sealed state: replaced (never changed) by each commit. Durable once its commit
+   * returns; until then (group commit) other threads already build on it, see {@link
+   * #oldestPinned}.
+   */
   private volatile MetadataRecord committed;
 
   /** Guarded by writeLock: the working state since the last commit. */
@@ -121,8 +126,9 @@ public final class Pager implements AutoCloseable {
     this.options = options;
     this.protocol =
         new CommitProtocol(
-            file, options.durability(), opened.activeSlot(), opened.lastGeneration(),
+            file, options.durability(), opened.activeSlot(), opened.record().generation, opened.lastGeneration(),
             opened.superblockRecovered() && !options.readOnly());
+    this.groups = new CommitGroups(protocol, file.counters());
     this.pending = new PendingFrees(geometry);
     this.committed = opened.record();
     this.openedFromAlternate = opened.fellBack();
@@ -332,8 +338,16 @@ public final class Pager implements AutoCloseable {
       }
       closed = true;
       try {
-        if (!options.readOnly() && poison == null && options.durability() == Durability.SYNC) {
-          file.syncAll(SyncReason.CLOSE);
+        if (!options.readOnly() && poison == null) {
+          // Commits sealed by threads still waiting for their flush: flushed before the unmap.
+          try {
+            groups.awaitAll();
+          } catch (PagerUnavailableException e) {
+            throw poison(e);
+          }
+          if (options.durability() == Durability.SYNC) {
+            file.syncAll(SyncReason.CLOSE);
+          }
         }
       } finally {
         try {
@@ -911,6 +925,17 @@ public final class Pager implements AutoCloseable {
   }
 
   /**
+   * Returns how many commits are sealed and waiting for the next flush now: the size of the next
+   * group so far (see {@link Transaction#commit()}). A gauge for monitoring, and what a test waits
+   * on to know that other threads' commits will share a flush.
+   *
+   * @return the number of commits queued, not counting those of a flush in progress
+   */
+  public int commitsAwaitingFlush() {
+    return groups.queued();
+  }
+
+  /**
    * Returns the oldest generation that an open snapshot of this pager or a live registered reader
    * of the file reads: what a layer that reuses or rewrites bytes in place must leave alone (the
    * protected pages' in-place staging, the sub-page reuse rule). Reads the reader table now.
@@ -929,7 +954,11 @@ public final class Pager implements AutoCloseable {
    * asks after it published its last commit, as the reader table's protocol requires.
    */
   private long oldestPinned() {
-    return Math.min(pins.oldest(), readers.oldest());
+    long pinned = Math.min(pins.oldest(), readers.oldest());
+    // Commits sealed but not yet flushed are not durable: a crash reopens at the last durable
+    // one, so its pages stay untouched, as if a reader read it (FORMAT.md, "Group commit").
+    long durable = protocol.durableGeneration();
+    return durable < committed.generation ? Math.min(pinned, durable) : pinned;
   }
 
   /**
@@ -1138,24 +1167,23 @@ public final class Pager implements AutoCloseable {
     tree.release(page);
   }
 
-  void txCommit(long[] newRoots, Collection<RootedStructure> structures) throws IOException {
+  /** A commit sealed under the writer lock, to be made durable by {@link #txAwaitDurable}. */
+  record Sealed(CommitGroups.Member member, CommitTrace trace, long generation) {}
+
+  /**
+   * Steps 1 and 2 of the commit protocol, under the writer lock: the changes become the state
+   * that the next transaction builds on, and join the queue of commits to flush.
+   */
+  Sealed txSeal(long[] newRoots, Collection<RootedStructure> structures) throws IOException {
     checkWritable();
+    CommitTrace trace = new CommitTrace(file, options.durability());
     boolean structuresChanged = structures.stream().anyMatch(structure -> structure.tree().isDirty());
     if (!tree.isDirty() && !structuresChanged && Arrays.equals(newRoots, committed.roots())) {
-      // Nothing to record, but the promise stands: page writes before a commit are durable after it.
-      try {
-        protocol.commitPageWritesOnly();
-      } catch (PagerUnavailableException e) {
-        throw poison(e);
-      }
-      return;
+      // Nothing to record, but the promise stands: page writes before a commit are durable after
+      // it, so it waits for a flush too.
+      return new Sealed(groups.join(null), trace, committed.generation);
     }
-    MetadataRecord next;
-    try {
-      next = protocol.commit(tree, structures, newRoots, oldestPinned());
-    } catch (PagerUnavailableException e) {
-      throw poison(e);
-    }
+    MetadataRecord next = protocol.seal(tree, structures, newRoots, oldestPinned(), trace);
     committedPendingList = tree.publishOwnPages();
     committed = next;
     // After publishing: a snapshot taken from now on pins this commit or a later one, and a reader
@@ -1163,6 +1191,18 @@ public final class Pager implements AutoCloseable {
     tree.lowerCursor(pending.commitDurable(next.generation, oldestPinned()));
     committedCursor = tree.cursor();
     accessiblePageCount = next.pageCount;
+    return new Sealed(groups.join(next), trace, next.generation);
+  }
+
+  /** Steps 3 to 5, without the writer lock: returns when the sealed commit is durable. */
+  void txAwaitDurable(Sealed sealed) throws PagerUnavailableException {
+    CommitGroups.Group group;
+    try {
+      group = groups.awaitDurable(sealed.member());
+    } catch (PagerUnavailableException e) {
+      throw poison(e);
+    }
+    sealed.trace().durable(sealed.generation(), sealed.member().record != null, group);
   }
 
   /** Drops every change since the last commit. */

@@ -5,22 +5,25 @@ package io.github.pager.core;
  * wrote, syncs, and growths. Returned by {@link Pager#counters()}; subtract two with {@link #minus}
  * to see what a stretch of work cost, for example the pages written per commit.
  *
- * <p>The counts follow the commit protocol (FORMAT.md, "Commit protocol"): with {@link
- * Durability#SYNC} each commit that writes a record issues two syncs, one of the whole file (step
- * 3) and one of the metadata page it wrote (step 5); a commit with nothing to record issues one
- * whole-file sync; with {@link Durability#NONE} commits issue none. Create's own writes and syncs
+ * <p>The counts follow the commit protocol (FORMAT.md, "Commit protocol"). Commits are made
+ * durable in groups: one flush for every commit sealed while the flush before it ran, so with one
+ * thread committing each group holds one commit. With {@link Durability#SYNC} each flush that
+ * writes a record issues two syncs, one of the whole file (step 3) and one of the metadata page it
+ * wrote (step 5); a flush of commits with nothing to record issues one whole-file sync; with
+ * {@link Durability#NONE} flushes issue none. Create's own writes and syncs
  * are counted, and so are the syncs of {@link Pager#sync()} and {@link Pager#close()}. The syncs
  * that make a growth durable belong to the storage ({@link
  * io.github.pager.core.storage.Storage#extend}) and are counted as {@link #grows}, not as syncs.
  *
- * <p>There is no count of commits per sync (group sizes): every commit syncs on its own, in the
- * thread that commits. A pager that groups commits will count its groups here.
+ * <p>Group sizes: {@code groupedCommits / groups} is the mean number of commits a flush made
+ * durable; a difference of two snapshots gives it for a stretch of work.
  *
- * @param commits commits that wrote a metadata record, each one generation
+ * @param commits commits that recorded a change, each one generation (a group's flush writes the
+ *     record of its newest commit only, see {@code records})
  * @param emptyCommits commits that changed nothing, so wrote no record (they still sync the page
  *     writes made before them)
- * @param pagesWritten pages the commits wrote: {@code nodePagesWritten + chainPagesWritten}, one
- *     record each, and a superblock rewritten after a damaged one was recovered at open. Pages the
+ * @param pagesWritten pages the commits wrote: {@code nodePagesWritten + chainPagesWritten}, the
+ *     {@code records}, and a superblock rewritten after a damaged one was recovered at open. Pages the
  *     user writes through views, and create's pages, are not counted
  * @param nodePagesWritten nodes of the free-space tree and of layers' bitmaps and arrays, each
  *     written to a fresh page (copy on write)
@@ -33,6 +36,9 @@ package io.github.pager.core;
  *     reservation of blocks, made durable before a record counts the new pages
  * @param openFallbacks 1 when open fell back to the older metadata copy because the newest one's
  *     tree root or pending list was damaged (see {@link Pager#openedFromAlternate()}), else 0
+ * @param records metadata records written, one per flush whose group recorded a change
+ * @param groups flushes: each made a group of commits durable with one or two syncs
+ * @param groupedCommits commits made durable by those flushes, empty ones included
  */
 public record PagerCounters(
     long commits,
@@ -44,7 +50,10 @@ public record PagerCounters(
     long wholeFileSyncs,
     long bytesSynced,
     long grows,
-    long openFallbacks) {
+    long openFallbacks,
+    long records,
+    long groups,
+    long groupedCommits) {
 
   /**
    * Returns the difference between these counts and earlier ones of the same pager: what happened
@@ -64,6 +73,9 @@ public record PagerCounters(
         wholeFileSyncs - earlier.wholeFileSyncs,
         bytesSynced - earlier.bytesSynced,
         grows - earlier.grows,
-        openFallbacks - earlier.openFallbacks);
+        openFallbacks - earlier.openFallbacks,
+        records - earlier.records,
+        groups - earlier.groups,
+        groupedCommits - earlier.groupedCommits);
   }
 }

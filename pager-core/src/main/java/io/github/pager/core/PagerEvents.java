@@ -57,8 +57,12 @@ final class PagerEvents {
     boolean superblockRewritten;
 
     @Label("Syncs")
-    @Description("Syncs the commit issued: 2 (nodes, then record) with durability SYNC, 1 when it only synced page writes, 0 with NONE")
+    @Description("Syncs of the flush that made the commit durable, shared by its group: 2 (nodes, then record) with durability SYNC, 1 when the group only synced page writes, 0 with NONE")
     int syncs;
+
+    @Label("Group Size")
+    @Description("Commits made durable by the same flush, this one included; more than 1 when threads commit at once")
+    int groupSize;
 
     @Label("Durability")
     @Nullable String durability;

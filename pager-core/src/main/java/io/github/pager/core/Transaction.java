@@ -12,8 +12,10 @@ import java.util.TreeMap;
  * Several changes to a pager's allocation state, made durable together by one commit: all of
  * them survive a crash, or none.
  *
- * <p>A transaction holds the pager's writer lock from {@link Pager#begin()} until it is closed.
- * Closing it without {@link #commit()} rolls every change back. Any failure inside a method of
+ * <p>A transaction holds the pager's writer lock from {@link Pager#begin()} until it is closed or
+ * its {@link #commit()} has recorded the changes in memory; the commit then waits for durability
+ * without the lock, so that commits of other threads share its syncs (group commit). Closing it
+ * without {@link #commit()} rolls every change back. Any failure inside a method of
  * a transaction rolls the whole transaction back at once; later calls on it, other than {@link
  * #close()}, throw {@link IllegalStateException}.
  *
@@ -45,6 +47,10 @@ public final class Transaction implements AutoCloseable {
   private final long[] roots;
   private final Map<Integer, RootedStructure> structures = new TreeMap<>();
   private State state = State.OPEN;
+  private final List<Runnable> whenSealed = new ArrayList<>();
+
+  /** The writer lock is held from begin until the commit is sealed or the transaction closed. */
+  private boolean holdsLock = true;
 
   Transaction(Pager pager, long[] roots) {
     this.pager = pager;
@@ -261,14 +267,39 @@ public final class Transaction implements AutoCloseable {
    */
   public void commit() throws IOException {
     checkOpen();
+    Pager.Sealed sealed;
     try {
-      pager.txCommit(roots.clone(), structures.values());
+      sealed = pager.txSeal(roots.clone(), structures.values());
       state = State.COMMITTED;
       endStructures();
     } catch (IOException | RuntimeException e) {
       failed();
       throw e;
     }
+    try {
+      for (Runnable action : whenSealed) {
+        action.run();
+      }
+    } finally {
+      // Other threads may now begin, build on this commit and share its flush (group commit).
+      releaseLock();
+    }
+    pager.txAwaitDurable(sealed);
+  }
+
+  /**
+   * Registers an action that {@link #commit()} runs once the commit is recorded in memory, still
+   * under the writer lock, before any other transaction can begin and before the commit is
+   * durable: where a layer above publishes what the commit made current to its own readers, in
+   * commit order. The commit then returns only when durable; should its flush fail, the pager
+   * refuses all further work, so nothing builds on what was published.
+   *
+   * @param action what to run; it must not throw
+   * @throws IllegalStateException when the transaction is not open
+   */
+  public void whenSealed(Runnable action) {
+    checkOpen();
+    whenSealed.add(action);
   }
 
   /** Ends the transaction, rolling back its changes unless it was committed. */
@@ -284,6 +315,13 @@ public final class Transaction implements AutoCloseable {
     } finally {
       state = State.CLOSED;
       endStructures();
+      releaseLock();
+    }
+  }
+
+  private void releaseLock() {
+    if (holdsLock) {
+      holdsLock = false;
       pager.txEnd();
     }
   }

@@ -32,7 +32,7 @@ class PagerCountersTest {
       PagerCounters created = pager.counters();
       assertThat(created)
           .as("create: one growth, and two syncs, the second of the superblock's page")
-          .isEqualTo(new PagerCounters(0, 0, 0, 0, 0, 2, 1, PAGE, 1, 0));
+          .isEqualTo(new PagerCounters(0, 0, 0, 0, 0, 2, 1, PAGE, 1, 0, 0, 0, 0));
 
       List<PageId> pages = new ArrayList<>();
       for (int i = 0; i < n; i++) {
@@ -55,6 +55,9 @@ class PagerCountersTest {
       assertThat(work.bytesSynced()).as("one metadata page per commit").isEqualTo((long) (n + 1) * PAGE);
       assertThat(work.grows()).isZero();
       assertThat(work.openFallbacks()).isZero();
+      assertThat(work.records()).as("one record per commit that changed something").isEqualTo(n + 1);
+      assertThat(work.groups()).as("one thread: each commit is flushed on its own").isEqualTo(n + 2);
+      assertThat(work.groupedCommits()).isEqualTo(n + 2);
     }
   }
 
@@ -86,8 +89,8 @@ class PagerCountersTest {
         tx.commit();
       }
       assertThat(pager.counters())
-          .as("create and the commits issue no sync; create grows the file once")
-          .isEqualTo(new PagerCounters(5, 1, 10, 5, 0, 0, 0, 0, 1, 0));
+          .as("create and the commits issue no sync; create grows the file once; one thread: groups of one")
+          .isEqualTo(new PagerCounters(5, 1, 10, 5, 0, 0, 0, 0, 1, 0, 5, 6, 6));
     }
   }
 

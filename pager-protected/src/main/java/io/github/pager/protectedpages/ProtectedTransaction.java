@@ -264,7 +264,8 @@ public final class ProtectedTransaction implements AutoCloseable {
   /**
    * Commits every change: each staged copy's CRC32C and new version go into the directory, and
    * the pager commits all of it, with the regular-page changes, in one metadata record. Readers
-   * on other threads see the new versions once this returns.
+   * on other threads see the new versions once this returns, or a little before: from when the
+   * commit is sealed and waits for its flush (see {@link Transaction#whenSealed}).
    *
    * @throws io.github.pager.core.PagerUnavailableException when a sync failed; the pager refuses
    *     further work and the outcome is known only after reopening
@@ -283,14 +284,19 @@ public final class ProtectedTransaction implements AutoCloseable {
           directory.set(change.getKey(), page.entry.toRecord());
         }
       }
+      // Published once the commit is sealed, still under the writer lock: no writer can stage
+      // into a copy these entries retire before readers know it is retired. The commit becomes
+      // durable after, sharing its flush with other threads' commits.
+      tx.whenSealed(this::publish);
       tx.commit();
     } catch (IOException | RuntimeException e) {
       failed(e);
       throw e;
     }
+  }
+
+  private void publish() {
     state = State.COMMITTED;
-    // Still under the writer lock: no writer can stage into a copy these entries retire before
-    // readers know it is retired.
     for (Map.Entry<Long, Staged> change : staged.entrySet()) {
       allocator.committed().publish(change.getKey(), change.getValue().entry);
     }

@@ -1,0 +1,181 @@
+package io.github.pager.core;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Group commit: commits sealed by many threads share the syncs of one flush.
+ *
+ * <p>A commit is sealed under the writer lock ({@link CommitProtocol#seal}) and joins the queue
+ * here, in the order of sealing. Then its thread gives up the writer lock and waits. One waiting
+ * thread at a time leads: it takes every commit queued so far as its group, runs steps 3 to 5 for
+ * them ({@link CommitProtocol#flush}) without any lock, and wakes the group. Meanwhile other
+ * threads seal and queue; when the flush ends, one of them leads the next group. So with N threads
+ * committing, a flush makes about N commits durable instead of one, and a commit waits at most for
+ * the flush in progress and then for its own.
+ *
+ * <p>Each caller returns only when its own commit is durable. A failed flush fails every member of
+ * its group and every later one: what reached the disk is unknown, so the pager must be reopened.
+ */
+final class CommitGroups {
+  /** What one flush did, handed to each member of its group. */
+  record Group(int members, int syncs, long durableGeneration) {}
+
+  /** A sealed commit waiting for a flush; {@code group} is set when it is durable. */
+  static final class Member {
+    final @Nullable MetadataRecord record;
+    @Nullable Group group;
+
+    private Member(@Nullable MetadataRecord record) {
+      this.record = record;
+    }
+  }
+
+  private final CommitProtocol protocol;
+  private final Counters counters;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition flushed = lock.newCondition();
+
+  /** Guarded by lock: sealed commits no flush has taken yet, oldest first. */
+  private List<Member> queue = new ArrayList<>();
+
+  /** Guarded by lock: a thread is flushing. */
+  private boolean flushing;
+
+  /** Guarded by lock: the failure of a flush; no commit becomes durable after it. */
+  private @Nullable PagerUnavailableException failure;
+
+  CommitGroups(CommitProtocol protocol, Counters counters) {
+    this.protocol = protocol;
+    this.counters = counters;
+  }
+
+  /**
+   * Queues a sealed commit. Called under the writer lock, so the queue's order is the order in
+   * which commits were sealed, each on top of the one before.
+   *
+   * @param record the commit's record, or null for a commit that changed nothing and only needs
+   *     the page writes before it synced
+   */
+  Member join(@Nullable MetadataRecord record) {
+    Member member = new Member(record);
+    lock.lock();
+    try {
+      queue.add(member);
+    } finally {
+      lock.unlock();
+    }
+    return member;
+  }
+
+  /**
+   * Returns when the member's commit is durable: made so by a flush in progress or a later one,
+   * which this thread runs itself when no other thread is flushing.
+   *
+   * @return the flush that made it durable
+   * @throws PagerUnavailableException when that flush, or an earlier one, failed
+   */
+  Group awaitDurable(Member member) throws PagerUnavailableException {
+    List<Member> group;
+    lock.lock();
+    try {
+      while (true) {
+        Group done = member.group;
+        if (done != null) {
+          return done;
+        }
+        PagerUnavailableException failed = failure;
+        if (failed != null) {
+          throw new PagerUnavailableException("the flush this commit waited for failed: " + failed.getMessage(), failed);
+        }
+        if (!flushing) {
+          break;
+        }
+        // Not interruptible: the caller is promised durability or an exception, not "unknown".
+        flushed.awaitUninterruptibly();
+      }
+      flushing = true;
+      group = queue;
+      queue = new ArrayList<>();
+    } finally {
+      lock.unlock();
+    }
+    return lead(group);
+  }
+
+  /**
+   * Waits until every commit queued so far is durable, flushing them when no other thread is:
+   * for close, which holds the writer lock, so nothing joins meanwhile.
+   *
+   * @throws PagerUnavailableException when a flush failed
+   */
+  void awaitAll() throws PagerUnavailableException {
+    Member last;
+    lock.lock();
+    try {
+      last = queue.isEmpty() ? null : queue.getLast();
+      while (last == null && flushing) {
+        flushed.awaitUninterruptibly();
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (last != null) {
+      awaitDurable(last);
+    }
+  }
+
+  /** Commits sealed and queued for the next flush, now. */
+  int queued() {
+    lock.lock();
+    try {
+      return queue.size();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private Group lead(List<Member> members) throws PagerUnavailableException {
+    // The newest record names everything the group's commits wrote: each was sealed on top of
+    // the one before. A group of commits that changed nothing has no record to write.
+    MetadataRecord newest = null;
+    for (Member member : members) {
+      if (member.record != null) {
+        newest = member.record;
+      }
+    }
+    long durableBefore = protocol.durableGeneration();
+    Group done;
+    try {
+      int syncs = protocol.flush(newest);
+      done = new Group(members.size(), syncs, protocol.durableGeneration());
+    } catch (PagerUnavailableException | RuntimeException | Error e) {
+      lock.lock();
+      try {
+        failure = e instanceof PagerUnavailableException unavailable
+            ? unavailable
+            : new PagerUnavailableException("a commit's flush failed: " + e, e);
+        flushing = false;
+        flushed.signalAll();
+      } finally {
+        lock.unlock();
+      }
+      throw e;
+    }
+    counters.flushedGroup(members.size(), done.durableGeneration() != durableBefore);
+    lock.lock();
+    try {
+      for (Member member : members) {
+        member.group = done;
+      }
+      flushing = false;
+      flushed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    return done;
+  }
+}
