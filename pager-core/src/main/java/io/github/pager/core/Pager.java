@@ -3,6 +3,8 @@ package io.github.pager.core;
 import io.github.pager.core.storage.FileStorage;
 import io.github.pager.core.storage.Storage;
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -224,6 +226,38 @@ public final class Pager implements AutoCloseable {
       }
     }
     return pager;
+  }
+
+  /**
+   * Opens the page file at {@code path}, creating it first when it does not exist: what a process
+   * that keeps its data in one file calls at every start. When another process creates the file
+   * at the same moment, this one opens what that one created.
+   *
+   * <p>An existing file that is not a page file is refused and left as it is, never overwritten:
+   * that includes the rest of a create that a crash interrupted (it holds no commit; delete it).
+   *
+   * @param path the file
+   * @param options the options to open with, and to create with when the file is missing (its
+   *     page size, initial size and so on); read-only options never create
+   * @return the open pager
+   * @throws java.nio.file.NoSuchFileException when the file does not exist and the options are
+   *     read-only
+   * @throws IOException as {@link #open(Path, PagerOptions)} and {@link #create(Path,
+   *     PagerOptions)} throw
+   */
+  public static Pager openOrCreate(Path path, PagerOptions options) throws IOException {
+    try {
+      return open(path, options);
+    } catch (NoSuchFileException missing) {
+      if (options.readOnly()) {
+        throw missing;
+      }
+    }
+    try {
+      return create(path, options);
+    } catch (FileAlreadyExistsException raced) {
+      return open(path, options);
+    }
   }
 
   /**
