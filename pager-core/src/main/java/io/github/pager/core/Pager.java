@@ -990,9 +990,10 @@ public final class Pager implements AutoCloseable {
   private long oldestPinned() {
     long pinned = Math.min(pins.oldest(), readers.oldest());
     // Commits sealed but not yet flushed are not durable: a crash reopens at the last durable
-    // one, so its pages stay untouched, as if a reader read it (FORMAT.md, "Group commit").
+    // one, D, or falls back to its alternate, D - 1, so the pages of both stay untouched, as if
+    // a reader read D - 1 (FORMAT.md, "Group commit").
     long durable = protocol.durableGeneration();
-    return durable < committed.generation ? Math.min(pinned, durable) : pinned;
+    return durable < committed.generation ? Math.min(pinned, durable - 1) : pinned;
   }
 
   /**

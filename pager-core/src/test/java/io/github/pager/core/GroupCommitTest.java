@@ -130,6 +130,36 @@ class GroupCommitTest {
   }
 
   @Test
+  void aPageFreedByTheLastDurableCommitStaysPendingWhileTheCommitAfterItIsNotDurable() throws Exception {
+    // The last durable commit D freed a page: D's alternate copy, D - 1, still reaches it, and
+    // open falls back to D - 1 when D is damaged. It may be handed out only once D + 1 is durable,
+    // so not to the followers, which seal while D + 1 is being flushed.
+    Path path = dir.resolve("pages.db");
+    try (Pager pager = Pager.create(path, OPTIONS)) {
+      pager.allocBulk(8);
+    }
+    GatedSyncs storage = new GatedSyncs(FileStorage.open(path, false));
+    Set<Long> handedOut = ConcurrentHashMap.newKeySet();
+    List<Throwable> failures = new CopyOnWriteArrayList<>();
+    try (Pager pager = Pager.open(storage, OPTIONS)) {
+      PageId freed = pager.allocatedPages().get(3);
+      pager.free(freed); // commit D
+      List<Thread> followers = new ArrayList<>();
+      storage.beforeSyncAll(1, () -> {
+        followers.addAll(startFollowers(FOLLOWERS, () -> handedOut.add(pager.alloc().index()), failures));
+        awaitQueued(pager, FOLLOWERS);
+      });
+      handedOut.add(pager.alloc().index()); // commit D + 1, flushed while the followers seal
+      for (Thread follower : followers) {
+        follower.join();
+      }
+      assertThat(failures).isEmpty();
+      assertThat(handedOut).hasSize(FOLLOWERS + 1).doesNotContain(freed.index());
+      assertThat(pager.verify().problems()).isEmpty();
+    }
+  }
+
+  @Test
   void manyThreadsCommittingAtOnceLoseNothingAndShareFlushes() throws Exception {
     long seed = new SplittableRandom().nextLong();
     System.out.println("[group commit stress] seed " + seed + " (-Dpager.seed=" + seed + ")");
