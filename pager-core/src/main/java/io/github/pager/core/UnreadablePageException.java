@@ -18,6 +18,7 @@ package io.github.pager.core;
 public final class UnreadablePageException extends CorruptPageFileException {
   private static final long serialVersionUID = 1L;
 
+  /** The index of the page that cannot be read; part of the serialized form. */
   private final long page;
 
   /**

@@ -13,7 +13,10 @@ import io.github.pager.core.CorruptPageFileException;
 public final class ProtectedPageCorruptException extends CorruptPageFileException {
   private static final long serialVersionUID = 1L;
 
+  /** The protected page's id; part of the serialized form. */
   private final long protectedId;
+
+  /** The index of the physical copy that failed its checksum; part of the serialized form. */
   private final long physicalPage;
 
   /**

@@ -32,7 +32,7 @@ public record CrashImage(byte[] bytes, String choices) {
     bytes = bytes.clone();
   }
 
-  /** Returns a copy of the bytes. */
+  /** {@return a copy of the bytes}, so the caller cannot change the image. */
   @Override
   public byte[] bytes() {
     return bytes.clone();

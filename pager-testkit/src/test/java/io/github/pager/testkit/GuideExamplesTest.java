@@ -375,13 +375,13 @@ class GuideExamplesTest {
 
   /** Explores, requires a violation, and requires it to replay from its report. */
   private static <S> CrashReport assertCaught(CrashExplorer<S> explorer) {
-    CrashExploration result = explorer.withSeed(SEED).explore();
+    CrashExploration result = explorer.withSeed(SEED).quietly().explore();
     assertThat(result.violations()).as("violations found by " + result).isNotEmpty();
     CrashReport report = result.violations().get(0);
     assertThatThrownBy(() -> explorer.withSeed(SEED).replay(report.point().number(), report.imageNumber()))
         .as("replaying " + report.replayCode())
         .isInstanceOf(CrashViolation.class);
-    System.out.println("[caught as expected] " + report.point() + ", image " + report.imageNumber() + ": " + report.failure());
+    ExpectedFinding.caught(result);
     return report;
   }
 }

@@ -183,12 +183,14 @@ class LostExtensionTest {
         .withSeed(SEED)
         .withRandomImages(0)
         .withFaults(secondGrowthLost)
+        .quietly()
         .explore();
     assertThat(caught.faultsFired()).isEqualTo(1);
     assertThat(caught.violations()).isNotEmpty();
     assertThat(caught.violations().getFirst().failure())
         .hasMessageContaining("recovered a state that is neither the acknowledged one nor the one in flight")
         .hasMessageContaining("missing");
+    ExpectedFinding.caught(caught);
 
     // The correct log detects it: every crash state past the lost growth is refused as truncated,
     // which the standard check counts as a file that no longer opens, never as other data.
@@ -197,10 +199,12 @@ class LostExtensionTest {
         .withSeed(SEED)
         .withRandomImages(0)
         .withFaults(secondGrowthLost)
+        .quietly()
         .explore();
     assertThat(refused.violations()).isNotEmpty().allSatisfy(violation -> assertThat(violation.failure())
         .hasMessageContaining("no longer opens")
         .hasRootCauseInstanceOf(TruncatedPageFileException.class));
+    ExpectedFinding.caught(refused);
   }
 
   private static final long SEED = CrashExplorer.defaultSeed();
