@@ -1179,7 +1179,6 @@ public final class Pager implements AutoCloseable {
     tree.ensurePageCount(pageCount);
   }
 
-  /** Checks a page handed to free: ours, in bounds, a user page, and allocated. */
   /** Requires a handle of this pager, within its pages. */
   void txCheckOwn(PageId id) {
     checkOwn(id);
