@@ -18,6 +18,7 @@ import picocli.CommandLine.Spec;
       InfoCommand.class,
       VerifyCommand.class,
       DumpCommand.class,
+      PagesCommand.class,
       CopyCommand.class,
       BenchCommand.class,
       HelpCommand.class,
