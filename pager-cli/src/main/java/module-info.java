@@ -1,6 +1,7 @@
 /**
  * pager-cli: the command-line tool for page files ({@code demo}, {@code info}, {@code verify},
- * {@code dump}, {@code copy}, {@code bench}), started by the repository's ./pager launcher.
+ * {@code dump}, {@code stats}, {@code pages}, {@code copy}, {@code bench}), started by the
+ * repository's ./pager launcher.
  */
 module io.github.pager.cli {
   requires io.github.pager.protectedpages;

@@ -1,5 +1,6 @@
 package io.github.pager.cli;
 
+import io.github.pager.core.PageFileException;
 import io.github.pager.core.PageFileInspection;
 import io.github.pager.core.Pager;
 import io.github.pager.core.PagerOptions;
@@ -119,6 +120,30 @@ final class CommitView implements AutoCloseable {
    */
   void requireCurrent(String what) throws StaleViewException {
     pager.requireCurrentView(what);
+  }
+
+  /** A read of the view's commit. */
+  @FunctionalInterface
+  interface Read<T> {
+    T run() throws IOException;
+  }
+
+  /**
+   * Runs a read of the commit. A page that fails its checks meanwhile is reported as damage (the
+   * read's exception) only once {@link #requireCurrent} shows that no writer can have reused it;
+   * otherwise the read ends with {@link StaleViewException}.
+   *
+   * @param what what is read, for the message
+   */
+  <T> T read(String what, Read<T> read) throws IOException {
+    try {
+      return read.run();
+    } catch (StaleViewException stale) {
+      throw stale;
+    } catch (PageFileException damaged) {
+      requireCurrent(what);
+      throw damaged;
+    }
   }
 
   @Override

@@ -94,8 +94,7 @@ final class DumpCommand implements Callable<Integer> {
       // A writer that has gone two commits past the snapshot may have reused the page meanwhile.
       view.requireCurrent("page " + page);
     }
-    out.printf("page %d of %s: %d bytes at offset %d: %s%n", page, file, pageSize, page * pageSize,
-        PageFileInspection.describePage(page, MemorySegment.ofArray(bytes)));
+    out.printf("page %d of %s: %d bytes at offset %d: %s%n", page, file, pageSize, page * pageSize, label(view, bytes));
     if (view != null && view.writerLive()) {
       out.printf("  a writer holds the file: %s%n", fromSnapshot
           ? "this page is read from a snapshot of generation " + view.pager().generation()
@@ -109,6 +108,24 @@ final class DumpCommand implements Callable<Integer> {
     }
     HexDump.print(out, bytes);
     return ExitCode.OK;
+  }
+
+  /**
+   * The page's owner and state, as {@code pager pages} labels it; for a file that does not open,
+   * or whose structures cannot be walked, what the page's own header suggests.
+   */
+  private String label(@Nullable CommitView view, byte[] bytes) throws IOException {
+    String guess = PageFileInspection.describePage(page, MemorySegment.ofArray(bytes));
+    if (view == null) {
+      return guess;
+    }
+    try {
+      return view.read("the trees and structures", () -> PageOwners.read(view).of(page)).text();
+    } catch (StaleViewException stale) {
+      throw stale;
+    } catch (PageFileException damaged) {
+      return guess + " (its owner is unknown: " + Failures.message(damaged) + ")";
+    }
   }
 
   private void decode(PrintWriter out, PageFileInspection inspection) {

@@ -3,8 +3,17 @@ package io.github.pager.cli;
 import java.util.List;
 import java.util.Map;
 
-/** Writes the few JSON shapes the commands emit: objects of strings, numbers, booleans and lists. */
+/**
+ * Writes the few JSON shapes the commands emit: objects of strings, numbers, booleans and lists.
+ *
+ * <p>An integer beyond 2^53 in magnitude is written as a string of its decimal digits: JavaScript
+ * and many JSON readers hold every number as a double, which rounds such values (a root value that
+ * holds a configuration word, a 64-bit checksum) without a word.
+ */
 final class Json {
+  /** The largest integer a double holds exactly, and every integer below it: 2^53. */
+  static final long MAX_EXACT = 1L << 53;
+
   private Json() {}
 
   /** Renders a map (in its iteration order), list, string, number or boolean as JSON. */
@@ -40,6 +49,7 @@ final class Json {
         }
         out.append(']');
       }
+      case Long number when number > MAX_EXACT || number < -MAX_EXACT -> string(out, number.toString());
       case Number number -> out.append(number);
       case Boolean bool -> out.append(bool);
       default -> string(out, value.toString());

@@ -13,6 +13,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.BiConsumer;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The layers' structures a file holds, found by the configuration values they keep in root
@@ -36,6 +39,20 @@ final class KnownStructures {
     /** The pages it owns: its data pages and its trees' nodes. */
     Set<Long> ownedPages() throws IOException;
 
+    /** What it is and where, to name it beside the pages it owns ("sub-page allocator at slots 4-8"). */
+    String name();
+
+    /**
+     * Gives the label of every data page it owns to {@code sink}: the pages beside its trees'
+     * nodes, which {@link io.github.pager.core.CommitLayout} finds by itself.
+     */
+    void labelDataPages(BiConsumer<Long, PageOwner> sink) throws IOException;
+
+    /** The first root slot of its directory (a tree of its own with that role), or -1 when it has none. */
+    default int directorySlot() {
+      return -1;
+    }
+
     /** Where it lives and what it is, in a fixed key order for JSON. */
     default Map<String, Object> toJson() {
       Map<String, Object> json = new LinkedHashMap<>();
@@ -56,6 +73,19 @@ final class KnownStructures {
     public Set<Long> ownedPages() throws IOException {
       return allocator.ownedPages();
     }
+
+    @Override
+    public String name() {
+      return "sub-page allocator at slots " + firstSlot + "-" + lastSlot;
+    }
+
+    @Override
+    public void labelDataPages(BiConsumer<Long, PageOwner> sink) throws IOException {
+      Map<Long, Integer> used = new TreeMap<>();
+      allocator.forEachAllocated(id -> used.merge(id.page(), 1, Integer::sum));
+      used.forEach((page, count) -> sink.accept(
+          page, new PageOwner.SubPageParent(firstSlot, allocator.pageSize(), count, allocator.subPagesPerPage())));
+    }
   }
 
   private record ProtectedPages(int firstSlot, int lastSlot, String description, ProtectedPageAllocator allocator)
@@ -70,6 +100,24 @@ final class KnownStructures {
     @Override
     public Set<Long> ownedPages() throws IOException {
       return allocator.ownedPages();
+    }
+
+    @Override
+    public String name() {
+      return "protected pages at slots " + firstSlot + "-" + lastSlot;
+    }
+
+    @Override
+    public void labelDataPages(BiConsumer<Long, PageOwner> sink) throws IOException {
+      allocator.forEachCopies(copies -> {
+        sink.accept(copies.copyA(), new PageOwner.ProtectedCopy(firstSlot, copies.id(), "A", copies.activeIsA()));
+        sink.accept(copies.copyB(), new PageOwner.ProtectedCopy(firstSlot, copies.id(), "B", !copies.activeIsA()));
+      });
+    }
+
+    @Override
+    public int directorySlot() {
+      return allocator.directorySlot();
     }
   }
 
@@ -161,6 +209,11 @@ final class KnownStructures {
       }
     }
     return pages;
+  }
+
+  /** The structure whose root slots include {@code slot}, or null. */
+  @Nullable Found claiming(int slot) {
+    return found.stream().filter(f -> slot >= f.firstSlot() && slot <= f.lastSlot()).findFirst().orElse(null);
   }
 
   /** Tells whether a root slot belongs to one of the structures. */

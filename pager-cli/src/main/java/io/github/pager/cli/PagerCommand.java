@@ -18,6 +18,8 @@ import picocli.CommandLine.Spec;
       InfoCommand.class,
       VerifyCommand.class,
       DumpCommand.class,
+      StatsCommand.class,
+      PagesCommand.class,
       CopyCommand.class,
       BenchCommand.class,
       HelpCommand.class,

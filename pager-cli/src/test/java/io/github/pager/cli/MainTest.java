@@ -240,7 +240,7 @@ class MainTest {
     assertThat(run("verify", good.toString())).isEqualTo(ExitCode.CORRUPT);
 
     Path foreign = Files.writeString(dir.resolve("notes.txt"), "dear diary, today I was not a page file".repeat(30));
-    for (String command : new String[] {"info", "verify", "dump"}) {
+    for (String command : new String[] {"info", "verify", "dump", "stats", "pages"}) {
       String[] args = command.equals("dump") ? new String[] {command, foreign.toString(), "0"} : new String[] {command, foreign.toString()};
       assertThat(run(args)).as(command).isEqualTo(ExitCode.NOT_A_PAGE_FILE);
       assertThat(err()).contains("not a page file").doesNotContain("\tat ");
@@ -272,6 +272,8 @@ class MainTest {
       {"verify", directory.toString()},
       {"dump", directory.toString(), "0"},
       {"dump", "--page-size", "4096", directory.toString(), "0"},
+      {"stats", directory.toString()},
+      {"pages", directory.toString()},
       {"copy", directory.toString(), dir.resolve("copy").toString()},
     };
     for (String[] command : commands) {
@@ -288,7 +290,7 @@ class MainTest {
       assumeThat(Files.isReadable(good))
           .as("this process reads a file whatever its permissions (it runs as root), so chmod 000 cannot make one unreadable")
           .isFalse();
-      for (String command : new String[] {"info", "verify", "dump"}) {
+      for (String command : new String[] {"info", "verify", "dump", "stats", "pages"}) {
         String[] args = command.equals("dump") ? new String[] {command, good.toString(), "0"} : new String[] {command, good.toString()};
         assertThat(run(args)).as(command + ": " + err()).isEqualTo(ExitCode.IO_ERROR);
         assertThat(err()).isEqualTo("pager " + command + ": permission denied: " + good + System.lineSeparator());
@@ -334,6 +336,13 @@ class MainTest {
       assertThat(run("dump", good.toString(), "1")).isZero();
       assertThat(out()).contains("metadata copy A");
       assertThat(err()).isEmpty();
+
+      assertThat(run("stats", good.toString())).as(err()).isZero();
+      assertThat(out()).contains(", generation " + generation + " (a writer holds the file: its newest commit when read)")
+          .containsPattern("protected page copies \\(two per page\\) +2\\R");
+      assertThat(run("pages", "--json", good.toString())).isZero();
+      assertThat(out()).contains("\"generation\":" + generation + ",\"writerLive\":true");
+      assertThat(out().split("\"kind\":\"user\"", -1)).as("the ten pages of allocBulk(10)").hasSize(11);
     } finally {
       child.getOutputStream().close();
       if (!child.waitFor(30, TimeUnit.SECONDS)) {
@@ -423,7 +432,7 @@ class MainTest {
       }
     }
     assertThat(entries).extracting(entry -> entry.substring(0, entry.indexOf(' ')))
-        .containsExactly("demo", "info", "verify", "dump", "copy", "bench", "help", "generate-completion");
+        .containsExactly("demo", "info", "verify", "dump", "stats", "pages", "copy", "bench", "help", "generate-completion");
     assertThat(entries).allSatisfy(entry -> assertThat(entry).endsWith("."));
 
     assertThat(run("help", "verify")).as(err()).isZero();

@@ -310,7 +310,9 @@ public final class PageFileInspection {
   /**
    * Tells what a page holds in this format, as far as its position and header tell: the
    * superblock, a metadata copy, a copy-on-write tree node or a pending list page (by its header;
-   * a user page may imitate one), or a data page.
+   * a user page may imitate one), or a page with no header of the pager's. Only a guess, for a
+   * file whose free-space tree cannot be read: {@link CommitLayout} says what a page of a commit
+   * is.
    *
    * @param page the page index
    * @param bytes the page's bytes
@@ -331,6 +333,6 @@ public final class PageFileInspection {
       return "pending list page? (header says " + Integer.toUnsignedString(bytes.get(Format.U32, Format.PL_RUN_COUNT))
           + " runs, next page " + bytes.get(Format.U64, Format.PL_NEXT) + ")";
     }
-    return "data page";
+    return "no header of the pager's (user data, or free: the file's free-space tree would tell which)";
   }
 }

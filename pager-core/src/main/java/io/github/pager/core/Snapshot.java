@@ -266,8 +266,22 @@ public final class Snapshot implements AutoCloseable {
     return "Snapshot[" + file.describe() + ", generation=" + record.generation + (isOpen() ? "" : ", closed") + "]";
   }
 
-  private CopyOnWriteTree freeSpace() {
+  /** The commit's free-space tree; read it inside {@link #read}. */
+  CopyOnWriteTree freeSpace() {
     return new CopyOnWriteTree(file, geometry, cache, record.treeRoot, record.treeRootCrc, record.treeHeight);
+  }
+
+  /** Runs a read of the commit's trees, serialized on the snapshot like its own reads ({@link CommitLayout}). */
+  <T> T read(Pager.IoSupplier<T> action) throws IOException {
+    return access.read(action);
+  }
+
+  MappedFile file() {
+    return file;
+  }
+
+  MetadataRecord record() {
+    return record;
   }
 
   /**

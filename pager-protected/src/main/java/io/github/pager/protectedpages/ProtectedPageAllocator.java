@@ -141,11 +141,22 @@ public final class ProtectedPageAllocator implements BulkPageAllocator<Protected
     return baseSlot;
   }
 
-  int directorySlot() {
+  /**
+   * Returns the first root slot of the directory, the record array of both copies of every page:
+   * for tools that tell its nodes from other structures' nodes.
+   *
+   * @return {@code baseSlot + 1}
+   */
+  public int directorySlot() {
     return baseSlot + 1;
   }
 
-  int usedSlot() {
+  /**
+   * Returns the first root slot of the used bitmap, one bit per allocated id.
+   *
+   * @return {@code baseSlot + 3}
+   */
+  public int usedSlot() {
     return baseSlot + 3;
   }
 
@@ -432,12 +443,42 @@ public final class ProtectedPageAllocator implements BulkPageAllocator<Protected
   public Set<Long> ownedPages() throws IOException {
     Set<Long> pages = new HashSet<>(pager.readArray(directorySlot(), DirectoryEntry.RECORD_SIZE).nodePages());
     pages.addAll(pager.readBitmap(usedSlot()).nodePages());
+    forEachCopies(copies -> {
+      pages.add(copies.copyA());
+      pages.add(copies.copyB());
+    });
+    return pages;
+  }
+
+  /**
+   * The two physical pages behind one protected page, as the directory records them.
+   *
+   * @param id the protected page's id ({@link ProtectedPageId#value()})
+   * @param copyA the page of copy A
+   * @param copyB the page of copy B
+   * @param activeIsA whether copy A holds the committed version, the one reads return; the other
+   *     copy holds the version before, or nothing yet
+   */
+  public record Copies(long id, long copyA, long copyB, boolean activeIsA) {}
+
+  /**
+   * Calls {@code action} with both physical pages of every allocated protected page, as of the
+   * last commit, in increasing order of id: for tools that say what every page of a file holds. An
+   * id marked used without a directory record ({@link #verify()} reports it) has no copies and is
+   * left out.
+   *
+   * @param action what to do with each page's copies
+   * @throws CorruptPageFileException when a directory record is impossible
+   * @throws IOException when the directory or the used bitmap cannot be read
+   */
+  public void forEachCopies(Consumer<Copies> action) throws IOException {
     for (ProtectedPageId id : allocatedIds()) {
       DirectoryEntry entry = committed.entry(id.value());
-      pages.add(entry.copyA());
-      pages.add(entry.copyB());
+      if (entry.isFree()) {
+        continue;
+      }
+      action.accept(new Copies(id.value(), entry.copyA(), entry.copyB(), entry.activePage() == entry.copyA()));
     }
-    return pages;
   }
 
   @Override

@@ -173,6 +173,34 @@ class ProtectedPageAllocatorTest {
   }
 
   @Test
+  void forEachCopiesNamesBothCopiesOfEveryPageAndTheActiveOne() throws IOException {
+    try (Pager pager = Pager.create(file(), PagerOptions.defaults())) {
+      ProtectedPageAllocator pages = ProtectedPageAllocator.open(pager, BASE);
+      List<ProtectedPageId> ids = pages.allocBulk(3);
+      pages.free(ids.get(1));
+      writeLong(pages, ids.get(2), 0, 7); // version 2: copy B becomes active
+      List<ProtectedPageAllocator.Copies> copies = new ArrayList<>();
+      pages.forEachCopies(copies::add);
+      assertThat(copies).extracting(ProtectedPageAllocator.Copies::id).containsExactly(0L, 2L);
+      for (ProtectedPageAllocator.Copies c : copies) {
+        assertThat(c.copyA()).isEqualTo(pages.entry(c.id()).copyA());
+        assertThat(c.copyB()).isEqualTo(pages.entry(c.id()).copyB());
+        assertThat(c.activeIsA() ? c.copyA() : c.copyB()).isEqualTo(pages.entry(c.id()).activePage());
+      }
+      assertThat(copies.get(0).activeIsA()).isTrue();
+      assertThat(copies.get(1).activeIsA()).isFalse();
+      Set<Long> physical = new HashSet<>();
+      copies.forEach(c -> {
+        physical.add(c.copyA());
+        physical.add(c.copyB());
+      });
+      assertThat(pages.ownedPages()).containsAll(physical);
+      assertThat(pages.directorySlot()).isEqualTo(BASE + 1);
+      assertThat(pages.usedSlot()).isEqualTo(BASE + 3);
+    }
+  }
+
+  @Test
   void aCorruptCopyIsNeverHandedOutAndTheExceptionNamesThePage() throws IOException {
     try (Pager pager = Pager.create(file(), PagerOptions.defaults())) {
       ProtectedPageAllocator pages = ProtectedPageAllocator.open(pager, BASE);
