@@ -36,6 +36,7 @@ final class CommitGroups {
 
   private final CommitProtocol protocol;
   private final Counters counters;
+  private final Runnable afterFlush;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition flushed = lock.newCondition();
 
@@ -48,9 +49,14 @@ final class CommitGroups {
   /** Guarded by lock: the failure of a flush; no commit becomes durable after it. */
   private @Nullable PagerUnavailableException failure;
 
-  CommitGroups(CommitProtocol protocol, Counters counters) {
+  /**
+   * @param afterFlush run by the flushing thread after each flush that succeeded, before its
+   *     group is woken: where the pager lets go of pages that only the flush made reusable
+   */
+  CommitGroups(CommitProtocol protocol, Counters counters, Runnable afterFlush) {
     this.protocol = protocol;
     this.counters = counters;
+    this.afterFlush = afterFlush;
   }
 
   /**
@@ -166,6 +172,7 @@ final class CommitGroups {
       throw e;
     }
     counters.flushedGroup(members.size(), done.durableGeneration() != durableBefore);
+    afterFlush.run();
     lock.lock();
     try {
       for (Member member : members) {

@@ -130,7 +130,7 @@ public final class Pager implements AutoCloseable {
         new CommitProtocol(
             file, options.durability(), opened.activeSlot(), opened.record().generation, opened.lastGeneration(),
             opened.superblockRecovered() && !options.readOnly());
-    this.groups = new CommitGroups(protocol, file.counters());
+    this.groups = new CommitGroups(protocol, file.counters(), this::releaseAfterFlush);
     this.pending = new PendingFrees(geometry);
     this.committed = opened.record();
     this.openedFromAlternate = opened.fellBack();
@@ -1226,6 +1226,24 @@ public final class Pager implements AutoCloseable {
     committedCursor = tree.cursor();
     accessiblePageCount = next.pageCount;
     return new Sealed(groups.join(next), trace, next.generation);
+  }
+
+  /**
+   * After a flush: pages whose reuse waited for it (see {@link #oldestPinned}) are released now
+   * if no transaction is open, so that counts such as {@link #pagesHeldForSnapshots} are right
+   * once a commit returns; otherwise the next transaction's start releases them. Never waits for
+   * the lock: the flushing thread's group is waiting for it.
+   */
+  private void releaseAfterFlush() {
+    if (writeLock.tryLock()) {
+      try {
+        if (!closed) {
+          tree.lowerCursor(pending.release(committed.generation, oldestPinned()));
+        }
+      } finally {
+        writeLock.unlock();
+      }
+    }
   }
 
   /** Steps 3 to 5, without the writer lock: returns when the sealed commit is durable. */
