@@ -495,7 +495,7 @@ public final class Pager implements AutoCloseable {
       throw e;
     }
     // Snapshots closed and readers gone since the last commit may have freed pages for reuse.
-    tree.lowerCursor(pending.release(committed.generation, oldestPinned()));
+    releasePending();
     return new Transaction(this, committed.roots());
   }
 
@@ -1238,12 +1238,23 @@ public final class Pager implements AutoCloseable {
     if (writeLock.tryLock()) {
       try {
         if (!closed) {
-          tree.lowerCursor(pending.release(committed.generation, oldestPinned()));
+          releasePending();
         }
       } finally {
         writeLock.unlock();
       }
     }
+  }
+
+  /**
+   * Under the writer lock: hands out again the pending pages the reuse rule now allows. The
+   * search for a free page starts at the lowest of them, in this transaction and, should it roll
+   * back, in the next: the lowest free page is what an allocation returns.
+   */
+  private void releasePending() {
+    long lowest = pending.release(committed.generation, oldestPinned());
+    tree.lowerCursor(lowest);
+    committedCursor = Math.min(committedCursor, lowest);
   }
 
   /** Steps 3 to 5, without the writer lock: returns when the sealed commit is durable. */
