@@ -536,6 +536,25 @@ public final class Pager implements AutoCloseable {
   }
 
   /**
+   * Returns a view of the page with a stored index: {@code page(pageId(index))} in one call, for
+   * structures that keep page numbers on disk, with the same checks as {@link #page(PageId)}.
+   * Needs no lock.
+   *
+   * @param index the page's index
+   * @return the view
+   * @throws ReservedPageException when the index names the superblock, a metadata page or one of
+   *     the pager's own pages
+   * @throws PageOutOfBoundsException when the index is at or past the page count
+   * @throws IllegalStateException when the pager is closed
+   */
+  public MappedPage page(long index) {
+    if (closed || index < Format.FIRST_DATA_PAGE || index >= accessiblePageCount || treeNodePages.contains(index)) {
+      throw refusal(new PageId(index, this));
+    }
+    return new MappedPage(new PageId(index, this), file.page(index));
+  }
+
+  /**
    * Turns a stored page index back into a handle, for structures that keep page numbers on
    * disk. Only the bounds are checked: whether the page is allocated is the caller's knowledge
    * (ask {@link #isAllocated} when in doubt).

@@ -121,7 +121,22 @@ class PagerBasicsTest {
       PageId root = pager.pageId(3);
       assertThat(pager.isAllocated(root)).isFalse();
       assertThatThrownBy(() -> pager.free(root)).isInstanceOf(ReservedPageException.class);
+      // The view by index applies the same checks as the view by handle.
+      assertThatThrownBy(() -> pager.page(0L)).isInstanceOf(ReservedPageException.class);
+      assertThatThrownBy(() -> pager.page(3L)).isInstanceOf(ReservedPageException.class);
+      assertThatThrownBy(() -> pager.page(pager.pageCount())).isInstanceOf(PageOutOfBoundsException.class);
     }
+  }
+
+  @Test
+  void aPageByIndexIsThePageByHandle() throws IOException {
+    Pager pager = Pager.create(file(), PagerOptions.defaults());
+    PageId id = pager.alloc();
+    pager.page(id.index()).putLong(8, 77);
+    assertThat(pager.page(id).getLong(8)).isEqualTo(77);
+    assertThat(pager.page(id.index()).id()).isEqualTo(id);
+    pager.close();
+    assertThatThrownBy(() -> pager.page(id.index())).isInstanceOf(IllegalStateException.class);
   }
 
   @Test
