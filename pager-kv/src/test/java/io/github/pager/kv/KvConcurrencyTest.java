@@ -222,7 +222,7 @@ class KvConcurrencyTest {
     byte[] sum = entries.remove(SUM);
     byte[] gen = entries.remove(GEN);
     if (sum == null || gen == null) {
-      if (!entries.isEmpty() || sum != gen) {
+      if (!entries.isEmpty() || (sum == null) != (gen == null)) {
         anomalies.add("entries without their digest at generation " + read.generation());
       }
       return lastGeneration;
