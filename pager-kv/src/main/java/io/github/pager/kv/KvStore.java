@@ -177,9 +177,8 @@ public final class KvStore {
   public KvVerifyReport verify() throws IOException {
     try (Snapshot snapshot = pager.snapshot()) {
       RootState root = slots.read(snapshot::root, pager.describe());
-      TreeVerifier verifier =
-          new TreeVerifier(cells, page -> snapshot.page(snapshot.pageId(page)).segment(), page -> snapshot.isAllocated(snapshot.pageId(page)));
-      return verifier.verify(root);
+      PageSource pages = page -> snapshot.page(snapshot.pageId(page)).segment();
+      return new TreeVerifier(cells, pages, page -> snapshot.isAllocated(snapshot.pageId(page))).verify(root);
     }
   }
 
@@ -203,7 +202,8 @@ public final class KvStore {
 
   private TreeView view(Snapshot snapshot) {
     PageSource pages = page -> snapshot.page(snapshot.pageId(page)).segment();
-    return new TreeView(cells.layout(), cells, new NodeReader(pages, options.verifiedReads(), page -> false, pager.describe()));
+    NodeReader nodes = new NodeReader(pages, options.verifiedReads(), page -> false, pager.describe());
+    return new TreeView(cells.layout(), cells, nodes);
   }
 
   static void checkKey(byte[] key) {

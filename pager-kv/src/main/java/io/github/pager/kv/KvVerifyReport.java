@@ -18,7 +18,8 @@ public final class KvVerifyReport {
   private final long overflowPages;
   private final SortedSet<Long> pages;
 
-  KvVerifyReport(List<String> problems, long entries, int height, long nodePages, long overflowPages, SortedSet<Long> pages) {
+  KvVerifyReport(
+      List<String> problems, long entries, int height, long nodePages, long overflowPages, SortedSet<Long> pages) {
     this.problems = List.copyOf(problems);
     this.entries = entries;
     this.height = height;

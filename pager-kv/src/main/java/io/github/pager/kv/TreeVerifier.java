@@ -77,8 +77,8 @@ final class TreeVerifier {
       return;
     }
     if (NodeLayout.magic(node) != NodeLayout.MAGIC || NodeLayout.level(node) != level) {
-      problem("page " + page + " is not a node of level " + level + " (magic 0x" + Integer.toHexString(NodeLayout.magic(node))
-          + ", level " + NodeLayout.level(node) + ")");
+      problem("page " + page + " is not a node of level " + level + " (magic 0x"
+          + Integer.toHexString(NodeLayout.magic(node)) + ", level " + NodeLayout.level(node) + ")");
       return;
     }
     boolean leaf = level == 0;
@@ -144,7 +144,8 @@ final class TreeVerifier {
     Arrays.sort(extents);
     for (int i = 1; i < count; i++) {
       if ((extents[i - 1] >>> 32) + (extents[i - 1] & 0xFFFFFFFFL) > (extents[i] >>> 32)) {
-        problem("node page " + page + " has overlapping cells at " + (extents[i - 1] >>> 32) + " and " + (extents[i] >>> 32));
+        problem("node page " + page + " has overlapping cells at " + (extents[i - 1] >>> 32) + " and "
+            + (extents[i] >>> 32));
         return false;
       }
     }
@@ -218,7 +219,8 @@ final class TreeVerifier {
     if (leaf && count == 0 && isRoot) {
       problem("root page " + page + " is an empty leaf (an empty tree has no root)");
     } else if (leaf && !isRoot && layout.fill(node) < layout.minLeafFill) {
-      problem("leaf page " + page + " is " + layout.fill(node) + " bytes full, under the least fill of " + layout.minLeafFill);
+      problem("leaf page " + page + " is " + layout.fill(node) + " bytes full, under the least fill of "
+          + layout.minLeafFill);
     } else if (!leaf && count < 2) {
       problem("branch page " + page + " has " + count + " child(ren); a branch has two or more");
     }
