@@ -80,7 +80,9 @@ final class NodeEditor {
   /** Returns a copy of cell {@code index}. */
   byte[] cellBytes(MemorySegment node, int index, boolean leaf) {
     int cell = NodeLayout.cellAt(node, index);
-    return node.asSlice(cell, layout.cellSize(node, cell, leaf)).toArray(ValueLayout.JAVA_BYTE);
+    byte[] bytes = new byte[layout.cellSize(node, cell, leaf)];
+    MemorySegment.copy(node, ValueLayout.JAVA_BYTE, cell, bytes, 0, bytes.length);
+    return bytes;
   }
 
   /** Rewrites {@code node} to hold exactly {@code cells}, in order, with no garbage. */

@@ -61,7 +61,9 @@ final class NodeReader {
    * cannot read would take the JVM down (see {@code MappedPage}), where the copy raises an error.
    */
   static int checksum(MemorySegment page) {
-    byte[] copy = page.toArray(ValueLayout.JAVA_BYTE);
+    // MemorySegment.copy rather than toArray, which builds a byte-order layout on every call.
+    byte[] copy = new byte[(int) page.byteSize()];
+    MemorySegment.copy(page, ValueLayout.JAVA_BYTE, 0, copy, 0, copy.length);
     CRC32C crc = new CRC32C();
     crc.update(copy, 0, copy.length);
     return (int) crc.getValue();
