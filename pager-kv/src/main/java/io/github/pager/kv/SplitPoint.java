@@ -8,10 +8,12 @@ import java.util.List;
  *
  * <p>Why a cut always exists: every cell with its slot takes at most a third of a node's
  * capacity {@code C}, and the cells to cut hold more than {@code C} (else they would fit in one
- * node) and at most {@code 19C/12} (a node that underflowed, below {@code C/4}, with a full
- * sibling and a separator). The cell that straddles the middle leaves the fuller half at most
- * {@code (total + C/3) / 2}, under {@code C}. A branch's right half loses its first key (it moves
- * up to the parent), which only makes that half smaller.
+ * node) and at most {@code 5C/3} (a node that overflowed by one cell holds at most {@code 4C/3};
+ * a rebalance joins a node below {@code C/4}, or a branch of one cell, with a sibling of at most
+ * {@code C} and a separator). Cutting on either side of the cell that straddles the middle leaves
+ * the fuller half at most {@code (total + C/3) / 2}, at most {@code C}; and when that cell is
+ * one of the last two, the right half is at most two cells, {@code 2C/3}. A branch's right half
+ * loses its first key (it moves up to the parent), which only makes that half smaller.
  *
  * <p>A branch is cut so that each half keeps at least two children, which is possible because
  * more than {@code C} bytes of cells are at least four cells; a leaf keeps at least one entry.
