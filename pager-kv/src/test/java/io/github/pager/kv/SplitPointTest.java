@@ -22,7 +22,7 @@ class SplitPointTest {
     SplittableRandom random = new SplittableRandom(SEED);
     for (int pageSize : new int[] {1024, 4096, 65536}) {
       NodeLayout layout = new NodeLayout(pageSize);
-      for (int round = 0; round < 3_000; round++) {
+      for (int round = 0; round < 1_000; round++) {
         boolean leaf = random.nextBoolean();
         List<byte[]> cells = cellsOverOneNode(random, layout, leaf);
         int at = SplitPoint.choose(cells, leaf, layout.capacity);
