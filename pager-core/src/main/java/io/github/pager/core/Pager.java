@@ -1007,11 +1007,13 @@ public final class Pager implements AutoCloseable {
    * asks after it published its last commit, as the reader table's protocol requires.
    */
   private long oldestPinned() {
-    long pinned = Math.min(pins.oldest(), readers.oldest());
     // Commits sealed but not yet flushed are not durable: a crash reopens at the last durable
     // one, D, or falls back to its alternate, D - 1, so the pages of both stay untouched, as if
-    // a reader read D - 1 (FORMAT.md, "Group commit").
+    // a reader read D - 1 (FORMAT.md, "Group commit"). D is read before the reader table: a
+    // reader that registers after the scan reads D or a newer commit, which D - 1 covers; read
+    // after it, a flush in between could move D past a reader the scan missed.
     long durable = protocol.durableGeneration();
+    long pinned = Math.min(pins.oldest(), readers.oldest());
     return durable < committed.generation ? Math.min(pinned, durable - 1) : pinned;
   }
 
