@@ -163,7 +163,7 @@ final class PageFileOpener {
     Storage storage = file.storage();
     long deadline = System.nanoTime() + RETRY_NANOS;
     while (true) {
-      file.mapExisting(storage.size() / file.pageSize() * file.pageSize());
+      // The metadata pages stay mapped from the open on; choose() reads the length, after them.
       MetadataCopies copies = MetadataCopies.read(file);
       try {
         Opened opened = choose(storage, file, copies, superblockRecovered);
