@@ -16,8 +16,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>A read-only open may run beside a writer in another process that is committing meanwhile.
  * Everything is therefore checked on private copies, the file's length is read after the record
- * that counts its pages, and a check that fails while the metadata pages changed under the read
- * is retried rather than reported: a read-only open either sees one commit whole or keeps trying.
+ * that counts its pages, and a read that found anything wrong (a copy failing its checks, a
+ * fallback) is trusted only when the metadata pages still hold the bytes it saw; when they
+ * changed, it is retried rather than reported: a read-only open either sees one commit whole or
+ * keeps trying.
  */
 final class PageFileOpener {
   /** How long a read-only open keeps retrying while a writer keeps changing the metadata. */
@@ -139,7 +141,7 @@ final class PageFileOpener {
       MetadataCopies copies = MetadataCopies.read(file);
       try {
         Opened opened = choose(storage, file, copies, layout.recovered());
-        if (!opened.fellBack() || !storage.isReadOnly() || unchanged(file, copies)) {
+        if (!storage.isReadOnly() || settled(file, copies, opened) || System.nanoTime() > deadline) {
           return opened;
         }
       } catch (PageFileException e) {
@@ -163,11 +165,11 @@ final class PageFileOpener {
     Storage storage = file.storage();
     long deadline = System.nanoTime() + RETRY_NANOS;
     while (true) {
-      file.mapExisting(storage.size() / file.pageSize() * file.pageSize());
+      // The metadata pages stay mapped from the open on; choose() reads the length, after them.
       MetadataCopies copies = MetadataCopies.read(file);
       try {
         Opened opened = choose(storage, file, copies, superblockRecovered);
-        if (!opened.fellBack() || unchanged(file, copies)) {
+        if (settled(file, copies, opened) || System.nanoTime() > deadline) {
           return opened;
         }
       } catch (PageFileException e) {
@@ -177,6 +179,20 @@ final class PageFileOpener {
       }
       Thread.onSpinWait();
     }
+  }
+
+  /**
+   * Tells whether a read-only read may trust the copy it chose. Both copies whole and the newest
+   * used: the read saw one moment of the file, since a writer only ever stores into the older
+   * copy, and a store caught half way fails the CRC. Anything else may be a writer moving on
+   * rather than damage: a copy read before a commit and the other torn by the next one leaves
+   * only the older record valid, a commit behind the pager's own (FORMAT.md, "Read-only openers
+   * beside a writer"). Such a read is trusted only when the metadata pages still hold the bytes it
+   * saw; a writer that moved on has changed at least the copy it read first.
+   */
+  private static boolean settled(MappedFile file, MetadataCopies copies, Opened opened) {
+    boolean bothWhole = copies.validNewestFirst().size() == 2;
+    return (bothWhole && !opened.fellBack()) || unchanged(file, copies);
   }
 
   private static boolean unchanged(MappedFile file, MetadataCopies copies) {

@@ -932,8 +932,10 @@ public final class Pager implements AutoCloseable {
    * @return true when the pager moved to a newer commit; false when its commit is still the newest
    * @throws IllegalStateException when the pager is open for writing (it always reads its own
    *     last commit), or closed
-   * @throws CorruptMetadataException when the newest usable record is not the newest record (its
-   *     free-space tree root is damaged); the pager stays at its commit
+   * @throws CorruptMetadataException when the newest usable record is not the newest record (the
+   *     newest copy, or its free-space tree root or pending list, is damaged: the metadata pages
+   *     held the same bytes when read again, so no writer was moving on); the pager stays at its
+   *     commit
    * @throws IOException when the file cannot be read; the pager stays at its commit
    */
   public boolean refresh() throws IOException {
@@ -952,9 +954,11 @@ public final class Pager implements AutoCloseable {
         return false;
       }
       if (record.generation < current || newest.fellBack()) {
+        // Not a writer caught between two stores: reread trusts such a read only when the
+        // metadata pages held the same bytes when read again.
         throw new CorruptMetadataException(
-            file.describe() + ": the newest metadata copy's free-space tree root is damaged, and the usable copy"
-                + " has generation " + record.generation + "; this pager stays at generation " + current);
+            file.describe() + ": the newest metadata copy cannot be used, and the usable copy has generation "
+                + record.generation + "; this pager stays at generation " + current + ". " + newest.recovery());
       }
       // Every node of the new commit's tree is read here; the slot, which publishes a generation
       // no newer than this pager's commit, keeps them as they are (a page is freed after it).
