@@ -1,7 +1,9 @@
 package io.github.pager.protectedpages;
 
 import io.github.pager.core.CorruptPageFileException;
+import io.github.pager.core.PageOutOfBoundsException;
 import io.github.pager.core.Pager;
+import io.github.pager.core.ReservedPageException;
 import io.github.pager.core.StaleViewException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -126,7 +128,19 @@ final class CommittedDirectory {
       if (entry.isFree()) {
         throw new IllegalArgumentException("protected page " + id + " of " + pager.describe() + " is not allocated");
       }
-      MemorySegment page = pager.page(pager.pageId(entry.activePage())).segment();
+      MemorySegment page;
+      try {
+        page = pager.page(entry.activePage()).segment();
+      } catch (ReservedPageException | PageOutOfBoundsException e) {
+        // A reader slow enough for commits to retire its entry's copy and hand the page to the
+        // free-space tree (or cut it off) meets the page's new role here, before the re-check
+        // below: a race like the others, as long as the entry changed.
+        if (entries.get(id) != entry) {
+          Thread.onSpinWait();
+          continue;
+        }
+        throw e;
+      }
       int pageSize = (int) page.byteSize();
       MemorySegment.copy(page, ValueLayout.JAVA_BYTE, 0, target, 0, pageSize);
       // Orders the copy's loads before the re-check, as StampedLock.validate does.
