@@ -76,11 +76,12 @@ public final class PageFileRepair {
 
   /**
    * Plans a rollback: the alternate metadata copy's commit, the one before the current, written
-   * as the newest record, so that open uses it. Repairs a damaged superblock on the way.
+   * as the newest record, so that open uses it. Writes that record only: a file whose superblock
+   * is damaged is refused (recover repairs it first).
    *
    * @param storage the file, writable; the plan holds its writer lock until it is closed
    * @return the plan
-   * @throws RepairRefusedException when there is no alternate, it is not valid, its tree fails its
+   * @throws RepairRefusedException when the superblock is damaged, there is no alternate, it is not valid, its tree fails its
    *     checks, it holds the same commit as the current copy, the current copy's pages would leave
    *     it unsafe, or a reader in another process reads the file
    * @throws NotAPageFileException when neither the superblock nor a metadata record says it is one
@@ -90,6 +91,12 @@ public final class PageFileRepair {
   public static RepairPlan planRollback(Storage storage) throws IOException {
     Found found = find(storage);
     String name = storage.describe();
+    if (found.superblockProblem != null) {
+      // A rollback writes one record and nothing else, so that a crash inside it leaves the old
+      // state or the new one, and running it again either finishes it or says it is done.
+      throw new RepairRefusedException(
+          name + ": the superblock is damaged (" + found.superblockProblem + "); run recover first, then roll back");
+    }
     if (found.checked.size() < 2) {
       MetadataCopies.Copy invalid = found.copies.copy((int) Format.METADATA_A_PAGE).valid()
           ? found.copies.copy((int) Format.METADATA_B_PAGE)

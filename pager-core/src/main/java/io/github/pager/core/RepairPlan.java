@@ -16,10 +16,10 @@ import org.jspecify.annotations.Nullable;
  * closed, so no pager commits between the plan and its application; {@link #apply()} still checks
  * that both metadata pages hold the bytes the plan was made from.
  *
- * <p>Crash safety of {@link #apply()} (FORMAT.md, "Repair"): the superblock is written and synced
- * first, then the record, and each is one store that a CRC covers whole. A crash leaves every
- * piece either as it was or as planned, and every combination opens at the old state, the new
- * one, or (when the old superblock was unusable) not at all, as before the repair.
+ * <p>Crash safety of {@link #apply()} (FORMAT.md, "Repair"): the record is written and synced
+ * first, then the superblock, and each is one store that a CRC covers whole. A crash leaves every
+ * piece either as it was or as planned, and every combination opens at the old state or the new
+ * one; a file open refused before the repair stays refused until the superblock, last, is whole.
  */
 public final class RepairPlan {
   /**
@@ -68,14 +68,14 @@ public final class RepairPlan {
     this.toWrite = toWrite;
     this.targetSlot = targetSlot;
     List<String> said = new ArrayList<>(notes);
-    if (superblockProblem != null) {
-      said.add("write a new superblock (page 0: format " + Format.FORMAT_VERSION + ", page size " + file.pageSize()
-          + ") and sync it");
-    }
     if (toWrite != null) {
       said.add("write the record of generation " + chosen.record.generation + " (copy "
           + PageFileOpener.slotName(chosenSlot) + ") into copy " + PageFileOpener.slotName(targetSlot) + " (page "
           + targetSlot + ") as generation " + toWrite.generation + ", replacing the record there, and sync it");
+    }
+    if (superblockProblem != null) {
+      said.add("write a new superblock (page 0: format " + Format.FORMAT_VERSION + ", page size " + file.pageSize()
+          + ") and sync it");
     }
     this.actions = List.copyOf(said);
   }
@@ -155,8 +155,8 @@ public final class RepairPlan {
   }
 
   /**
-   * Writes what the plan says, in its order, syncing after each piece: first the superblock,
-   * then the record. Writes nothing when {@link #writesNothing()}.
+   * Writes what the plan says, in its order, syncing after each piece: first the record, then
+   * the superblock. Writes nothing when {@link #writesNothing()}.
    *
    * @throws PageFileException when a metadata page changed since the plan was made
    * @throws IOException when a write or sync fails; the file then holds the old state or the new
@@ -167,17 +167,17 @@ public final class RepairPlan {
       throw new PageFileException(file.describe() + ": the metadata pages changed since the repair was planned; plan again");
     }
     Storage storage = file.storage();
-    if (superblockProblem != null) {
-      // First, on its own: a file whose only damage was its superblock is then whole, and a
-      // crash before the record below leaves a file that opens at its old state.
-      Superblock.current(file.pageSize()).writeTo(file.page(Format.SUPERBLOCK_PAGE), storage.describe());
-      file.syncPage(Format.SUPERBLOCK_PAGE, SyncReason.REPAIR_SUPERBLOCK);
-    }
     if (toWrite != null) {
       // One store of a record its CRC covers whole, into the newest copy's page, never the chosen
       // copy's: torn, it fails its CRC and the chosen copy, untouched, is the newest valid one.
       toWrite.writeTo(file.page(targetSlot), file.pageSize(), storage.describe(), targetSlot);
       file.syncPage(targetSlot, SyncReason.REPAIR_RECORD);
+    }
+    if (superblockProblem != null) {
+      // Last, as create writes it: while page 0 is still damaged, a file open refused stays
+      // refused, so a crash before this point never shows a state between the old and the new.
+      Superblock.current(file.pageSize()).writeTo(file.page(Format.SUPERBLOCK_PAGE), storage.describe());
+      file.syncPage(Format.SUPERBLOCK_PAGE, SyncReason.REPAIR_SUPERBLOCK);
     }
   }
 }

@@ -128,6 +128,19 @@ class PageFileRepairTest {
   }
 
   @Test
+  void rollbackRefusesAFileWhoseSuperblockIsDamagedAndWritesNothing() throws IOException {
+    flipByte(2);
+    byte[] before = read(0, 3 * PAGE);
+    try (FileStorage storage = FileStorage.open(file, false)) {
+      assertThatThrownBy(() -> PageFileRepair.planRollback(storage))
+          .isInstanceOf(RepairRefusedException.class)
+          .hasMessageContaining("superblock is damaged")
+          .hasMessageContaining("run recover first");
+    }
+    assertThat(read(0, 3 * PAGE)).isEqualTo(before);
+  }
+
+  @Test
   void rollbackRefusesADamagedAlternate() throws IOException {
     int alternate = MetadataCopies.otherSlot(activeSlot());
     flipByte((long) alternate * PAGE + Format.MD_FREE_COUNT);
