@@ -1,6 +1,6 @@
 /**
  * pager-cli: the command-line tool for page files ({@code demo}, {@code info}, {@code verify},
- * {@code dump}, {@code stats}, {@code pages}, {@code copy}, {@code bench}), started by the
+ * {@code dump}, {@code stats}, {@code pages}, {@code copy}, {@code recover}, {@code rollback}, {@code bench}), started by the
  * repository's ./pager launcher.
  */
 module io.github.pager.cli {

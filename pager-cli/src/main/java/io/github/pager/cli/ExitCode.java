@@ -10,7 +10,10 @@ public final class ExitCode {
   /** All is well. */
   public static final int OK = 0;
 
-  /** The command ran and found problems (verify), or could not finish (demo, bench). */
+  /**
+   * The command ran and found problems (verify), or could not finish (demo, bench), or refused a
+   * repair that would not be safe (rollback).
+   */
   public static final int PROBLEMS = 1;
 
   /** The command line could not be understood. */

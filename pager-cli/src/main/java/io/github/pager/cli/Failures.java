@@ -3,6 +3,7 @@ package io.github.pager.cli;
 import io.github.pager.core.CorruptPageFileException;
 import io.github.pager.core.NotAPageFileException;
 import io.github.pager.core.PageFileLockedException;
+import io.github.pager.core.RepairRefusedException;
 import io.github.pager.core.StaleViewException;
 import io.github.pager.core.UnsupportedFormatVersionException;
 import java.io.IOException;
@@ -24,6 +25,7 @@ final class Failures {
       case UnsupportedFormatVersionException e -> ExitCode.NOT_A_PAGE_FILE;
       case CorruptPageFileException e -> ExitCode.CORRUPT;
       case PageFileLockedException e -> ExitCode.LOCKED;
+      case RepairRefusedException e -> ExitCode.PROBLEMS;
       case StaleViewException e -> ExitCode.STALE;
       case FileAlreadyExistsException e -> ExitCode.EXISTS;
       case IOException e -> ExitCode.IO_ERROR;

@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
     name = "pager",
     mixinStandardHelpOptions = true,
     version = "pager 0.1.0 (page file format 4)",
-    description = "Create, inspect and check page files.",
+    description = "Create, inspect, check and repair page files.",
     subcommands = {
       DemoCommand.class,
       InfoCommand.class,
@@ -21,6 +21,8 @@ import picocli.CommandLine.Spec;
       StatsCommand.class,
       PagesCommand.class,
       CopyCommand.class,
+      RecoverCommand.class,
+      RollbackCommand.class,
       BenchCommand.class,
       HelpCommand.class,
       AutoComplete.GenerateCompletion.class

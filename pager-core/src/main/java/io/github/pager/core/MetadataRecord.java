@@ -255,6 +255,17 @@ final class MetadataRecord {
     PageFaults.write(encode(pageSize), page, resource, pageIndex, "metadata copy " + PageFileOpener.slotName((int) pageIndex));
   }
 
+  /** This record under another generation: what a repair writes to make an older commit current. */
+  MetadataRecord withGeneration(long newGeneration) {
+    return new MetadataRecord(
+        newGeneration, pageCount, freeCount, treeRoot, treeRootCrc, treeHeight, roots, pendingList);
+  }
+
+  /** Tells whether {@code other} names the same commit, whatever the two generations say. */
+  boolean sameCommitAs(MetadataRecord other, int pageSize) {
+    return Arrays.equals(withGeneration(0).encode(pageSize), other.withGeneration(0).encode(pageSize));
+  }
+
   @Override
   public String toString() {
     return "MetadataRecord[generation=" + generation + ", pageCount=" + pageCount + ", freeCount="

@@ -223,17 +223,9 @@ final class PageFileOpener {
       }
       return new Layout(Superblock.read(copy, name).pageSize(), false);
     } catch (CorruptSuperblockException damaged) {
-      for (int log2 = Format.MIN_PAGE_SIZE_LOG2; log2 <= Format.MAX_PAGE_SIZE_LOG2; log2++) {
-        int pageSize = 1 << log2;
-        if (head.byteSize() < 3L * pageSize) {
-          break;
-        }
-        MetadataCopies copies =
-            MetadataCopies.read(
-                head.asSlice(pageSize, pageSize), head.asSlice(2L * pageSize, pageSize), pageSize, name);
-        if (!copies.validNewestFirst().isEmpty()) {
-          return new Layout(pageSize, true);
-        }
+      int pageSize = pageSizeFromRecords(head, name);
+      if (pageSize != 0) {
+        return new Layout(pageSize, true);
       }
       if (unreadable != null) {
         throw unreadable;
@@ -244,6 +236,26 @@ final class PageFileOpener {
       }
       throw new CorruptSuperblockException(damaged.getMessage() + ", and neither metadata copy names a page size");
     }
+  }
+
+  /**
+   * The smallest page size {@code P} for which page 1 or page 2 of {@code head} holds a valid
+   * record naming {@code P}, or 0 when there is none: how a damaged superblock's only content is
+   * recovered (FORMAT.md, "Recovery", step 3). Reads only.
+   */
+  static int pageSizeFromRecords(MemorySegment head, String name) {
+    for (int log2 = Format.MIN_PAGE_SIZE_LOG2; log2 <= Format.MAX_PAGE_SIZE_LOG2; log2++) {
+      int pageSize = 1 << log2;
+      if (head.byteSize() < 3L * pageSize) {
+        break;
+      }
+      MetadataCopies copies =
+          MetadataCopies.read(head.asSlice(pageSize, pageSize), head.asSlice(2L * pageSize, pageSize), pageSize, name);
+      if (!copies.validNewestFirst().isEmpty()) {
+        return pageSize;
+      }
+    }
+    return 0;
   }
 
   /**

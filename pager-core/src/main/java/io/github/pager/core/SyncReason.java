@@ -19,7 +19,11 @@ enum SyncReason {
   /** {@link Pager#sync()}. */
   PAGE_WRITES("sync(): page writes"),
   /** {@link Pager#close()}. */
-  CLOSE("close: page writes");
+  CLOSE("close: page writes"),
+  /** {@link RepairPlan#apply()}: a new superblock, before any record is rewritten. */
+  REPAIR_SUPERBLOCK("repair: superblock"),
+  /** {@link RepairPlan#apply()}: the chosen record, under a new generation, in the newest copy's page. */
+  REPAIR_RECORD("repair: metadata record");
 
   private final String label;
 

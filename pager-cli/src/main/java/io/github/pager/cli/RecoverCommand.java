@@ -1,0 +1,42 @@
+package io.github.pager.cli;
+
+import io.github.pager.core.PageFileRepair;
+import io.github.pager.core.RepairPlan;
+import io.github.pager.core.storage.FileStorage;
+import java.io.IOException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code pager recover FILE}: repairs a file that does not open, or opens only by falling back:
+ * rewrites a damaged superblock from what the metadata records say, and makes the newest metadata
+ * copy whose whole tree verifies the one open uses. Backs the file up first, then verifies.
+ */
+@Command(
+    name = "recover",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Repair a page file that does not open: a damaged superblock, or a newest commit whose tree fails.",
+      "Chooses the newest metadata copy that is valid and whose whole free-space tree verifies, says what it will"
+          + " write, copies the file to a backup (FILE.bak-<timestamp> unless --backup or --in-place), writes, then"
+          + " opens the file to verify it. Refuses while a writer or a reader in another process uses the file."
+    })
+final class RecoverCommand extends RepairCommand {
+  @Option(names = "--dry-run", description = "say what would be written, write nothing")
+  boolean dryRun;
+
+  @Override
+  String name() {
+    return "recover";
+  }
+
+  @Override
+  boolean dryRun() {
+    return dryRun;
+  }
+
+  @Override
+  RepairPlan plan(FileStorage storage) throws IOException {
+    return PageFileRepair.planRecover(storage);
+  }
+}

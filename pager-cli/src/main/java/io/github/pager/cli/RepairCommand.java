@@ -1,0 +1,196 @@
+package io.github.pager.cli;
+
+import io.github.pager.core.Pager;
+import io.github.pager.core.PagerOptions;
+import io.github.pager.core.RepairPlan;
+import io.github.pager.core.storage.FileStorage;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * What {@code recover} and {@code rollback} share: plan under the writer lock, say the plan, back
+ * the file up, apply the plan, and verify by opening the file.
+ */
+abstract class RepairCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "FILE", description = "the page file")
+  Path file = Path.of("");
+
+  @Option(names = "--in-place", description = "write without making a backup copy first")
+  boolean inPlace;
+
+  @Option(names = "--backup", paramLabel = "PATH", description = "where to copy the file first (default: FILE.bak-<timestamp> beside it); never overwritten")
+  @Nullable Path backup;
+
+  @Option(names = "--json", description = "print one JSON object instead of text")
+  boolean json;
+
+  /** The repair's name, as the command is called. */
+  abstract String name();
+
+  /** Plans the repair; reads only, and takes the writer lock. */
+  abstract RepairPlan plan(FileStorage storage) throws IOException;
+
+  /** Whether the command only says what it would do. */
+  boolean dryRun() {
+    return false;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (inPlace && backup != null) {
+      throw new ParameterException(spec.commandLine(), "--in-place and --backup exclude each other");
+    }
+    Map<String, Object> report = new LinkedHashMap<>();
+    report.put("command", name());
+    report.put("file", file.toString());
+    try {
+      return run(report);
+    } catch (Exception failure) {
+      if (!json) {
+        throw failure;
+      }
+      int code = Failures.exitCode(failure);
+      report.put("ok", false);
+      report.put("error", Failures.message(failure));
+      report.put("exitCode", code);
+      spec.commandLine().getOut().println(Json.of(report));
+      spec.commandLine().getErr().println("pager " + name() + ": " + Failures.message(failure));
+      return code;
+    }
+  }
+
+  private int run(Map<String, Object> report) throws IOException {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    InputFile.readable(file);
+    RepairPlan plan;
+    @Nullable Path copy = null;
+    try (FileStorage storage = FileStorage.open(file, false)) {
+      plan = plan(storage);
+      describe(plan, report);
+      if (!json) {
+        printPlan(out, plan);
+      }
+      if (plan.writesNothing() || dryRun()) {
+        report.put("ok", true);
+        report.put("written", false);
+        report.put("dryRun", dryRun());
+        finish(out, report, plan.writesNothing()
+            ? name() + ": nothing to do: the file opens at generation " + plan.resultGeneration() + " as it is"
+            : name() + ": dry run: nothing written");
+        return ExitCode.OK;
+      }
+      if (inPlace) {
+        err.println("pager " + name() + ": --in-place: NO BACKUP is made; " + file + " is written directly");
+      } else {
+        copy = backup != null ? backup : Backup.defaultTarget(file, LocalDateTime.now());
+        Backup.copy(file, copy);
+        if (!json) {
+          out.printf("backup      %s (%,d bytes, synced)%n", copy, Files.size(copy));
+        }
+      }
+      report.put("backup", copy == null ? "none (--in-place)" : copy.toString());
+      plan.apply();
+    }
+    report.put("written", true);
+    report.put("dryRun", false);
+    List<String> problems = verify(plan);
+    report.put("verified", problems.isEmpty());
+    report.put("ok", problems.isEmpty());
+    report.put("problems", problems);
+    if (!problems.isEmpty()) {
+      problems.forEach(problem -> err.println("pager " + name() + ": after the repair: " + problem));
+      finish(out, report, name() + ": written, but the file does not verify"
+          + (copy == null ? "" : "; the file before the repair is " + copy));
+      return ExitCode.CORRUPT;
+    }
+    finish(out, report, name() + ": done: " + file + " opens at generation " + plan.resultGeneration()
+        + " (the commit first made as generation " + plan.chosenGeneration() + "), its free-space tree verified");
+    return ExitCode.OK;
+  }
+
+  /** Opens the repaired file as any reader would, and checks its tree. */
+  private List<String> verify(RepairPlan plan) throws IOException {
+    List<String> problems = new ArrayList<>();
+    try (Pager pager = Pager.open(file, PagerOptions.defaults().withReadOnly(true))) {
+      if (pager.generation() != plan.resultGeneration()) {
+        problems.add("opens at generation " + pager.generation() + ", not " + plan.resultGeneration());
+      }
+      if (pager.superblockRecovered()) {
+        problems.add("its superblock still fails its checks");
+      }
+      if (pager.openedFromAlternate()) {
+        problems.add("open still falls back to the other metadata copy");
+      }
+      problems.addAll(pager.verify(fraction -> {}).problems());
+    } catch (IOException e) {
+      problems.add("does not open: " + Failures.message(e));
+    }
+    return problems;
+  }
+
+  private static void describe(RepairPlan plan, Map<String, Object> report) {
+    report.put("pageSize", plan.pageSize());
+    Map<String, Object> superblock = new LinkedHashMap<>();
+    superblock.put("ok", plan.superblockProblem().isEmpty());
+    plan.superblockProblem().ifPresent(problem -> superblock.put("problem", problem));
+    report.put("superblock", superblock);
+    List<Object> copies = new ArrayList<>();
+    for (RepairPlan.CopyState state : plan.copies()) {
+      Map<String, Object> copy = new LinkedHashMap<>();
+      copy.put("copy", state.name());
+      copy.put("page", state.page());
+      copy.put("valid", state.valid());
+      copy.put("generation", state.generation());
+      copy.put("treeVerified", state.treeVerified());
+      copy.put("problems", state.problems());
+      copies.add(copy);
+    }
+    report.put("copies", copies);
+    report.put("chosenCopy", plan.chosenCopy());
+    report.put("chosenGeneration", plan.chosenGeneration());
+    report.put("resultGeneration", plan.resultGeneration());
+    report.put("actions", plan.actions());
+  }
+
+  private void printPlan(PrintWriter out, RepairPlan plan) {
+    out.printf("file        %s, page size %,d%n", file, plan.pageSize());
+    out.printf("superblock  %s%n", plan.superblockProblem().map(problem -> "DAMAGED: " + problem).orElse("whole"));
+    for (RepairPlan.CopyState state : plan.copies()) {
+      String what = !state.valid()
+          ? "not valid: " + String.join("; ", state.problems())
+          : "generation " + state.generation() + (state.treeVerified()
+              ? ", tree verified" : ", tree FAILS: " + String.join("; ", state.problems()));
+      out.printf("copy %s      page %d, %s%n", state.name(), state.page(), what);
+    }
+    out.printf("choose      copy %s (generation %d)%n", plan.chosenCopy(), plan.chosenGeneration());
+    List<String> actions = plan.actions();
+    for (int i = 0; i < actions.size(); i++) {
+      out.printf("%-11s %d. %s%n", i == 0 ? "plan" : "", i + 1, actions.get(i));
+    }
+  }
+
+  private void finish(PrintWriter out, Map<String, Object> report, String line) {
+    if (json) {
+      out.println(Json.of(report));
+    } else {
+      out.println(line);
+    }
+  }
+}

@@ -1,0 +1,127 @@
+package io.github.pager.core;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One valid metadata copy checked as a repair needs it: its pages within the file, its free-space
+ * tree walked node by node, and its pending list read whole.
+ *
+ * <p>Open checks only a copy's tree root and pending list; a repair that is about to make a copy
+ * current checks every node of its tree, so that it never makes current a commit whose tree
+ * fails further down. Structures under root values belong to the layers and are not walked here.
+ */
+final class CheckedCopy {
+  final MetadataCopies.Copy copy;
+  final MetadataRecord record;
+
+  /** The tree as walked; null when the file is too short for the record to be read at all. */
+  private final @Nullable TreeWalker tree;
+
+  /** The pending list, or null when it failed its checks. */
+  private final PendingList.@Nullable Contents pending;
+
+  private final List<String> problems;
+
+  private CheckedCopy(
+      MetadataCopies.Copy copy, @Nullable TreeWalker tree, PendingList.@Nullable Contents pending, List<String> problems) {
+    this.copy = copy;
+    this.record = copy.requireRecord();
+    this.tree = tree;
+    this.pending = pending;
+    this.problems = List.copyOf(problems);
+  }
+
+  /** Checks a valid copy of {@code file}; reads only. */
+  static CheckedCopy of(MappedFile file, MetadataCopies.Copy copy) throws IOException {
+    MetadataRecord record = copy.requireRecord();
+    List<String> problems = new ArrayList<>();
+    long filePages = file.storage().size() / file.pageSize();
+    if (filePages < record.pageCount) {
+      problems.add("counts " + record.pageCount + " pages, but the file holds only " + filePages);
+      return new CheckedCopy(copy, null, null, problems);
+    }
+    TreeGeometry geometry = TreeGeometry.of(file.pageSize());
+    CopyOnWriteTree bits =
+        new CopyOnWriteTree(file, geometry, new NodeCache(), record.treeRoot, record.treeRootCrc, record.treeHeight);
+    TreeWalker tree = new TreeWalker(bits, record.pageCount);
+    try {
+      tree.check();
+    } catch (UnreadablePageException e) {
+      problems.add(String.valueOf(e.getMessage()));
+    }
+    problems.addAll(tree.problems());
+    PendingList.Contents pending = null;
+    try {
+      pending = PendingList.read(file, record);
+    } catch (PageFileException e) {
+      problems.add("pending list: " + e.getMessage());
+    }
+    return new CheckedCopy(copy, tree, pending, problems);
+  }
+
+  boolean verified() {
+    return problems.isEmpty();
+  }
+
+  List<String> problems() {
+    return problems;
+  }
+
+  String describe() {
+    return "copy " + PageFileOpener.slotName(copy.slot()) + " (page " + copy.slot() + ", generation "
+        + record.generation + ")";
+  }
+
+  /**
+   * The pages {@code older} reaches that this newer copy may have let a commit rewrite: in use
+   * in {@code older}'s tree, and neither in use in this copy's tree nor pending in its list. The
+   * reuse rule keeps every page a commit freed pending until the commit after it is durable, so
+   * for the commit just before this one the answer is empty. Pages under a node of this copy that
+   * failed its checks are not known either way and are not counted (the commit invariant alone
+   * covers them); when this copy's pending list failed, nothing can be told and null is returned.
+   *
+   * @param limit at most this many pages are returned
+   */
+  @Nullable List<Long> unsafePagesOf(CheckedCopy older, int limit) throws IOException {
+    TreeWalker newerTree = tree;
+    TreeWalker olderTree = older.tree;
+    if (newerTree == null || olderTree == null || pending == null) {
+      return null;
+    }
+    PendingPages newerPending = new PendingPages(pending.pendingRuns());
+    List<Long> unsafe = new ArrayList<>();
+    IOException[] failure = new IOException[1];
+    olderTree.forEachSetBit(page -> {
+      if (unsafe.size() >= limit || failure[0] != null) {
+        return;
+      }
+      try {
+        boolean knownClear = page < record.pageCount && newerTree.isKnownClear(page);
+        if ((page >= record.pageCount || knownClear) && !newerPending.contains(page)) {
+          unsafe.add(page);
+        }
+      } catch (IOException e) {
+        failure[0] = e;
+      }
+    });
+    if (failure[0] != null) {
+      throw failure[0];
+    }
+    return unsafe;
+  }
+
+  /** The pending runs of one list, asked page by page. */
+  private record PendingPages(List<PendingList.Run> runs) {
+    boolean contains(long page) {
+      for (PendingList.Run run : runs) {
+        if (page >= run.first() && page - run.first() < run.length()) {
+          return true;
+        }
+      }
+      return false;
+    }
+  }
+}
