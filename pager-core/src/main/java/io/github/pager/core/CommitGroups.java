@@ -27,6 +27,7 @@ final class CommitGroups {
   /** A sealed commit waiting for a flush; {@code group} is set when it is durable. */
   static final class Member {
     final @Nullable MetadataRecord record;
+    final Thread thread = Thread.currentThread();
     @Nullable Group group;
 
     private Member(@Nullable MetadataRecord record) {
@@ -39,6 +40,13 @@ final class CommitGroups {
   private final Runnable afterFlush;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition flushed = lock.newCondition();
+  private final Condition joined = lock.newCondition();
+
+  /** Guarded by lock: the threads of the last group flushed, which likely commit again soon. */
+  private List<Thread> lastGroup = List.of();
+
+  /** Guarded by lock: how long the last flush took; a group forms for at most half of it. */
+  private long lastFlushNanos;
 
   /** Guarded by lock: sealed commits no flush has taken yet, oldest first. */
   private List<Member> queue = new ArrayList<>();
@@ -71,6 +79,7 @@ final class CommitGroups {
     lock.lock();
     try {
       queue.add(member);
+      joined.signal();
     } finally {
       lock.unlock();
     }
@@ -104,12 +113,51 @@ final class CommitGroups {
         flushed.awaitUninterruptibly();
       }
       flushing = true;
+      awaitLastGroup();
       group = queue;
       queue = new ArrayList<>();
     } finally {
       lock.unlock();
     }
     return lead(group);
+  }
+
+  /**
+   * Lets the group form before it is taken, under the lock, as its leader: waits until every
+   * thread of the last group has queued a commit again, for at most half the last flush's time.
+   *
+   * <p>Why: without it, threads that commit in a loop split into two cohorts that take turns,
+   * each flushing while the other seals, so a flush carries half of them (measured: 4.3 commits
+   * per flush with 8 threads). The members of the last group re-seal within microseconds of
+   * their flush's end; waiting for them merges the cohorts. One thread committing alone never
+   * waits: it is the last group, and already queued.
+   */
+  private void awaitLastGroup() {
+    long remaining = lastFlushNanos / 2;
+    while (remaining > 0 && !everyoneQueued(lastGroup)) {
+      try {
+        remaining = joined.awaitNanos(remaining);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt(); // kept for the caller; the flush goes on now
+        return;
+      }
+    }
+  }
+
+  private boolean everyoneQueued(List<Thread> threads) {
+    for (Thread thread : threads) {
+      boolean queued = false;
+      for (Member member : queue) {
+        if (member.thread == thread) {
+          queued = true;
+          break;
+        }
+      }
+      if (!queued) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -154,6 +202,7 @@ final class CommitGroups {
       }
     }
     long durableBefore = protocol.durableGeneration();
+    long started = System.nanoTime();
     Group done;
     try {
       int syncs = protocol.flush(newest);
@@ -175,9 +224,15 @@ final class CommitGroups {
     afterFlush.run();
     lock.lock();
     try {
+      List<Thread> threads = new ArrayList<>(members.size());
       for (Member member : members) {
         member.group = done;
+        if (!threads.contains(member.thread)) {
+          threads.add(member.thread);
+        }
       }
+      lastGroup = threads;
+      lastFlushNanos = System.nanoTime() - started;
       flushing = false;
       flushed.signalAll();
     } finally {
