@@ -11,11 +11,12 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>A commit is sealed under the writer lock ({@link CommitProtocol#seal}) and joins the queue
  * here, in the order of sealing. Then its thread gives up the writer lock and waits. One waiting
- * thread at a time leads: it takes every commit queued so far as its group, runs steps 3 to 5 for
- * them ({@link CommitProtocol#flush}) without any lock, and wakes the group. Meanwhile other
- * threads seal and queue; when the flush ends, one of them leads the next group. So with N threads
- * committing, a flush makes about N commits durable instead of one, and a commit waits at most for
- * the flush in progress and then for its own.
+ * thread at a time leads: it lets the group form (until the threads of the last group have queued
+ * again, for at most half a flush's time, see {@code awaitLastGroup}), takes every commit queued
+ * as its group, runs steps 3 to 5 for them ({@link CommitProtocol#flush}) without any lock, and
+ * wakes the group. Meanwhile other threads seal and queue; when the flush ends, one of them leads
+ * the next group. So with N threads committing, a flush makes about N commits durable instead of
+ * one, and a commit waits for the flush in progress, then for its own group to form and flush.
  *
  * <p>Each caller returns only when its own commit is durable. A failed flush fails every member of
  * its group and every later one: what reached the disk is unknown, so the pager must be reopened.
