@@ -33,6 +33,9 @@ import org.jspecify.annotations.Nullable;
  * metadata to show the copy opening on the alternate.
  */
 final class Demo {
+  /** The superblock and the two metadata pages: never allocated, never free. */
+  private static final int RESERVED_PAGES = 3;
+
   /** Root slots the demo's sub-page allocator keeps its state in. */
   private static final int SUB_PAGE_SLOTS = 10;
 
@@ -65,7 +68,8 @@ final class Demo {
     long greetingIndex;
     long root;
     try (Pager pager = Pager.create(file, PagerOptions.defaults())) {
-      out.printf("created     page size %d bytes, %d pages (pages 0-2 hold the superblock and metadata)%n",
+      out.printf("created     page size %d bytes, %d pages (pages 0-2 hold the superblock and metadata,%n"
+              + "            page 3 the free-space tree's first leaf: the first page handed out is 4)%n",
           pager.pageSize(), pager.pageCount());
 
       PageId greeting = pager.alloc();
@@ -159,7 +163,13 @@ final class Demo {
           report.isClean() && subProblems.isEmpty() ? "clean" : "PROBLEMS " + report.problems() + " " + subProblems,
           report.pageCount(), report.countedFreeCount(), report.pendingPageCount(), report.treeNodeCount(),
           report.treeHeight(), report.pendingListPageCount());
-      boolean same = after.equals(indexes) && pager.root(0) == root && subAfter.equals(subPages) && subContents
+      long allocated = pager.allocatedPages().size();
+      long accounted = allocated + report.countedFreeCount() + RESERVED_PAGES + report.treeNodeCount()
+          + report.pendingListPageCount();
+      out.printf("accounting  %d pages = %d allocated + %d free + %d reserved + %d tree page(s) + %d chain page(s)%s%n",
+          report.pageCount(), allocated, report.countedFreeCount(), RESERVED_PAGES, report.treeNodeCount(),
+          report.pendingListPageCount(), accounted == report.pageCount() ? "" : " MISMATCH: the sum is " + accounted);
+      boolean same = accounted == report.pageCount() && after.equals(indexes) && pager.root(0) == root && subAfter.equals(subPages) && subContents
           && protectedContents;
       out.println(same
           ? "result      everything acknowledged before the reopen is there"

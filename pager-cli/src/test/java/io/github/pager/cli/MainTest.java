@@ -83,6 +83,19 @@ class MainTest {
         .contains("verify      clean")
         .contains("everything acknowledged before the reopen is there")
         .contains("open uses copy").contains("the commit before");
+    assertThat(out()).contains("page 3 the free-space tree's first leaf");
+    // The accounting line's parts add up to the page count, computed here from what it prints.
+    java.util.regex.Matcher accounting = java.util.regex.Pattern.compile(
+            "accounting  (\\d+) pages = (\\d+) allocated \\+ (\\d+) free \\+ (\\d+) reserved \\+ (\\d+) tree page\\(s\\) "
+                + "\\+ (\\d+) chain page\\(s\\)\n")
+        .matcher(out().replace(System.lineSeparator(), "\n"));
+    assertThat(accounting.find()).as(out()).isTrue();
+    long sum = 0;
+    for (int part = 2; part <= 6; part++) {
+      sum += Long.parseLong(accounting.group(part));
+    }
+    assertThat(sum).isEqualTo(Long.parseLong(accounting.group(1)));
+    assertThat(Long.parseLong(accounting.group(2))).as("allocated pages").isPositive();
     assertThat(err()).isEmpty();
   }
 
