@@ -6,8 +6,8 @@ package io.github.pager.core;
  * to see what a stretch of work cost, for example the pages written per commit.
  *
  * <p>The counts follow the commit protocol (FORMAT.md, "Commit protocol"). Commits are made
- * durable in groups: one flush for every commit sealed while the flush before it ran, so with one
- * thread committing each group holds one commit. With {@link Durability#SYNC} each flush that
+ * durable in groups: a flush takes every commit sealed by the time it starts, so with one thread
+ * committing each group holds one commit. With {@link Durability#SYNC} each flush that
  * writes a record issues two syncs, one of the whole file (step 3) and one of the metadata page it
  * wrote (step 5); a flush of commits with nothing to record issues one whole-file sync; with
  * {@link Durability#NONE} flushes issue none. Create's own writes and syncs

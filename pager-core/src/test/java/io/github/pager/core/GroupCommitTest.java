@@ -42,16 +42,8 @@ class GroupCommitTest {
     Set<Long> pages = ConcurrentHashMap.newKeySet();
     try (Pager pager = Pager.open(storage, OPTIONS)) {
       PagerCounters before = pager.counters();
-      List<Thread> followers = new ArrayList<>();
-      List<Throwable> failures = new CopyOnWriteArrayList<>();
-      storage.beforeSyncAll(1, () -> {
-        followers.addAll(startFollowers(FOLLOWERS, () -> pages.add(pager.alloc().index()), failures));
-        awaitQueued(pager, FOLLOWERS);
-      });
-      pages.add(pager.alloc().index());
-      for (Thread follower : followers) {
-        follower.join();
-      }
+      List<Throwable> failures = duringTheFlushOf(
+          () -> pages.add(pager.alloc().index()), storage, pager, () -> pages.add(pager.alloc().index()));
       assertThat(failures).isEmpty();
 
       PagerCounters work = pager.counters().minus(before);
@@ -75,18 +67,9 @@ class GroupCommitTest {
     Pager.create(path, OPTIONS).close();
     GatedSyncs storage = new GatedSyncs(FileStorage.open(path, false));
     storage.failSyncAll = 2; // the followers' flush
-    long first;
-    List<Throwable> failures = new CopyOnWriteArrayList<>();
+    long[] first = new long[1];
     try (Pager pager = Pager.open(storage, OPTIONS)) {
-      List<Thread> followers = new ArrayList<>();
-      storage.beforeSyncAll(1, () -> {
-        followers.addAll(startFollowers(FOLLOWERS, pager::alloc, failures));
-        awaitQueued(pager, FOLLOWERS);
-      });
-      first = pager.alloc().index();
-      for (Thread follower : followers) {
-        follower.join();
-      }
+      List<Throwable> failures = duringTheFlushOf(() -> first[0] = pager.alloc().index(), storage, pager, pager::alloc);
       assertThat(failures).hasSize(FOLLOWERS).allMatch(failure -> failure instanceof PagerUnavailableException);
       assertThatThrownBy(pager::alloc).isInstanceOf(PagerUnavailableException.class);
     }
@@ -94,7 +77,7 @@ class GroupCommitTest {
       assertThat(reopened.allocatedPages())
           .as("the acknowledged commit, and none of the group whose flush failed")
           .extracting(PageId::index)
-          .containsExactly(first);
+          .containsExactly(first[0]);
     }
   }
 
@@ -109,20 +92,11 @@ class GroupCommitTest {
     }
     GatedSyncs storage = new GatedSyncs(FileStorage.open(path, false));
     Set<Long> handedOut = ConcurrentHashMap.newKeySet();
-    List<Throwable> failures = new CopyOnWriteArrayList<>();
-    Set<Long> treeBefore;
     try (Pager pager = Pager.open(storage, OPTIONS)) {
-      treeBefore = pager.treeNodePagesForTests();
+      Set<Long> treeBefore = pager.treeNodePagesForTests();
       PageId freed = pager.allocatedPages().get(3);
-      List<Thread> followers = new ArrayList<>();
-      storage.beforeSyncAll(1, () -> {
-        followers.addAll(startFollowers(FOLLOWERS, () -> handedOut.add(pager.alloc().index()), failures));
-        awaitQueued(pager, FOLLOWERS);
-      });
-      pager.free(freed);
-      for (Thread follower : followers) {
-        follower.join();
-      }
+      List<Throwable> failures =
+          duringTheFlushOf(() -> pager.free(freed), storage, pager, () -> handedOut.add(pager.alloc().index()));
       assertThat(failures).isEmpty();
       assertThat(handedOut).doesNotContain(freed.index()).doesNotContainAnyElementsOf(treeBefore);
       assertThat(pager.verify().problems()).isEmpty();
@@ -140,19 +114,12 @@ class GroupCommitTest {
     }
     GatedSyncs storage = new GatedSyncs(FileStorage.open(path, false));
     Set<Long> handedOut = ConcurrentHashMap.newKeySet();
-    List<Throwable> failures = new CopyOnWriteArrayList<>();
     try (Pager pager = Pager.open(storage, OPTIONS)) {
       PageId freed = pager.allocatedPages().get(3);
       pager.free(freed); // commit D
-      List<Thread> followers = new ArrayList<>();
-      storage.beforeSyncAll(1, () -> {
-        followers.addAll(startFollowers(FOLLOWERS, () -> handedOut.add(pager.alloc().index()), failures));
-        awaitQueued(pager, FOLLOWERS);
-      });
-      handedOut.add(pager.alloc().index()); // commit D + 1, flushed while the followers seal
-      for (Thread follower : followers) {
-        follower.join();
-      }
+      // Commit D + 1, flushed while the followers seal.
+      List<Throwable> failures = duringTheFlushOf(
+          () -> handedOut.add(pager.alloc().index()), storage, pager, () -> handedOut.add(pager.alloc().index()));
       assertThat(failures).isEmpty();
       assertThat(handedOut).hasSize(FOLLOWERS + 1).doesNotContain(freed.index());
       assertThat(pager.verify().problems()).isEmpty();
@@ -228,6 +195,26 @@ class GroupCommitTest {
   @FunctionalInterface
   interface IoAction {
     void run() throws IOException;
+  }
+
+  /**
+   * Runs {@code leader}, one commit. While its flush holds its first sync, {@value #FOLLOWERS}
+   * threads each run {@code follower} and queue their commits for the next flush. Returns what the
+   * followers threw, once every one has returned.
+   */
+  private static List<Throwable> duringTheFlushOf(IoAction leader, GatedSyncs storage, Pager pager, IoAction follower)
+      throws Exception {
+    List<Throwable> failures = new CopyOnWriteArrayList<>();
+    List<Thread> followers = new ArrayList<>();
+    storage.beforeSyncAll(1, () -> {
+      followers.addAll(startFollowers(FOLLOWERS, follower, failures));
+      awaitQueued(pager, FOLLOWERS);
+    });
+    leader.run();
+    for (Thread thread : followers) {
+      thread.join();
+    }
+    return failures;
   }
 
   private static List<Thread> startFollowers(int count, IoAction action, List<Throwable> failures) {
