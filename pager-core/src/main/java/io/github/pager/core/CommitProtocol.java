@@ -32,8 +32,14 @@ import org.jspecify.annotations.Nullable;
  * recorder events; the syncs count and record themselves in {@link MappedFile}.
  */
 final class CommitProtocol {
+  private static final String METADATA_A = "metadata copy " + PageFileOpener.slotName((int) Format.METADATA_A_PAGE);
+  private static final String METADATA_B = "metadata copy " + PageFileOpener.slotName((int) Format.METADATA_B_PAGE);
+
   private final MappedFile file;
   private final Durability durability;
+
+  /** Where {@link #seal} reads one byte of each metadata page to; see {@code requireReadable}. */
+  private final byte[] probe = new byte[1];
 
   /** Written under the writer lock: no commit may reuse a generation the file has already seen. */
   private long lastGeneration;
@@ -193,8 +199,10 @@ final class CommitProtocol {
   }
 
   private void requireReadable(int slot) throws UnreadablePageException {
-    PageFaults.read(
-        file.page(slot), 0, new byte[1], 1, file.describe(), slot, "metadata copy " + PageFileOpener.slotName(slot));
+    // On every commit's path: the names are built once, and the one byte read lands in a field
+    // (seal runs under the writer lock).
+    String what = slot == Format.METADATA_A_PAGE ? METADATA_A : METADATA_B;
+    PageFaults.read(file.page(slot), 0, probe, 1, file.describe(), slot, what);
   }
 
   /** A sync of some part of the file. */
