@@ -95,6 +95,11 @@ final class MappedFile {
     }
   }
 
+  /** The file's first mapped region, from byte 0, for {@link PageReader}'s span. */
+  MemorySegment firstRegion() {
+    return regions.first();
+  }
+
   /** Returns the segment of page {@code index}; the page must be mapped. */
   MemorySegment page(long index) {
     return regions.slice(index * pageSize, pageSize);

@@ -28,6 +28,8 @@ import java.nio.ByteOrder;
  * checksum a copy ({@link #toByteArray()}). See FORMAT.md, "Recovery".
  */
 public final class MappedPage {
+  private static final ValueLayout.OfShort SHORT =
+      ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
   private static final ValueLayout.OfInt INT =
       ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
   private static final ValueLayout.OfLong LONG =
@@ -97,6 +99,26 @@ public final class MappedPage {
   }
 
   /**
+   * Reads a little-endian 16-bit value.
+   *
+   * @param offset the value's offset in the page, any alignment
+   * @return the value
+   */
+  public short getShort(long offset) {
+    return segment.get(SHORT, offset);
+  }
+
+  /**
+   * Writes a little-endian 16-bit value.
+   *
+   * @param offset the value's offset in the page, any alignment
+   * @param value the value
+   */
+  public void putShort(long offset, short value) {
+    writable().set(SHORT, offset, value);
+  }
+
+  /**
    * Reads a little-endian 32-bit value.
    *
    * @param offset the value's offset in the page, any alignment
@@ -158,6 +180,20 @@ public final class MappedPage {
    */
   public void write(long offset, byte[] source, int sourceOffset, int length) {
     MemorySegment.copy(source, sourceOffset, writable(), ValueLayout.JAVA_BYTE, offset, length);
+  }
+
+  /**
+   * Copies bytes from this page into another page (of this pager or another), with no array in
+   * between; the two ranges may overlap when both are in this page.
+   *
+   * @param offset where in this page to start
+   * @param target the page to write
+   * @param targetOffset where in {@code target} to start
+   * @param length how many bytes
+   * @throws ReadOnlyPagerException when {@code target} belongs to a read-only pager
+   */
+  public void copyTo(long offset, MappedPage target, long targetOffset, long length) {
+    MemorySegment.copy(segment, offset, target.writable(), targetOffset, length);
   }
 
   /**

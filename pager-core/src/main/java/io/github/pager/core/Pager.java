@@ -3,6 +3,7 @@ package io.github.pager.core;
 import io.github.pager.core.storage.FileStorage;
 import io.github.pager.core.storage.Storage;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -551,6 +552,38 @@ public final class Pager implements AutoCloseable {
     if (closed || index < Format.FIRST_DATA_PAGE || index >= accessiblePageCount || treeNodePages.contains(index)) {
       throw refusal(new PageId(index, this));
     }
+    return new MappedPage(new PageId(index, this), file.page(index));
+  }
+
+  /**
+   * Returns the lean read path: values read by page index and offset, with no handle or view per
+   * read, for structures that read many small values (see {@link PageReader} for what it checks
+   * and what it does not). Needs no lock; share one reader between threads.
+   *
+   * @return a reader of this pager's pages
+   * @throws IllegalStateException when the pager is closed
+   */
+  public PageReader reader() {
+    return new PageReader(this);
+  }
+
+  /** What a {@link PageReader} may read without asking again: see {@link PageReader.Span}. */
+  PageReader.Span readerSpan() {
+    checkOpen();
+    MemorySegment region = file.firstRegion();
+    int shift = Integer.numberOfTrailingZeros(file.pageSize());
+    long pages = Math.min(accessiblePageCount, region.byteSize() >>> shift);
+    // Never below the first data page: the span's unsigned comparison relies on it.
+    return new PageReader.Span(region, Math.max(pages, Format.FIRST_DATA_PAGE), shift);
+  }
+
+  /**
+   * A {@link PageReader}'s slow path: the view of a page with the checks of {@link #page(long)},
+   * except the one for the pager's own pages, which a read cannot damage.
+   */
+  MappedPage pageForReading(long index) {
+    checkOpen();
+    checkIndex(index);
     return new MappedPage(new PageId(index, this), file.page(index));
   }
 

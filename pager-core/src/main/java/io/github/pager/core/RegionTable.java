@@ -34,6 +34,11 @@ final class RegionTable {
     return new RegionTable(newStarts, newSegments);
   }
 
+  /** The first region (the file from byte 0), or an empty segment when nothing is mapped. */
+  MemorySegment first() {
+    return segments.length == 0 ? MemorySegment.NULL : segments[0];
+  }
+
   /** The byte offset one past the last mapped byte. */
   long end() {
     int n = starts.length;

@@ -318,4 +318,34 @@ class PagerBasicsTest {
       }
     }
   }
+
+  @Test
+  void copyToMovesBytesBetweenPagesWithOverlapAndRefusesAReadOnlyTarget() throws IOException {
+    long index;
+    try (Pager pager = Pager.create(file(), PagerOptions.defaults())) {
+      MappedPage from = pager.page(pager.alloc());
+      MappedPage to = pager.page(pager.alloc());
+      for (int i = 0; i < 16; i++) {
+        from.putByte(i, (byte) i);
+      }
+      from.putShort(16, (short) -2);
+      from.copyTo(0, to, 100, 18);
+      assertThat(to.getByte(100 + 15)).isEqualTo((byte) 15);
+      assertThat(to.getShort(116)).isEqualTo((short) -2);
+      // Overlapping ranges in one page: as if through a buffer.
+      from.copyTo(0, from, 4, 8);
+      assertThat(from.getByte(4)).isEqualTo((byte) 0);
+      assertThat(from.getByte(11)).isEqualTo((byte) 7);
+      assertThat(from.getByte(12)).isEqualTo((byte) 12);
+      assertThatThrownBy(() -> from.copyTo(to.size() - 4, to, 0, 8)).isInstanceOf(IndexOutOfBoundsException.class);
+      index = to.id().index();
+    }
+    try (Pager reader = Pager.open(file(), PagerOptions.defaults().withReadOnly(true));
+        Pager writer = Pager.create(dir.resolve("second.db"), PagerOptions.defaults())) {
+      MappedPage readOnly = reader.page(index);
+      assertThatThrownBy(() -> writer.page(writer.alloc()).copyTo(0, readOnly, 0, 8))
+          .isInstanceOf(ReadOnlyPagerException.class);
+      assertThat(readOnly.getShort(116)).isEqualTo((short) -2);
+    }
+  }
 }
