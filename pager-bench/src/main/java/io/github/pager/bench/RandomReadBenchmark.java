@@ -1,5 +1,6 @@
 package io.github.pager.bench;
 
+import io.github.pager.core.PageReader;
 import io.github.pager.core.Pager;
 import io.github.pager.core.PagerOptions;
 import java.io.IOException;
@@ -97,7 +98,11 @@ public class RandomReadBenchmark {
         pages[i] = user != null ? user : allocated.first();
       }
       userPages = allocated.stream().mapToLong(Long::longValue).toArray();
+      reader = pager.reader();
     }
+
+    /** The pager's lean read path, taken once. */
+    PageReader reader;
 
     /** Every page allocated to the benchmark, in order. */
     long[] userPages;
@@ -207,6 +212,16 @@ public class RandomReadBenchmark {
     int i = state.next++ & (DRAWS - 1);
     Pager pager = state.pager;
     return pager.page(pager.pageId(state.pages[i])).getLong(state.offsets[i]);
+  }
+
+  /**
+   * The same read through the pager's lean path, {@link PageReader}: the reader is taken once, as
+   * a structure keeps it, and read by page index.
+   */
+  @Benchmark
+  public long pagerReader(PagerState state) {
+    int i = state.next++ & (DRAWS - 1);
+    return state.reader.getLong(state.pages[i], state.offsets[i]);
   }
 
   /** The same read of a raw mapped segment. */

@@ -67,6 +67,14 @@ final class RawMappedFile implements AutoCloseable {
     return segment.asSlice(index * FileSize.PAGE_SIZE, FileSize.PAGE_SIZE);
   }
 
+  /** Writes {@code page} (one page of bytes) at byte {@code offset} through the channel: {@code pwrite}. */
+  void write(ByteBuffer page, long offset) throws IOException {
+    page.clear();
+    while (page.hasRemaining()) {
+      channel.write(page, offset + page.position());
+    }
+  }
+
   /** {@code FileChannel.force(false)}: what pager-core's "sync everything" does. */
   void forceFile() throws IOException {
     channel.force(false);
