@@ -100,6 +100,11 @@ final class MappedFile {
     return regions.first();
   }
 
+  /** Writes a whole page with a positional write (see {@link Storage#write}). */
+  void write(long index, MemorySegment content) throws IOException {
+    storage.write(index * pageSize, content);
+  }
+
   /** Returns the segment of page {@code index}; the page must be mapped. */
   MemorySegment page(long index) {
     return regions.slice(index * pageSize, pageSize);

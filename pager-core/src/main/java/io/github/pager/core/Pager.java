@@ -556,6 +556,37 @@ public final class Pager implements AutoCloseable {
   }
 
   /**
+   * Writes a whole page with a positional write ({@code pwrite}) instead of stores into the
+   * mapping. The page's views show the new bytes at once, and they become durable with the next
+   * commit or {@link #sync()}, like stores. Needs no lock; coordinate threads that write the same
+   * page, as with views.
+   *
+   * <p>Why: the first store into a mapped page after a commit synced it is a write fault, in
+   * which the file system reserves the block and dirties the page under its journal. A commit
+   * that rewrites many whole pages pays that per page; a positional write of a cached page is a
+   * copy. On ext4, sixteen pages and a sync took 940 µs through the mapping and 641 µs written
+   * (BENCHMARKS.md, "Raw page writes"); for a page or two the mapping is as cheap or cheaper.
+   *
+   * @param id a page handle of this pager
+   * @param content exactly one page of bytes, any segment (a native one is written without a copy)
+   * @throws ForeignPageException when the handle comes from another pager
+   * @throws ReservedPageException when the page is one of the pager's own
+   * @throws IllegalArgumentException when {@code content} is not one page long
+   * @throws ReadOnlyPagerException when the pager is read-only
+   * @throws IllegalStateException when the pager is closed
+   * @throws IOException when the write fails, or the pager is unavailable after a failed sync
+   */
+  public void write(PageId id, MemorySegment content) throws IOException {
+    checkWritable();
+    page(id); // the same checks as a view: open, this pager's, a user's page within bounds
+    if (content.byteSize() != file.pageSize()) {
+      throw new IllegalArgumentException(
+          "a page of " + file.describe() + " is " + file.pageSize() + " bytes, not " + content.byteSize());
+    }
+    file.write(id.index(), content);
+  }
+
+  /**
    * Returns the lean read path: values read by page index and offset, with no handle or view per
    * read, for structures that read many small values (see {@link PageReader} for what it checks
    * and what it does not). Needs no lock; share one reader between threads.

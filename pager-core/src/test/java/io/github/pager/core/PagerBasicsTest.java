@@ -348,4 +348,48 @@ class PagerBasicsTest {
       assertThat(readOnly.getShort(116)).isEqualTo((short) -2);
     }
   }
+
+  @Test
+  void writeReplacesAWholePageVisibleInItsViewAndDurableWithTheNextCommit() throws IOException {
+    long index;
+    try (Pager pager = Pager.create(file(), PagerOptions.defaults())) {
+      PageId id = pager.alloc();
+      MappedPage view = pager.page(id);
+      view.putLong(0, 1);
+      try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+        java.lang.foreign.MemorySegment content = arena.allocate(pager.pageSize());
+        content.fill((byte) 0x5A);
+        pager.write(id, content);
+        assertThat(view.getLong(0)).as("the mapping shows a positional write at once").isEqualTo(0x5A5A_5A5A_5A5A_5A5AL);
+        assertThat(view.getByte(pager.pageSize() - 1)).isEqualTo((byte) 0x5A);
+
+        assertThatThrownBy(() -> pager.write(id, content.asSlice(0, 100)))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("not 100");
+        long treeNode = -1;
+        for (long i = Format.FIRST_DATA_PAGE; i < pager.pageCount() && treeNode < 0; i++) {
+          try {
+            pager.page(i);
+          } catch (ReservedPageException e) {
+            treeNode = i;
+          }
+        }
+        PageId ownPage = pager.pageId(treeNode);
+        assertThatThrownBy(() -> pager.write(ownPage, content)).isInstanceOf(ReservedPageException.class);
+      }
+      pager.alloc(); // a commit: the page write before it is durable with it
+      index = id.index();
+    }
+    try (Pager pager = Pager.open(file(), PagerOptions.defaults().withReadOnly(true))) {
+      PageId id = pager.pageId(index);
+      assertThat(pager.page(id).getLong(8)).isEqualTo(0x5A5A_5A5A_5A5A_5A5AL);
+      assertThatThrownBy(() -> pager.write(id, java.lang.foreign.MemorySegment.ofArray(new byte[pager.pageSize()])))
+          .isInstanceOf(ReadOnlyPagerException.class);
+    }
+    Pager closed = Pager.open(file());
+    PageId id = closed.pageId(index);
+    closed.close();
+    assertThatThrownBy(() -> closed.write(id, java.lang.foreign.MemorySegment.ofArray(new byte[4096])))
+        .isInstanceOf(IllegalStateException.class);
+  }
 }

@@ -250,6 +250,15 @@ public final class FileStorage implements Storage {
   }
 
   @Override
+  public void write(long offset, MemorySegment source) throws IOException {
+    requireWritable();
+    requireWithinFile(offset, source.byteSize());
+    // A native segment's buffer goes to the kernel as it is; a heap one is copied once by the
+    // channel, as any heap buffer.
+    writeFully(source.asByteBuffer(), offset);
+  }
+
+  @Override
   public void sync(long offset, long length) throws IOException {
     requireWritable();
     List<MappedRange> mappings;

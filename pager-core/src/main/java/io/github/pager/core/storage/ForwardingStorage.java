@@ -86,6 +86,11 @@ public abstract class ForwardingStorage implements Storage {
   }
 
   @Override
+  public void write(long offset, MemorySegment source) throws IOException {
+    delegate.write(offset, source);
+  }
+
+  @Override
   public void sync(long offset, long length) throws IOException {
     delegate.sync(offset, length);
   }

@@ -114,6 +114,27 @@ public interface Storage extends Closeable {
   MemorySegment map(long offset, long length) throws IOException;
 
   /**
+   * Writes bytes into the file at {@code offset} as a positional write ({@code pwrite}), not as
+   * stores into a mapping; the file's mappings show them at once, and they become durable like
+   * stores, with the next {@link #sync} or {@link #syncAll} that covers them.
+   *
+   * <p>Why a second way to write: the first store into a mapped page after it was synced is a
+   * write fault, in which a file system such as ext4 reserves the block and dirties the page
+   * under its journal; a positional write of a whole cached page is a copy. For commits that
+   * write many whole pages that is measurably cheaper (BENCHMARKS.md, "Raw page writes").
+   *
+   * <p>The default stores through a mapping of the range, for storages that have no cheaper
+   * way; a storage whose mappings are costly to make must override it.
+   *
+   * @param offset where to write, in bytes; the range must lie within {@link #size()}
+   * @param source the bytes to write
+   * @throws IOException when the bytes cannot be written
+   */
+  default void write(long offset, MemorySegment source) throws IOException {
+    map(offset, source.byteSize()).copyFrom(source);
+  }
+
+  /**
    * Makes every byte stored into the given range durable.
    *
    * @param offset where the range starts, in bytes
