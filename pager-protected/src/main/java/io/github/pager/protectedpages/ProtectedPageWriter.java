@@ -42,8 +42,9 @@ public final class ProtectedPageWriter implements PageWriter {
   }
 
   /**
-   * Returns the staging copy: the page's committed content, to change in place. It maps the file
-   * directly; write to it only until the writer is committed or closed.
+   * Returns the staging copy: the page's committed content, in memory, to change in place; the
+   * commit writes it into the page's inactive copy. Writes after the writer is committed or
+   * closed go nowhere.
    *
    * @return a writable segment of one page
    */

@@ -8,6 +8,7 @@ import io.github.pager.core.PersistentBitmap;
 import io.github.pager.core.Transaction;
 import io.github.pager.allocator.ForeignHandleException;
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -27,11 +28,12 @@ import org.jspecify.annotations.Nullable;
  * <p>A protected transaction wraps a pager {@link Transaction} and so holds the pager's writer
  * lock from {@link ProtectedPageAllocator#begin()} until it is closed: writers are serialized,
  * and it must be closed by the thread that began it. {@link #write} stages a page's new content
- * in its <em>inactive</em> copy, starting from the committed content, so bytes not written keep
- * their value. {@link #commit()} computes each staged copy's CRC32C, records the new versions in
- * the directory, and commits the pager transaction: one sync of every staged copy, directory
- * node and the pending list, then one metadata record, whatever the number of pages. Closing without
- * committing discards everything; the committed pages are untouched.
+ * in memory, starting from the committed content, so bytes not written keep their value. {@link
+ * #commit()} computes each staged page's CRC32C, writes it into the page's <em>inactive</em> copy
+ * (a positional write: see {@link Pager#write}), records the new versions in the directory, and
+ * commits the pager transaction: one sync of every staged copy, directory node and the pending
+ * list, then one metadata record, whatever the number of pages. Closing without committing
+ * discards everything; the committed pages are untouched.
  *
  * <pre>{@code
  * try (ProtectedTransaction tx = pages.begin()) {
@@ -62,6 +64,8 @@ public final class ProtectedTransaction implements AutoCloseable {
     final boolean fresh;
     /** Its active copy was written here: the CRC is computed at commit. */
     boolean written;
+    /** The new content, in memory, written into the active copy at commit; null until written. */
+    @Nullable MemorySegment staging;
 
     Staged(DirectoryEntry entry, boolean fresh, boolean written) {
       this.entry = entry;
@@ -80,6 +84,8 @@ public final class ProtectedTransaction implements AutoCloseable {
   private final Map<Long, Staged> staged = new TreeMap<>();
   private long allocCursor;
   private State state = State.OPEN;
+  /** Where staging buffers live: freed by the collector once the transaction and its segments are gone. */
+  private @Nullable Arena stagingArena;
 
   ProtectedTransaction(ProtectedPageAllocator allocator, Transaction tx) {
     this.allocator = allocator;
@@ -210,9 +216,11 @@ public final class ProtectedTransaction implements AutoCloseable {
    * Writes to it become the page's new version when the transaction commits; readers keep seeing
    * the committed version until then.
    *
-   * <p>The segment maps the file directly: write to it only until this transaction ends. After
-   * the commit it is the page's active copy, and a write through it would be caught as
-   * corruption by the next verified read.
+   * <p>The segment is a staging buffer in memory, page aligned, not the file's mapping: the
+   * commit writes it into the page's inactive copy. Writes to it after the transaction ends go
+   * nowhere. Staging in memory keeps the checksum off the mapping (a page the disk cannot read
+   * would fault inside it) and lets the commit write each page with one positional write
+   * instead of a write fault per page (BENCHMARKS.md, "Raw page writes").
    *
    * @param id a protected page of this allocator, allocated and not freed
    * @return a writable segment of one page
@@ -229,9 +237,15 @@ public final class ProtectedTransaction implements AutoCloseable {
       long value = id.value();
       Staged page = staged.get(value);
       if (page != null && !page.entry.isFree() && (page.fresh || page.written)) {
-        // Allocated or written here already: its active copy is this transaction's own.
+        // Allocated or written here already: its active copy is this transaction's own, and its
+        // content so far is the staging buffer, or zeros for a page allocated here.
         page.written = true;
-        return segment(page.entry.activePage());
+        MemorySegment staging = page.staging;
+        if (staging == null) {
+          staging = newStaging();
+          page.staging = staging;
+        }
+        return staging;
       }
       DirectoryEntry current = page != null ? page.entry : allocator.committed().entry(value);
       if (current.isFree()) {
@@ -247,13 +261,15 @@ public final class ProtectedTransaction implements AutoCloseable {
       } else {
         next = current.nextVersion();
       }
-      MemorySegment target = segment(next.activePage());
+      MemorySegment target = newStaging();
       MemorySegment.copy(segment(current.activePage()), 0, target, 0, target.byteSize());
       int crc = CommittedDirectory.crc32c(target);
       if (crc != current.activeCrc()) {
         throw allocator.committed().corrupt(value, current, crc);
       }
-      staged.put(value, new Staged(next, false, true));
+      Staged written = new Staged(next, false, true);
+      written.staging = target;
+      staged.put(value, written);
       return target;
     } catch (IOException | RuntimeException e) {
       failed(e);
@@ -278,8 +294,12 @@ public final class ProtectedTransaction implements AutoCloseable {
         PersistentArray directory = tx.array(allocator.directorySlot(), DirectoryEntry.RECORD_SIZE);
         for (Map.Entry<Long, Staged> change : staged.entrySet()) {
           Staged page = change.getValue();
-          if (page.written && !page.entry.isFree()) {
-            page.entry = page.entry.withActiveCrc(CommittedDirectory.crc32c(segment(page.entry.activePage())));
+          MemorySegment staging = page.staging;
+          if (page.written && !page.entry.isFree() && staging != null) {
+            // Into the copy no committed version names (or a fresh page): synced by the commit's
+            // first sync, before the record that makes it active.
+            pager.write(pager.pageId(page.entry.activePage()), staging);
+            page.entry = page.entry.withActiveCrc(CommittedDirectory.crc32c(staging));
           }
           directory.set(change.getKey(), page.entry.toRecord());
         }
@@ -331,6 +351,17 @@ public final class ProtectedTransaction implements AutoCloseable {
   private DirectoryEntry current(long id) throws IOException {
     Staged page = staged.get(id);
     return page != null ? page.entry : allocator.committed().entry(id);
+  }
+
+  /** A zeroed, page-aligned buffer of one page, for {@link #write}. */
+  private MemorySegment newStaging() {
+    Arena arena = stagingArena;
+    if (arena == null) {
+      arena = Arena.ofAuto();
+      stagingArena = arena;
+    }
+    int pageSize = pager.pageSize();
+    return arena.allocate(pageSize, pageSize);
   }
 
   private MemorySegment segment(long page) {
