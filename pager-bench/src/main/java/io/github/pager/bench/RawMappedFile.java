@@ -75,6 +75,18 @@ final class RawMappedFile implements AutoCloseable {
     }
   }
 
+  /**
+   * Writes {@code page} at byte {@code offset} through a second channel on the same file opened
+   * with {@code DSYNC} ({@code O_DSYNC}): the write returns once its bytes are durable, as LMDB
+   * writes its meta page. Opened and closed per call here; a pager would keep it open.
+   */
+  void writeDurably(FileChannel dsync, ByteBuffer page, long offset) throws IOException {
+    page.clear();
+    while (page.hasRemaining()) {
+      dsync.write(page, offset + page.position());
+    }
+  }
+
   /** {@code FileChannel.force(false)}: what pager-core's "sync everything" does. */
   void forceFile() throws IOException {
     channel.force(false);

@@ -2,7 +2,10 @@ package io.github.pager.bench;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -47,6 +50,7 @@ public class RawSyncBenchmark {
     file = RawMappedFile.create(path, FileSize.bytes(SIZE));
     page0 = file.page(0);
     page1 = file.page(1);
+    dsync = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.DSYNC);
   }
 
   /** Brings every page back into the cache before an iteration measures it. */
@@ -55,9 +59,15 @@ public class RawSyncBenchmark {
     touched = file.touchEveryPage();
   }
 
+  /** The same file opened a second time with {@code DSYNC}, for {@link #syncFileThenDsyncWrite}. */
+  private FileChannel dsync;
+
+  private final ByteBuffer record = ByteBuffer.allocateDirect(FileSize.PAGE_SIZE);
+
   /** Unmaps and deletes the file. */
   @TearDown(Level.Trial)
   public void delete() throws Exception {
+    dsync.close();
     ScratchFiles.closeAndDelete(file, path);
   }
 
@@ -66,6 +76,20 @@ public class RawSyncBenchmark {
   public void syncOnePage() {
     page0.set(RawMappedFile.LONG, 0, ++counter);
     page0.force();
+  }
+
+  /**
+   * The two flushes of a commit as LMDB makes them: write, force the file; then page 0 written
+   * through a {@code DSYNC} channel, which returns once it is durable, instead of a store and an
+   * {@code msync}.
+   */
+  @Benchmark
+  public void syncFileThenDsyncWrite() throws IOException {
+    long value = ++counter;
+    page1.set(RawMappedFile.LONG, 0, value);
+    file.forceFile();
+    record.putLong(0, value);
+    file.writeDurably(dsync, record, 0);
   }
 
   /** The two flushes of a commit: write, force the file; write page 0, force page 0. */
