@@ -10,7 +10,9 @@ import io.github.pager.protectedpages.ProtectedTransaction;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -47,6 +49,9 @@ import org.openjdk.jmh.runner.IterationType;
  * <ul>
  *   <li>{@code floor}: {@link RawSyncBenchmark#syncFileThenPage}, a write and {@code fdatasync},
  *       then a write and {@code msync} of one page;
+ *   <li>{@code floor dsync}: {@link RawSyncBenchmark#syncFileThenDsyncWrite}, a write and {@code
+ *       fdatasync}, then one page written through an {@code O_DSYNC} descriptor, as LMDB writes
+ *       its meta page and the pager its record;
  *   <li>{@code pager alloc} and {@code pager free}: a durable single {@code alloc}, then a durable
  *       {@code free} of the page it took, on a 4 MiB file ({@link DurableCommitBenchmark});
  *   <li>{@code lmdb put} and {@code lmdb delete}: one 8-byte record put, then deleted, each in a
@@ -66,6 +71,7 @@ public class InterleavedCommitBenchmark {
   /** The operations of a round, in pairs that must run in order (a free after its alloc). */
   private static final String[][] UNITS = {
     {"floor"},
+    {"floor dsync"},
     {"pager alloc", "pager free"},
     {"lmdb put", "lmdb delete"},
     {"protected 4k"},
@@ -89,6 +95,8 @@ public class InterleavedCommitBenchmark {
     RawMappedFile raw;
     MemorySegment page0;
     MemorySegment page1;
+    FileChannel dsync;
+    final ByteBuffer record = ByteBuffer.allocateDirect(FileSize.PAGE_SIZE);
     long counter;
 
     Path pagerPath;
@@ -118,6 +126,7 @@ public class InterleavedCommitBenchmark {
       raw = RawMappedFile.create(rawPath, FileSize.bytes("4MiB"));
       page0 = raw.page(0);
       page1 = raw.page(1);
+      dsync = FileChannel.open(rawPath, StandardOpenOption.WRITE, StandardOpenOption.DSYNC);
       pagerPath = ScratchFiles.newPath("interleaved-pager");
       pager = Pager.create(pagerPath, PagerOptions.defaults().withInitialPageCount(FileSize.pages("4MiB")));
       protectedPath = ScratchFiles.newPath("interleaved-protected");
@@ -145,6 +154,7 @@ public class InterleavedCommitBenchmark {
       System.out.print(samples.table());
       ScratchFiles.closeAndDelete(pager, pagerPath);
       ScratchFiles.closeAndDelete(protectedPager, protectedPath);
+      dsync.close();
       ScratchFiles.closeAndDelete(raw, rawPath);
       records.closeAndDelete();
       pages.closeAndDelete();
@@ -183,6 +193,13 @@ public class InterleavedCommitBenchmark {
         f.raw.forceFile();
         f.page0.set(RawMappedFile.LONG, 0, value);
         f.page0.force();
+      }
+      case "floor dsync" -> {
+        long value = ++f.counter;
+        f.page1.set(RawMappedFile.LONG, 0, value);
+        f.raw.forceFile();
+        f.record.putLong(0, value);
+        f.raw.writeDurably(f.dsync, f.record, 0);
       }
       case "pager alloc" -> f.allocated = f.pager.alloc();
       case "pager free" -> f.pager.free(f.allocated);
@@ -266,17 +283,22 @@ public class InterleavedCommitBenchmark {
     String table() {
       StringBuilder out = new StringBuilder();
       double floor = micros(sorted("floor"), 0.5);
-      out.append(String.format(Locale.ROOT, "interleaved: floor median %.0f us, p99 %.0f us, %d rounds%n",
-          floor, micros(sorted("floor"), 0.99), sorted("floor").length));
-      out.append("| operation | median µs | p99 µs | LMDB median µs | LMDB p99 µs | pager / floor | pager / LMDB |\n");
-      out.append("|---|---:|---:|---:|---:|---:|---:|\n");
+      double dsyncFloor = micros(sorted("floor dsync"), 0.5);
+      out.append(String.format(Locale.ROOT,
+          "interleaved: floor median %.0f us, p99 %.0f us; dsync floor median %.0f us, p99 %.0f us; %d rounds%n",
+          floor, micros(sorted("floor"), 0.99), dsyncFloor, micros(sorted("floor dsync"), 0.99),
+          sorted("floor").length));
+      out.append("| operation | median µs | p99 µs | LMDB median µs | LMDB p99 µs | pager / floor | pager / dsync floor"
+          + " | pager / LMDB |\n");
+      out.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
       for (String[] row : ROWS) {
         long[] pager = sorted(row[0]);
         long[] peer = sorted(row[1]);
         double median = micros(pager, 0.5);
         double peerMedian = micros(peer, 0.5);
-        out.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.0f | %.0f | %.2f | %.2f |%n",
-            row[0], median, micros(pager, 0.99), peerMedian, micros(peer, 0.99), median / floor, median / peerMedian));
+        out.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.0f | %.0f | %.2f | %.2f | %.2f |%n",
+            row[0], median, micros(pager, 0.99), peerMedian, micros(peer, 0.99), median / floor,
+            median / dsyncFloor, median / peerMedian));
       }
       return out.toString();
     }
