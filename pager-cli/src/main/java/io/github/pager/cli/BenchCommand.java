@@ -12,6 +12,7 @@ import io.github.pager.protectedpages.ProtectedPageId;
 import io.github.pager.protectedpages.ProtectedTransaction;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.Writer;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -19,14 +20,20 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -40,6 +47,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = "Measure sync latency, durable commit rates and read speed here, as ratios to one raw page sync.")
 final class BenchCommand implements Callable<Integer> {
+  /** The measurements, one a step: the raw sync, six durable operations, the random reads. */
+  private static final int STEPS = 8;
+
   @Spec CommandSpec spec;
 
   @Parameters(index = "0", arity = "0..1", paramLabel = "DIR", description = "where to put the scratch files (default: a temporary directory)")
@@ -48,35 +58,62 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--rounds", paramLabel = "<count>", description = "timed repetitions of each durable operation (default: ${DEFAULT-VALUE})")
   int rounds = 200;
 
+  @Mixin JsonOption json = new JsonOption();
+
+  /** The bar on stderr; drawn between timed rounds, never inside one. */
+  private Progress progress = new Progress(new PrintWriter(Writer.nullWriter()), false, STEPS);
+
+  /**
+   * One line of the table.
+   *
+   * @param operation its name for programs
+   * @param label its name for people
+   * @param micros the median, in microseconds
+   * @param durable whether it syncs, and so is shown as a ratio to one raw page sync
+   */
+  private record Row(String operation, String label, double micros, boolean durable) {}
+
   @Override
   public Integer call() throws Exception {
     if (rounds < 10) {
-      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--rounds must be at least 10");
+      throw new ParameterException(spec.commandLine(), "--rounds must be at least 10");
     }
     Path dir = directory != null ? Files.createDirectories(directory) : Files.createTempDirectory("pager-bench");
     PrintWriter out = spec.commandLine().getOut();
-    out.printf("pager bench in %s: %d rounds each, medians%n%n", dir, rounds);
-    double sync = rawPageSync(dir.resolve("raw.bin"));
-    out.printf("%-34s %12s %14s %10s%n", "operation", "median", "per second", "x sync");
-    row(out, "raw sync of one 4 KiB page", sync, sync);
+    if (!json.on()) {
+      out.printf("pager bench in %s: %d rounds each, medians%n%n", dir, rounds);
+      out.flush();
+    }
+    progress = new Progress(spec.commandLine().getErr(), Progress.wanted(json.on()), STEPS);
+    List<Row> rows = new ArrayList<>();
+    progress.step("raw sync of one page");
+    rows.add(new Row("rawPageSync", "raw sync of one 4 KiB page", rawPageSync(dir.resolve("raw.bin")), true));
     Path file = dir.resolve("bench.pages");
     try (Pager pager = Pager.create(file, PagerOptions.defaults().withInitialPageCount(16_384))) {
       for (int i = 0; i < 100; i++) {
         pager.free(pager.alloc()); // warm up the JIT and the file's first pages, untimed
       }
-      row(out, "durable alloc (one commit)", timeAllocs(pager, true), sync);
-      row(out, "durable free (one commit)", timeAllocs(pager, false), sync);
-      row(out, "durable allocBulk(64)", timeBulk(pager), sync);
+      progress.step("durable alloc");
+      rows.add(new Row("alloc", "durable alloc (one commit)", timeAllocs(pager, true), true));
+      progress.step("durable free");
+      rows.add(new Row("free", "durable free (one commit)", timeAllocs(pager, false), true));
+      progress.step("durable allocBulk(64)");
+      rows.add(new Row("allocBulk64", "durable allocBulk(64)", timeBulk(pager), true));
+      progress.step("sub-page alloc and write");
       SubPageAllocator sub = SubPageAllocator.open(pager, 0, 256);
-      row(out, "sub-page alloc, then write + sync", timeSubPages(sub), sync);
+      rows.add(new Row("subPageWrite", "sub-page alloc, then write + sync", timeSubPages(sub), true));
+      progress.step("protected page write");
       ProtectedPageAllocator pages = ProtectedPageAllocator.open(pager, 10);
       List<ProtectedPageId> ids = pages.allocBulk(16);
-      row(out, "protected 4 KiB write + commit", timeProtected(pages, ids.subList(0, 1)), sync);
-      row(out, "protected 16-page transaction", timeProtected(pages, ids), sync);
+      rows.add(new Row("protectedWrite", "protected 4 KiB write + commit", timeProtected(pages, ids.subList(0, 1)), true));
+      progress.step("protected 16-page transaction");
+      rows.add(new Row("protectedTransaction16", "protected 16-page transaction", timeProtected(pages, ids), true));
+      progress.step("random reads");
       double[] reads = randomReads(pager);
-      out.printf("%-34s %9.1f ns %14s %10s%n", "random 8-byte page read", reads[0], perSecond(reads[0] / 1e3), "-");
-      out.printf("%-34s %9.1f ns %14s %10s%n", "  same read on a raw segment", reads[1], perSecond(reads[1] / 1e3), "-");
+      rows.add(new Row("randomRead", "random 8-byte page read", reads[0] / 1e3, false));
+      rows.add(new Row("rawSegmentRead", "  same read on a raw segment", reads[1] / 1e3, false));
     } finally {
+      progress.finish();
       if (Files.exists(file)) {
         Path lockFile = FileStorage.lockFileOf(file);
         Files.delete(file);
@@ -84,9 +121,40 @@ final class BenchCommand implements Callable<Integer> {
       }
       Files.deleteIfExists(dir.resolve("raw.bin"));
     }
+    double sync = rows.getFirst().micros();
+    if (json.on()) {
+      out.println(JsonEnvelope.result("bench", ExitCode.OK, toJson(dir, rows, sync)));
+      return ExitCode.OK;
+    }
+    out.printf("%-34s %12s %14s %10s%n", "operation", "median", "per second", "x sync");
+    for (Row row : rows) {
+      if (row.durable()) {
+        out.printf("%-34s %9.1f us %14s %9.2fx%n", row.label(), row.micros(), perSecond(row.micros()), row.micros() / sync);
+      } else {
+        out.printf("%-34s %9.1f ns %14s %10s%n", row.label(), row.micros() * 1e3, perSecond(row.micros()), "-");
+      }
+    }
     out.println();
     out.println("A durable commit syncs twice (new state, then its metadata record), so about 2x one page sync is its floor.");
     return ExitCode.OK;
+  }
+
+  private Map<String, Object> toJson(Path dir, List<Row> rows, double sync) {
+    List<Object> operations = new ArrayList<>();
+    for (Row row : rows) {
+      Map<String, Object> one = new LinkedHashMap<>();
+      one.put("operation", row.operation());
+      one.put("label", row.label().strip());
+      one.put("medianNanos", Math.round(row.micros() * 1e4) / 10.0);
+      one.put("perSecond", Math.round(1e6 / row.micros()));
+      one.put("timesSync", row.durable() ? Optional.of(FileStats.rounded(row.micros() / sync)) : Optional.empty());
+      operations.add(one);
+    }
+    Map<String, Object> result = new LinkedHashMap<>();
+    result.put("directory", dir.toString());
+    result.put("rounds", rounds);
+    result.put("operations", operations);
+    return result;
   }
 
   /** Median microseconds to store 8 bytes into a mapped page and force that page. */
@@ -115,6 +183,7 @@ final class BenchCommand implements Callable<Integer> {
         page.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, i);
         page.force();
         times[i] = (System.nanoTime() - start) / 1e3;
+        progress.within((i + 1.0) / rounds);
       }
     }
     return median(times);
@@ -129,11 +198,13 @@ final class BenchCommand implements Callable<Integer> {
         PageId id = pager.alloc();
         times[i] = (System.nanoTime() - start) / 1e3;
         pager.free(id);
+        progress.within((i + 1.0) / rounds);
       } else {
         PageId id = pager.alloc();
         start = System.nanoTime();
         pager.free(id);
         times[i] = (System.nanoTime() - start) / 1e3;
+        progress.within((i + 1.0) / rounds);
       }
     }
     return median(times);
@@ -146,6 +217,7 @@ final class BenchCommand implements Callable<Integer> {
       var ids = pager.allocBulk(64);
       times[i] = (System.nanoTime() - start) / 1e3;
       pager.freeBulk(ids);
+      progress.within((i + 1.0) / times.length);
     }
     return median(times);
   }
@@ -161,6 +233,7 @@ final class BenchCommand implements Callable<Integer> {
       }
       times[i] = (System.nanoTime() - start) / 1e3;
       sub.free(id);
+      progress.within((i + 1.0) / rounds);
     }
     return median(times);
   }
@@ -177,12 +250,13 @@ final class BenchCommand implements Callable<Integer> {
         tx.commit();
       }
       times[i] = (System.nanoTime() - start) / 1e3;
+      progress.within((i + 1.0) / rounds);
     }
     return median(times);
   }
 
   /** Nanoseconds per random 8-byte read through pager views, and on one raw segment. */
-  private static double[] randomReads(Pager pager) throws IOException {
+  private double[] randomReads(Pager pager) throws IOException {
     var ids = pager.allocBulk(8_192);
     MemorySegment[] views = new MemorySegment[ids.size()];
     for (int i = 0; i < views.length; i++) {
@@ -194,24 +268,22 @@ final class BenchCommand implements Callable<Integer> {
     long sum = 0;
     long start = System.nanoTime();
     for (int i = 0; i < reads; i++) {
-      sum += pager.page(ids.get(random.nextInt(views.length))).getLong(8 * (1 + random.nextInt(8)));
+      sum += pager.page(ids.get(random.nextInt(views.length))).getLong(8L * (1 + random.nextInt(8)));
     }
     double pagerNs = (System.nanoTime() - start) / (double) reads;
+    progress.within(0.5);
     MemorySegment whole = views[0];
     start = System.nanoTime();
     for (int i = 0; i < reads; i++) {
-      sum += views[random.nextInt(views.length)].get(ValueLayout.JAVA_LONG_UNALIGNED, 8 * (1 + random.nextInt(8)));
+      sum += views[random.nextInt(views.length)].get(ValueLayout.JAVA_LONG_UNALIGNED, 8L * (1 + random.nextInt(8)));
     }
     double rawNs = (System.nanoTime() - start) / (double) reads;
+    progress.within(1);
     pager.freeBulk(ids);
     if (sum == 42 && whole.byteSize() == 0) {
       throw new IllegalStateException("unreachable: keeps the reads from being optimised away");
     }
     return new double[] {pagerNs, rawNs};
-  }
-
-  private static void row(PrintWriter out, String name, double micros, double sync) {
-    out.printf("%-34s %9.1f us %14s %9.2fx%n", name, micros, perSecond(micros), micros / sync);
   }
 
   private static String perSecond(double micros) {

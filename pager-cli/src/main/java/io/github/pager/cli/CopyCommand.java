@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -44,8 +45,7 @@ final class CopyCommand implements Callable<Integer> {
   @Option(names = "--sparse", description = "leave free pages as holes instead of writing them as zeros")
   boolean sparse;
 
-  @Option(names = "--json", description = "print one JSON object instead of text")
-  boolean json;
+  @Mixin JsonOption json = new JsonOption();
 
   @Override
   public Integer call() throws Exception {
@@ -53,13 +53,14 @@ final class CopyCommand implements Callable<Integer> {
       Pager pager = view.pager();
       long sourceBytes = view.snapshot().pageCount() * pager.pageSize();
       Progress progress =
-          new Progress(spec.commandLine().getErr(), Progress.wanted(json) && sourceBytes >= PROGRESS_FROM_BYTES, 1);
+          new Progress(spec.commandLine().getErr(), Progress.wanted(json.on()) && sourceBytes >= PROGRESS_FROM_BYTES, 1);
       progress.step("copy of generation " + view.snapshot().generation());
       long started = System.nanoTime();
       CopyReport report;
       try {
         report = view.snapshot().copyTo(target, CopyOptions.defaults()
             .withTrimFreeTail(trim).withSparse(sparse).withProgress(progress::within));
+        progress.within(1); // the copy reports as it writes, and a sparse one skips its free pages
       } finally {
         progress.finish();
       }
@@ -72,9 +73,9 @@ final class CopyCommand implements Callable<Integer> {
   private void print(CopyReport report, CommitView view, long sourceBytes, double seconds) {
     PrintWriter out = spec.commandLine().getOut();
     long sourcePages = view.snapshot().pageCount();
-    if (json) {
+    if (json.on()) {
       Map<String, Object> result = new LinkedHashMap<>();
-      result.put("source", source.toString());
+      result.put("file", source.toString()); // "file" in every command: the page file read
       result.put("target", target.toString());
       result.put("generation", report.generation());
       result.put("writerLive", view.writerLive());
@@ -86,7 +87,8 @@ final class CopyCommand implements Callable<Integer> {
       result.put("fileBytes", report.fileBytes());
       result.put("sparse", sparse);
       result.put("trimmed", trim);
-      out.println(Json.of(result));
+      result.put("seconds", FileStats.rounded(seconds));
+      out.println(JsonEnvelope.result("copy", ExitCode.OK, result));
       return;
     }
     out.printf("copied      %s, generation %d, to %s%n", source, report.generation(), target);

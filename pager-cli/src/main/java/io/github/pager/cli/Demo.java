@@ -47,6 +47,21 @@ final class Demo {
 
   private final PrintWriter out;
 
+  /**
+   * What the tour left behind, for {@code pager demo --json}.
+   *
+   * @param file the page file it created (kept)
+   * @param fileBytes its length
+   * @param pageSize its page size
+   * @param pageCount its page count
+   * @param generation the generation the reopen found
+   * @param allocatedPages the pages allocated, the same before and after the reopen
+   * @param freePageCount its free pages, pending ones included
+   * @param recoveredGeneration the generation the damaged copy opened at: the one before
+   */
+  record Summary(Path file, long fileBytes, int pageSize, long pageCount, long generation, long allocatedPages,
+      long freePageCount, long recoveredGeneration) {}
+
   Demo(PrintWriter out) {
     this.out = out;
   }
@@ -54,9 +69,10 @@ final class Demo {
   /**
    * Runs the tour in {@code directory}, or in a new temporary directory when null.
    *
+   * @return what it left behind
    * @throws IOException when the file cannot be created or read, or what was read back differs
    */
-  void run(@Nullable Path directory) throws IOException {
+  Summary run(@Nullable Path directory) throws IOException {
     Path dir = directory != null ? Files.createDirectories(directory) : Files.createTempDirectory("pager-demo");
     Path file = dir.resolve("demo-" + System.currentTimeMillis() + ".pages");
     out.println("pager demo: " + file);
@@ -131,7 +147,15 @@ final class Demo {
     }
 
     out.println();
+    long generation;
+    long pageCount;
+    long freePages;
+    int pageSize;
     try (Pager pager = Pager.open(file)) {
+      generation = pager.generation();
+      pageCount = pager.pageCount();
+      freePages = pager.freePageCount();
+      pageSize = pager.pageSize();
       List<Long> after = pager.allocatedPages().stream().map(PageId::index).toList();
       out.printf("reopened    %d pages allocated, generation %d, root 0 = page %d%n",
           after.size(), pager.generation(), pager.root(0));
@@ -180,14 +204,15 @@ final class Demo {
     }
     out.printf("file        %s (%d bytes)%n", file, Files.size(file));
     out.println();
-    showRecovery(file);
+    long recovered = showRecovery(file);
+    return new Summary(file, Files.size(file), pageSize, pageCount, generation, indexes.size(), freePages, recovered);
   }
 
   /**
    * Tears the newest metadata record of a copy of the file, as a crash while a commit writes it
    * would, and opens it on the other copy: the commit before.
    */
-  private void showRecovery(Path file) throws IOException {
+  private long showRecovery(Path file) throws IOException {
     Path damaged = file.resolveSibling(file.getFileName() + ".damaged");
     Files.copy(file, damaged);
     PageFileInspection before = PageFileInspection.inspect(damaged);
@@ -205,7 +230,9 @@ final class Demo {
         active == 1 ? "A" : "B", active);
     out.println("            as a crash in the middle of writing it would leave it");
     out.printf("            that copy now fails its check: %s%n", after.copy(active).problem());
+    long recovered;
     try (Pager pager = Pager.open(damaged, PagerOptions.defaults().withReadOnly(true))) {
+      recovered = pager.generation();
       out.printf("            open uses copy %s, the commit before: generation %d instead of %d, %d pages allocated, tree %s%n",
           after.trustedSlot() == 1 ? "A" : "B", pager.generation(), before.generation(),
           pager.allocatedPages().size(), pager.verify().isClean() ? "clean" : "NOT clean");
@@ -216,6 +243,7 @@ final class Demo {
     out.println("            a commit is acknowledged only once its record is synced, so a torn record is one");
     out.println("            that was never acknowledged; the next commit overwrites it");
     Files.delete(damaged);
+    return recovered;
   }
 
   private static void write(Pager pager, PageId id, String text) {

@@ -53,7 +53,7 @@ record DiskUsage(long apparentBytes, OptionalLong onDisk, long formatBytes) {
   Map<String, Object> toJson() {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("apparentBytes", apparentBytes);
-    json.put("bytesOnDisk", onDisk.isPresent() ? onDisk.getAsLong() : "unknown");
+    json.put("bytesOnDisk", onDisk); // null when unknown
     json.put("pageBytes", formatBytes);
     json.put("why", explanation());
     json.put("tail", tail());

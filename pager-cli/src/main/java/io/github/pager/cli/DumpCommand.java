@@ -15,8 +15,10 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -32,8 +34,7 @@ import picocli.CommandLine.Spec;
 final class DumpCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "FILE", description = "the page file")
-  Path file = Path.of("");
+  @Mixin PageFileParameter pageFile = new PageFileParameter();
 
   @Parameters(index = "1", paramLabel = "PAGE", description = "the page index, from 0")
   long page;
@@ -41,8 +42,13 @@ final class DumpCommand implements Callable<Integer> {
   @Option(names = "--page-size", paramLabel = "<bytes>", description = "the page size to assume when the superblock is unreadable")
   int pageSizeOverride;
 
+  @Mixin JsonOption json = new JsonOption();
+
+  private Path file = Path.of("");
+
   @Override
   public Integer call() throws Exception {
+    file = pageFile.file;
     PrintWriter out = spec.commandLine().getOut();
     InputFile.readable(file);
     if (pageSizeOverride != 0) {
@@ -75,8 +81,8 @@ final class DumpCommand implements Callable<Integer> {
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
       long pages = channel.size() / pageSize;
       if (page < 0 || page >= pages) {
-        spec.commandLine().getErr().printf("pager dump: page %d is outside %s, which holds pages 0 to %d%n", page, file, pages - 1);
-        return ExitCode.USAGE;
+        throw new ParameterException(spec.commandLine(),
+            "page " + page + " is outside " + file + ", which holds pages 0 to " + (pages - 1));
       }
       if (view != null && page >= 3 && page < view.snapshot().pageCount()) {
         Snapshot snapshot = view.snapshot();
@@ -94,7 +100,13 @@ final class DumpCommand implements Callable<Integer> {
       // A writer that has gone two commits past the snapshot may have reused the page meanwhile.
       view.requireCurrent("page " + page);
     }
-    out.printf("page %d of %s: %d bytes at offset %d: %s%n", page, file, pageSize, page * pageSize, label(view, bytes));
+    PageOwner owner = owner(view, bytes);
+    if (json.on()) {
+      out.println(JsonEnvelope.result("dump", ExitCode.OK,
+          DumpJson.of(file, page, pageSize, owner, view, fromSnapshot, unopenable, inspection, bytes)));
+      return ExitCode.OK;
+    }
+    out.printf("page %d of %s: %d bytes at offset %d: %s%n", page, file, pageSize, page * pageSize, owner.text());
     if (view != null && view.writerLive()) {
       out.printf("  a writer holds the file: %s%n", fromSnapshot
           ? "this page is read from a snapshot of generation " + view.pager().generation()
@@ -114,17 +126,17 @@ final class DumpCommand implements Callable<Integer> {
    * The page's owner and state, as {@code pager pages} labels it; for a file that does not open,
    * or whose structures cannot be walked, what the page's own header suggests.
    */
-  private String label(@Nullable CommitView view, byte[] bytes) throws IOException {
+  private PageOwner owner(@Nullable CommitView view, byte[] bytes) throws IOException {
     String guess = PageFileInspection.describePage(page, MemorySegment.ofArray(bytes));
     if (view == null) {
-      return guess;
+      return new PageOwner.Unknown(guess);
     }
     try {
-      return view.read("the trees and structures", () -> PageOwners.read(view).of(page)).text();
+      return view.read("the trees and structures", () -> PageOwners.read(view).of(page));
     } catch (StaleViewException stale) {
       throw stale;
     } catch (PageFileException damaged) {
-      return guess + " (its owner is unknown: " + Failures.message(damaged) + ")";
+      return new PageOwner.Unknown(guess + " (its owner is unknown: " + Failures.message(damaged) + ")");
     }
   }
 

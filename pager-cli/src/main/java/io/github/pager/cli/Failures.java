@@ -9,11 +9,14 @@ import io.github.pager.core.UnsupportedFormatVersionException;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import org.jspecify.annotations.Nullable;
 
 /**
- * Turns what went wrong into an exit code and one line for a person: bad input never shows a
- * stack trace.
+ * Turns what went wrong into an exit code, one line for a person, and a kind for a program: bad
+ * input never shows a stack trace.
  */
 final class Failures {
   private Failures() {}
@@ -33,6 +36,32 @@ final class Failures {
     };
   }
 
+  /**
+   * What went wrong as one word, the {@code error.kind} of {@link JsonEnvelope}: finer than the
+   * exit code where one code covers several causes (4: {@code notAPageFile} or {@code
+   * unsupportedFormatVersion}; 7: {@code permissionDenied} or {@code ioError}).
+   */
+  static String kind(Throwable failure) {
+    return switch (failure) {
+      case NoSuchFileException e -> "notFound";
+      case NotAPageFileException e -> "notAPageFile";
+      case UnsupportedFormatVersionException e -> "unsupportedFormatVersion";
+      case CorruptPageFileException e -> "corrupt";
+      case PageFileLockedException e -> "locked";
+      case RepairRefusedException e -> "refused";
+      case StaleViewException e -> "stale";
+      case FileAlreadyExistsException e -> "exists";
+      case AccessDeniedException e -> "permissionDenied";
+      case IOException e -> "ioError";
+      default -> "failed";
+    };
+  }
+
+  /** The path the failure itself names (a missing file, an existing target), or null. */
+  static @Nullable String path(Throwable failure) {
+    return failure instanceof FileSystemException e ? e.getFile() : null;
+  }
+
   /** The core's advice is for a program ("reopen"); a person runs the command again. */
   private static String stale(StaleViewException e) {
     String message = String.valueOf(e.getMessage());
@@ -45,6 +74,9 @@ final class Failures {
     return switch (failure) {
       case NoSuchFileException e -> "no such file: " + e.getFile();
       case AccessDeniedException e -> "permission denied: " + e.getFile();
+      // The JDK's own, without a reason, say nothing but the path: say what is wrong with it.
+      case FileAlreadyExistsException e when e.getReason() == null -> e.getFile() + " exists already";
+      case NotDirectoryException e when e.getReason() == null -> e.getFile() + " is not a directory";
       case StaleViewException e -> stale(e);
       default -> {
         String message = failure.getMessage();

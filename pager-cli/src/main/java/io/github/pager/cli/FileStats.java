@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -107,20 +108,22 @@ final class FileStats {
     json.put("pageCount", layout.pageCount());
     json.put("size", disk.toJson());
     json.put("freeSpaceTree", treeJson(layout.freeSpaceTree()));
-    List<Object> structures = new ArrayList<>();
+    // Named as pager pages names a structure node: "structure" bitmap or array, "partOf" the known
+    // structure's name, "nodeKind" the kind its nodes have there and in pagesByOwner. Not
+    // "structures", which info and verify give to the known structures themselves.
+    List<Object> trees = new ArrayList<>();
     for (CommitLayout.Structure structure : layout.structures()) {
       Map<String, Object> one = new LinkedHashMap<>();
       one.put("slot", structure.slot());
-      one.put("kind", structure.isBitmap() ? "bitmap" : "array");
+      one.put("structure", structure.isBitmap() ? "bitmap" : "array");
       one.put("recordSize", structure.shape().recordSize());
-      String role = role(structure);
-      if (!role.isEmpty()) {
-        one.put("role", role);
-      }
+      KnownStructures.Found known = owners.structures().claiming(structure.slot());
+      one.put("partOf", Optional.ofNullable(known == null ? null : known.name()));
+      one.put("nodeKind", known != null && known.directorySlot() == structure.slot() ? "directoryNode" : "structureNode");
       one.putAll(treeJson(structure.shape()));
-      structures.add(one);
+      trees.add(one);
     }
-    json.put("structures", structures);
+    json.put("structureTrees", trees);
     List<Object> allocators = new ArrayList<>();
     for (SubPages sub : subPages) {
       Map<String, Object> one = new LinkedHashMap<>();

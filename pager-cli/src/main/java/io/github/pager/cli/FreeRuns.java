@@ -63,7 +63,7 @@ final class FreeRuns {
       json.put("from", from);
       json.put("to", to);
       json.put("runs", runs);
-      json.put("pages", pages);
+      json.put("freePages", pages);
       return json;
     }
   }

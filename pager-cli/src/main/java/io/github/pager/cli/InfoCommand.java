@@ -11,12 +11,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 
 /**
@@ -34,14 +34,13 @@ import picocli.CommandLine.Spec;
 final class InfoCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "FILE", description = "the page file")
-  Path file = Path.of("");
+  @Mixin PageFileParameter pageFile = new PageFileParameter();
 
-  @Option(names = "--json", description = "print one JSON object instead of text")
-  boolean json;
+  @Mixin JsonOption json = new JsonOption();
 
   @Override
   public Integer call() throws Exception {
+    Path file = pageFile.file;
     try (CommitView view = CommitView.open(InputFile.readable(file))) {
       Pager pager = view.pager();
       PageFileInspection inspection = view.inspection();
@@ -53,7 +52,7 @@ final class InfoCommand implements Callable<Integer> {
       Map<String, Object> info = new LinkedHashMap<>();
       info.put("file", file.toString());
       info.put("apparentBytes", inspection.fileSize());
-      info.put("bytesOnDisk", onDisk.isPresent() ? onDisk.getAsLong() : "unknown");
+      info.put("bytesOnDisk", onDisk);
       info.put("formatVersion", inspection.formatVersion());
       info.put("pageSize", pager.pageSize());
       info.put("pageCount", pager.pageCount());
@@ -72,8 +71,8 @@ final class InfoCommand implements Callable<Integer> {
       boolean tableKnown = pager.isRegisteredReader();
       int liveReaders = tableKnown ? pager.liveReaders() : 0;
       long oldestReader = tableKnown ? pager.oldestReaderGeneration() : Long.MAX_VALUE;
-      info.put("liveReaders", tableKnown ? liveReaders : "unknown");
-      info.put("oldestReaderGeneration", oldestReader == Long.MAX_VALUE ? "none" : oldestReader);
+      info.put("liveReaders", tableKnown ? OptionalInt.of(liveReaders) : OptionalInt.empty());
+      info.put("oldestReaderGeneration", oldestReader == Long.MAX_VALUE ? OptionalLong.empty() : OptionalLong.of(oldestReader));
       PendingPages pending = pager.pendingPages();
       info.put("pendingPages", pending.pending());
       info.put("pendingListPages", pending.listPages());
@@ -92,8 +91,8 @@ final class InfoCommand implements Callable<Integer> {
       info.put("structures", found);
 
       PrintWriter out = spec.commandLine().getOut();
-      if (json) {
-        out.println(Json.of(info));
+      if (json.on()) {
+        out.println(JsonEnvelope.result("info", ExitCode.OK, info));
         return ExitCode.OK;
       }
       out.printf("file        %s%n", file);

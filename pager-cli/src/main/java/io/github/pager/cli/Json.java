@@ -2,9 +2,15 @@ package io.github.pager.cli;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 
 /**
- * Writes the few JSON shapes the commands emit: objects of strings, numbers, booleans and lists.
+ * Writes the few JSON shapes the commands emit: objects of strings, numbers, booleans and lists,
+ * and {@code null} for an empty {@link Optional}, {@link OptionalLong} or {@link OptionalInt} (a
+ * value the command could not know, such as the bytes on disk where stat(1) is missing). The
+ * envelope every command's output shares is {@link JsonEnvelope}'s.
  *
  * <p>An integer beyond 2^53 in magnitude is written as a string of its decimal digits: JavaScript
  * and many JSON readers hold every number as a double, which rounds such values (a root value that
@@ -16,7 +22,7 @@ final class Json {
 
   private Json() {}
 
-  /** Renders a map (in its iteration order), list, string, number or boolean as JSON. */
+  /** Renders a map (in its iteration order), list, string, number, boolean or optional as JSON. */
   static String of(Object value) {
     StringBuilder out = new StringBuilder();
     write(out, value);
@@ -48,6 +54,27 @@ final class Json {
           write(out, list.get(i));
         }
         out.append(']');
+      }
+      case Optional<?> optional -> {
+        if (optional.isPresent()) {
+          write(out, optional.get());
+        } else {
+          out.append("null");
+        }
+      }
+      case OptionalLong optional -> {
+        if (optional.isPresent()) {
+          write(out, optional.getAsLong());
+        } else {
+          out.append("null");
+        }
+      }
+      case OptionalInt optional -> {
+        if (optional.isPresent()) {
+          write(out, optional.getAsInt());
+        } else {
+          out.append("null");
+        }
       }
       case Long number when number > MAX_EXACT || number < -MAX_EXACT -> string(out, number.toString());
       case Number number -> out.append(number);

@@ -33,6 +33,12 @@ final class KnownStructures {
     /** What it is and how much it holds, for a person. */
     String description();
 
+    /** What it is, as one word for programs: {@code subPageAllocator}, {@code protectedPages}. */
+    String kind();
+
+    /** How many sub-pages or protected pages it has in use; empty when its state could not be read. */
+    OptionalInt inUse();
+
     /** Every problem it finds in itself; empty when all is well. */
     List<String> verify() throws IOException;
 
@@ -53,17 +59,49 @@ final class KnownStructures {
       return -1;
     }
 
-    /** Where it lives and what it is, in a fixed key order for JSON. */
+    /**
+     * Where it lives and what it is, as fields (the {@code description} sentence is for people),
+     * in a fixed key order for JSON.
+     */
     default Map<String, Object> toJson() {
       Map<String, Object> json = new LinkedHashMap<>();
-      json.put("slots", firstSlot() + "-" + lastSlot());
-      json.put("kind", description());
+      json.put("kind", kind());
+      json.put("firstSlot", firstSlot());
+      json.put("lastSlot", lastSlot());
+      json.put("name", name());
+      json.put("inUse", inUse());
+      json.put("description", description());
       return json;
     }
   }
 
-  private record SubPages(int firstSlot, int lastSlot, String description, SubPageAllocator allocator)
+  /** A count for a description, and the number itself unless the state was unreadable. */
+  private record Count(OptionalInt inUse, String text) {}
+
+  private record SubPages(int firstSlot, int lastSlot, int subPageSize, Count count, SubPageAllocator allocator)
       implements Found {
+    @Override
+    public String description() {
+      return "sub-page allocator: " + subPageSize + "-byte sub-pages, " + count.text();
+    }
+
+    @Override
+    public String kind() {
+      return "subPageAllocator";
+    }
+
+    @Override
+    public OptionalInt inUse() {
+      return count.inUse();
+    }
+
+    @Override
+    public Map<String, Object> toJson() {
+      Map<String, Object> json = Found.super.toJson();
+      json.put("subPageSize", subPageSize);
+      return json;
+    }
+
     @Override
     public List<String> verify() throws IOException {
       return allocator.verify();
@@ -83,13 +121,28 @@ final class KnownStructures {
     public void labelDataPages(BiConsumer<Long, PageOwner> sink) throws IOException {
       Map<Long, Integer> used = new TreeMap<>();
       allocator.forEachAllocated(id -> used.merge(id.page(), 1, Integer::sum));
-      used.forEach((page, count) -> sink.accept(
-          page, new PageOwner.SubPageParent(firstSlot, allocator.pageSize(), count, allocator.subPagesPerPage())));
+      used.forEach((page, usedHere) -> sink.accept(
+          page, new PageOwner.SubPageParent(firstSlot, allocator.pageSize(), usedHere, allocator.subPagesPerPage())));
     }
   }
 
-  private record ProtectedPages(int firstSlot, int lastSlot, String description, ProtectedPageAllocator allocator)
+  private record ProtectedPages(int firstSlot, int lastSlot, Count count, ProtectedPageAllocator allocator)
       implements Found {
+    @Override
+    public String description() {
+      return "protected pages: " + count.text();
+    }
+
+    @Override
+    public String kind() {
+      return "protectedPages";
+    }
+
+    @Override
+    public OptionalInt inUse() {
+      return count.inUse();
+    }
+
     /** The protected store reports its first problem as an exception naming it. */
     @Override
     public List<String> verify() throws IOException {
@@ -134,8 +187,7 @@ final class KnownStructures {
       if (size.isPresent()) {
         int last = slot + SubPageAllocator.ROOT_SLOTS_USED - 1;
         SubPageAllocator allocator = SubPageAllocator.open(pager, slot, size.getAsInt());
-        found.add(new SubPages(slot, last, "sub-page allocator: " + size.getAsInt() + "-byte sub-pages, "
-            + count(pager, () -> {
+        found.add(new SubPages(slot, last, size.getAsInt(), count(pager, () -> {
               int[] n = {0};
               allocator.forEachAllocated(id -> n[0]++);
               return n[0];
@@ -144,8 +196,7 @@ final class KnownStructures {
       } else if (ProtectedPageAllocator.isStoredAt(pager, slot)) {
         int last = slot + ProtectedPageAllocator.ROOT_SLOTS_USED - 1;
         ProtectedPageAllocator allocator = ProtectedPageAllocator.open(pager, slot);
-        found.add(new ProtectedPages(slot, last, "protected pages: "
-            + count(pager, () -> allocator.allocatedIds().size()), allocator));
+        found.add(new ProtectedPages(slot, last, count(pager, () -> allocator.allocatedIds().size()), allocator));
         slot = last;
       }
     }
@@ -161,14 +212,15 @@ final class KnownStructures {
    * The count for a description, or why it could not be had; a failure read from a commit that a
    * writer in another process has since overtaken is not a fact about the file and is thrown.
    */
-  private static String count(Pager pager, Counter counter) throws StaleViewException {
+  private static Count count(Pager pager, Counter counter) throws StaleViewException {
     try {
-      return counter.count() + " in use";
+      int inUse = counter.count();
+      return new Count(OptionalInt.of(inUse), inUse + " in use");
     } catch (StaleViewException stale) {
       throw stale;
     } catch (IOException | RuntimeException unreadable) {
       pager.requireCurrentView("the structure that failed: " + Failures.message(unreadable));
-      return "state unreadable (" + Failures.message(unreadable) + ")";
+      return new Count(OptionalInt.empty(), "state unreadable (" + Failures.message(unreadable) + ")");
     }
   }
 

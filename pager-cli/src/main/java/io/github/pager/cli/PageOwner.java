@@ -243,6 +243,22 @@ sealed interface PageOwner {
     }
   }
 
+  /**
+   * What {@code pager dump} shows when the owner cannot be known (the file does not open, or its
+   * structures cannot be walked): a guess from the page's own header.
+   */
+  record Unknown(String guess) implements PageOwner {
+    @Override
+    public String kind() {
+      return "unknown";
+    }
+
+    @Override
+    public String text() {
+      return guess;
+    }
+  }
+
   /** In the file but past the commit's page count: not part of the format (growth maps ahead). */
   record PastPageCount() implements PageOwner {
     @Override

@@ -9,8 +9,9 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -28,8 +29,7 @@ import picocli.CommandLine.Spec;
 final class PagesCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "FILE", description = "the page file")
-  Path file = Path.of("");
+  @Mixin PageFileParameter pageFile = new PageFileParameter();
 
   @Option(names = "--from", paramLabel = "<page>", description = "the first page to list (default: 0)")
   long from;
@@ -37,29 +37,27 @@ final class PagesCommand implements Callable<Integer> {
   @Option(names = "--count", paramLabel = "<pages>", description = "how many pages to list (default: to the last page)")
   long count = -1;
 
-  @Option(names = "--json", description = "print one JSON object instead of text")
-  boolean json;
+  @Mixin JsonOption json = new JsonOption();
 
   @Override
   public Integer call() throws Exception {
+    Path file = pageFile.file;
     PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
+    if (count == 0 || count < -1) {
+      throw new ParameterException(spec.commandLine(), "--count " + count + ": give a number of pages of 1 or more");
+    }
     try (CommitView view = CommitView.open(InputFile.readable(file))) {
       long pageSize = view.inspection().pageSize();
       long filePages = Math.max(view.inspection().fileSize() / pageSize, view.pager().pageCount());
       if (from < 0 || from >= filePages) {
-        err.printf("pager pages: --from %d is outside %s, which holds pages 0 to %d%n", from, file, filePages - 1);
-        return ExitCode.USAGE;
-      }
-      if (count == 0 || count < -1) {
-        err.printf("pager pages: --count %d: give a number of pages of 1 or more%n", count);
-        return ExitCode.USAGE;
+        throw new ParameterException(spec.commandLine(),
+            "--from " + from + " is outside " + file + ", which holds pages 0 to " + (filePages - 1));
       }
       long pageCount = view.pager().pageCount();
       // By default the pages of the commit; pages past its page count only when asked for.
       long to = count == -1 ? (from < pageCount ? pageCount : filePages) : from + Math.min(count, filePages - from);
       PageOwners owners = view.read("the trees and structures", () -> PageOwners.read(view));
-      if (json) {
+      if (json.on()) {
         List<Object> pages = new ArrayList<>();
         list(view, owners, to, (page, owner) -> {
           Map<String, Object> one = new LinkedHashMap<>();
@@ -76,7 +74,7 @@ final class PagesCommand implements Callable<Integer> {
         report.put("from", from);
         report.put("count", to - from);
         report.put("pages", pages);
-        out.println(Json.of(report));
+        out.println(JsonEnvelope.result("pages", ExitCode.OK, report));
       } else {
         int width = Long.toString(to - 1).length();
         list(view, owners, to, (page, owner) -> out.printf("%" + width + "d  %s%n", page, owner.text()));

@@ -13,12 +13,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.jspecify.annotations.Nullable;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
@@ -28,8 +29,7 @@ import picocli.CommandLine.Spec;
 abstract class RepairCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "FILE", description = "the page file")
-  Path file = Path.of("");
+  @Mixin PageFileParameter pageFile = new PageFileParameter();
 
   @Option(names = "--in-place", description = "write without making a backup copy first")
   boolean inPlace;
@@ -37,8 +37,10 @@ abstract class RepairCommand implements Callable<Integer> {
   @Option(names = "--backup", paramLabel = "PATH", description = "where to copy the file first (default: FILE.bak-<timestamp> beside it); never overwritten")
   @Nullable Path backup;
 
-  @Option(names = "--json", description = "print one JSON object instead of text")
-  boolean json;
+  @Mixin JsonOption json = new JsonOption();
+
+  /** The file, as {@link #call} found it in {@link #pageFile}. */
+  private Path file = Path.of("");
 
   /** The repair's name, as the command is called. */
   abstract String name();
@@ -56,23 +58,10 @@ abstract class RepairCommand implements Callable<Integer> {
     if (inPlace && backup != null) {
       throw new ParameterException(spec.commandLine(), "--in-place and --backup exclude each other");
     }
+    file = pageFile.file;
     Map<String, Object> report = new LinkedHashMap<>();
-    report.put("command", name());
     report.put("file", file.toString());
-    try {
-      return run(report);
-    } catch (Exception failure) {
-      if (!json) {
-        throw failure;
-      }
-      int code = Failures.exitCode(failure);
-      report.put("ok", false);
-      report.put("error", Failures.message(failure));
-      report.put("exitCode", code);
-      spec.commandLine().getOut().println(Json.of(report));
-      spec.commandLine().getErr().println("pager " + name() + ": " + Failures.message(failure));
-      return code;
-    }
+    return run(report); // a failure reaches Main, which reports it (as JSON with --json)
   }
 
   private int run(Map<String, Object> report) throws IOException {
@@ -84,14 +73,13 @@ abstract class RepairCommand implements Callable<Integer> {
     try (FileStorage storage = FileStorage.open(file, false)) {
       plan = plan(storage);
       describe(plan, report);
-      if (!json) {
+      if (!json.on()) {
         printPlan(out, plan);
       }
       if (plan.writesNothing() || dryRun()) {
-        report.put("ok", true);
         report.put("written", false);
         report.put("dryRun", dryRun());
-        finish(out, report, plan.writesNothing()
+        finish(out, report, ExitCode.OK, plan.writesNothing()
             ? name() + ": nothing to do: the file opens at generation " + plan.resultGeneration() + " as it is"
             : name() + ": dry run: nothing written");
         return ExitCode.OK;
@@ -101,26 +89,25 @@ abstract class RepairCommand implements Callable<Integer> {
       } else {
         copy = backup != null ? backup : Backup.defaultTarget(file, LocalDateTime.now());
         Backup.copy(file, copy);
-        if (!json) {
+        if (!json.on()) {
           out.printf("backup      %s (%,d bytes, synced)%n", copy, Files.size(copy));
         }
       }
-      report.put("backup", copy == null ? "none (--in-place)" : copy.toString());
+      report.put("backup", Optional.ofNullable(copy).map(Path::toString)); // null: --in-place
       plan.apply();
     }
     report.put("written", true);
     report.put("dryRun", false);
     List<String> problems = verify(plan);
     report.put("verified", problems.isEmpty());
-    report.put("ok", problems.isEmpty());
     report.put("problems", problems);
     if (!problems.isEmpty()) {
       problems.forEach(problem -> err.println("pager " + name() + ": after the repair: " + problem));
-      finish(out, report, name() + ": written, but the file does not verify"
+      finish(out, report, ExitCode.CORRUPT, name() + ": written, but the file does not verify"
           + (copy == null ? "" : "; the file before the repair is " + copy));
       return ExitCode.CORRUPT;
     }
-    finish(out, report, name() + ": done: " + file + " opens at generation " + plan.resultGeneration()
+    finish(out, report, ExitCode.OK, name() + ": done: " + file + " opens at generation " + plan.resultGeneration()
         + " (the commit first made as generation " + plan.chosenGeneration() + "), its free-space tree verified");
     return ExitCode.OK;
   }
@@ -148,8 +135,8 @@ abstract class RepairCommand implements Callable<Integer> {
   private static void describe(RepairPlan plan, Map<String, Object> report) {
     report.put("pageSize", plan.pageSize());
     Map<String, Object> superblock = new LinkedHashMap<>();
-    superblock.put("ok", plan.superblockProblem().isEmpty());
-    plan.superblockProblem().ifPresent(problem -> superblock.put("problem", problem));
+    superblock.put("damaged", plan.superblockProblem().isPresent());
+    superblock.put("problem", plan.superblockProblem());
     report.put("superblock", superblock);
     List<Object> copies = new ArrayList<>();
     for (RepairPlan.CopyState state : plan.copies()) {
@@ -186,9 +173,9 @@ abstract class RepairCommand implements Callable<Integer> {
     }
   }
 
-  private void finish(PrintWriter out, Map<String, Object> report, String line) {
-    if (json) {
-      out.println(Json.of(report));
+  private void finish(PrintWriter out, Map<String, Object> report, int code, String line) {
+    if (json.on()) {
+      out.println(JsonEnvelope.result(name(), code, report));
     } else {
       out.println(line);
     }

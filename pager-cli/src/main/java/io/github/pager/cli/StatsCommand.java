@@ -10,8 +10,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 
 /**
@@ -30,27 +29,26 @@ import picocli.CommandLine.Spec;
 final class StatsCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "FILE", description = "the page file")
-  Path file = Path.of("");
+  @Mixin PageFileParameter pageFile = new PageFileParameter();
 
-  @Option(names = "--json", description = "print one JSON object instead of text")
-  boolean json;
+  @Mixin JsonOption json = new JsonOption();
 
   @Override
   public Integer call() throws Exception {
+    Path file = pageFile.file;
     try (CommitView view = CommitView.open(InputFile.readable(file))) {
       FileStats stats = FileStats.read(view, file);
       PrintWriter out = spec.commandLine().getOut();
-      if (json) {
-        out.println(Json.of(stats.toJson(file, view.writerLive())));
+      if (json.on()) {
+        out.println(JsonEnvelope.result("stats", ExitCode.OK, stats.toJson(file, view.writerLive())));
       } else {
-        print(out, stats, view.writerLive());
+        print(out, file, stats, view.writerLive());
       }
       return ExitCode.OK;
     }
   }
 
-  private void print(PrintWriter out, FileStats stats, boolean writerLive) {
+  private static void print(PrintWriter out, Path file, FileStats stats, boolean writerLive) {
     CommitLayout layout = stats.owners.layout();
     DiskUsage disk = stats.disk;
     out.printf("file        %s, generation %d%s%n", file, layout.generation(),

@@ -14,8 +14,8 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
@@ -37,11 +37,9 @@ import picocli.CommandLine.Spec;
 final class VerifyCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "FILE", description = "the page file")
-  Path file = Path.of("");
+  @Mixin PageFileParameter pageFile = new PageFileParameter();
 
-  @Option(names = "--json", description = "print one JSON object instead of text")
-  boolean json;
+  @Mixin JsonOption json = new JsonOption();
 
   @Option(
       names = "--strict",
@@ -50,8 +48,9 @@ final class VerifyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    Path file = pageFile.file;
     PrintWriter out = spec.commandLine().getOut();
-    Progress progress = new Progress(spec.commandLine().getErr(), Progress.wanted(json), 5);
+    Progress progress = new Progress(spec.commandLine().getErr(), Progress.wanted(json.on()), 5);
     List<String> problems = new ArrayList<>();
     List<String> notes = new ArrayList<>();
     Map<String, Object> report = new LinkedHashMap<>();
@@ -152,21 +151,22 @@ final class VerifyCommand implements Callable<Integer> {
   }
 
   private int finish(PrintWriter out, Map<String, Object> report, List<String> problems, List<String> notes, int code) {
-    report.put("ok", problems.isEmpty());
     report.put("problems", problems);
     report.put("notes", notes);
-    if (json) {
-      out.println(Json.of(report));
+    if (json.on()) {
+      out.println(JsonEnvelope.result("verify", code, report));
       return code;
     }
+    Path file = pageFile.file;
     for (Map.Entry<String, Object> entry : report.entrySet()) {
       if (entry.getValue() instanceof List<?> list && entry.getKey().equals("structures")) {
         for (Object structure : list) {
           if (structure instanceof Map<?, ?> map) {
-            out.printf("%-28s slots %s: %s%n", "structure", map.get("slots"), map.get("kind"));
+            out.printf("%-28s slots %s-%s: %s%n", "structure", map.get("firstSlot"), map.get("lastSlot"),
+                map.get("description"));
           }
         }
-      } else if (!List.of("ok", "problems", "notes", "file").contains(entry.getKey())) {
+      } else if (!List.of("problems", "notes", "file").contains(entry.getKey())) {
         out.printf("%-28s %s%n", entry.getKey(), entry.getValue());
       }
     }

@@ -11,7 +11,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * One run of the {@code pager} command in this JVM, with what it printed; {@link #json()} reads
- * stdout with a real JSON parser, as a script would.
+ * stdout with a real JSON parser, as a script would, and {@link #result()} the report inside the
+ * envelope every command's JSON shares.
  *
  * @param code the exit code
  * @param out what went to stdout
@@ -34,5 +35,18 @@ record CommandRun(int code, String out, String err) {
     } catch (IOException e) {
       throw new UncheckedIOException("not JSON: " + out, e);
     }
+  }
+
+  /**
+   * The {@code result} of a JSON envelope whose {@code exitCode} is the run's exit code and whose
+   * {@code ok} says whether that code is 0; fails when stdout is anything else.
+   */
+  JsonNode result() {
+    JsonNode envelope = json();
+    if (envelope.path("exitCode").asInt(-1) != code || envelope.path("ok").asBoolean(code != 0) != (code == 0)
+        || !envelope.path("result").isObject()) {
+      throw new AssertionError("not a result envelope for exit code " + code + ": " + out);
+    }
+    return envelope.get("result");
   }
 }

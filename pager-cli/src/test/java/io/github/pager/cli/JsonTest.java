@@ -57,7 +57,7 @@ class JsonTest {
     assertThat(config).isGreaterThan(Json.MAX_EXACT);
     CommandRun run = CommandRun.of("info", "--json", file.toString());
     assertThat(run.code()).as(run.err()).isZero();
-    JsonNode root = run.json().get("roots").get("4");
+    JsonNode root = run.result().get("roots").get("4");
     assertThat(root.isTextual()).as("the configuration value written as a string: %s", root).isTrue();
     assertThat(Long.parseLong(root.asText())).isEqualTo(config);
   }

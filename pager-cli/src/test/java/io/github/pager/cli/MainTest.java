@@ -17,6 +17,7 @@ import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -26,10 +27,13 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.ArgSpec;
 
 /** Every command, on good files and on corrupted, truncated, foreign and missing ones. */
 class MainTest {
@@ -109,8 +113,9 @@ class MainTest {
         .contains("structure   slots 4-8: sub-page allocator: 128-byte sub-pages, 40 in use")
         .contains("structure   slots 12-16: protected pages: 1 in use");
     assertThat(run("info", "--json", good.toString())).isZero();
-    assertThat(out()).startsWith("{\"file\":").contains("\"pageSize\":4096").contains("\"roots\":{\"0\":1234");
-    assertThat(out()).contains("\"liveReaders\":0,\"oldestReaderGeneration\":\"none\"");
+    assertThat(out()).startsWith("{\"schemaVersion\":1,\"command\":\"info\",\"ok\":true,\"exitCode\":0,\"result\":{\"file\":")
+        .contains("\"pageSize\":4096").contains("\"roots\":{\"0\":1234");
+    assertThat(out()).contains("\"liveReaders\":0,\"oldestReaderGeneration\":null");
   }
 
   @Test
@@ -288,6 +293,8 @@ class MainTest {
       {"stats", directory.toString()},
       {"pages", directory.toString()},
       {"copy", directory.toString(), dir.resolve("copy").toString()},
+      {"recover", directory.toString()},
+      {"rollback", directory.toString()},
     };
     for (String[] command : commands) {
       assertThat(run(command)).as(String.join(" ", command) + ": " + err()).isEqualTo(ExitCode.NOT_A_PAGE_FILE);
@@ -454,6 +461,24 @@ class MainTest {
     assertThat(out()).contains("--page-size=<bytes>").doesNotContain("pageSizeOverride");
     assertThat(run("bench", "--help")).isZero();
     assertThat(out()).contains("--rounds=<count>").doesNotContain("<rounds>");
+  }
+
+  @Test
+  void everyValueIsLabelledWithAWordNotTheNameOfAField() {
+    // picocli's default label is the field's name (<pageSizeOverride>); every command sets its own.
+    CommandLine pager = new CommandLine(new PagerCommand());
+    List<String> labels = new ArrayList<>();
+    for (Map.Entry<String, CommandLine> command : pager.getSubcommands().entrySet()) {
+      for (ArgSpec arg : command.getValue().getCommandSpec().args()) {
+        if (arg.arity().max() == 0 || !(arg.userObject() instanceof Field field)) {
+          continue; // a flag, or picocli's own
+        }
+        String what = "pager " + command.getKey() + " " + field.getName();
+        assertThat(arg.paramLabel()).as(what).isNotEqualTo("<" + field.getName() + ">");
+        labels.add(arg.paramLabel());
+      }
+    }
+    assertThat(labels).contains("FILE", "PAGE", "SRC", "DST", "DIR", "<bytes>", "<page>", "<pages>", "<count>", "PATH");
   }
 
   @Test

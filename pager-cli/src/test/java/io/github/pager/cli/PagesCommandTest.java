@@ -31,7 +31,7 @@ class PagesCommandTest {
     file = KnownContentFile.build(dir.resolve("known.pages"));
     CommandRun run = CommandRun.of("pages", "--json", file.path.toString());
     assertThat(run.code()).as(run.err()).isZero();
-    JsonNode report = run.json();
+    JsonNode report = run.result();
     assertThat(report.get("from").asLong()).isZero();
     assertThat(report.get("count").asLong()).isEqualTo(file.pageCount);
     pages = new HashMap<>();
@@ -126,7 +126,7 @@ class PagesCommandTest {
       assertThat(lines.get(i)).isEqualTo((3 + i) + "  " + at(3L + i).get("label").asText());
     }
     JsonNode near = CommandRun.of("pages", "--json", "--from", Long.toString(file.pageCount - 2), "--count", "10",
-        file.path.toString()).json();
+        file.path.toString()).result();
     assertThat(near.get("count").asLong()).as("cut at the end of the file").isEqualTo(2);
     assertThat(near.get("pages")).hasSize(2);
   }
@@ -137,7 +137,7 @@ class PagesCommandTest {
       channel.write(ByteBuffer.allocate(4096), file.pageCount * 4096); // one page more than the commit counts
     }
     CommandRun all = CommandRun.of("pages", "--json", file.path.toString());
-    assertThat(all.json().get("count").asLong()).as("by default the commit's pages").isEqualTo(file.pageCount);
+    assertThat(all.result().get("count").asLong()).as("by default the commit's pages").isEqualTo(file.pageCount);
     CommandRun past = CommandRun.of("pages", "--from", Long.toString(file.pageCount), file.path.toString());
     assertThat(past.code()).as(past.err()).isZero();
     assertThat(past.out()).isEqualTo(file.pageCount + "  past the page count (not part of the format)" + System.lineSeparator());

@@ -95,6 +95,67 @@ class ProgressTest {
     }
   }
 
+  @Test
+  void benchDrawsEveryStepWithItsPercentageOnStderrAndPrintsItsTableClean() {
+    CommandRun run = withTerminal("true", "bench", "--rounds", "10", dir.resolve("bench").toString());
+    assertThat(run.code()).as(run.err()).isZero();
+    assertThat(run.out()).doesNotContain("\r").contains("durable alloc (one commit)").contains("x sync");
+    List<String> frames = frames(run.err());
+    assertThat(frames).isNotEmpty().allSatisfy(frame -> assertThat(frame).containsPattern("\\] +\\d+% \\d/8 "));
+    for (String step : List.of("1/8 raw sync of one page", "2/8 durable alloc", "3/8 durable free",
+        "4/8 durable allocBulk(64)", "5/8 sub-page alloc and write", "6/8 protected page write",
+        "7/8 protected 16-page transaction", "8/8 random reads")) {
+      assertThat(frames).as(step).anySatisfy(frame -> assertThat(frame).contains(step));
+    }
+    assertThat(percentages(frames)).as("the whole run's percentage never goes back").isSorted();
+    assertThat(frames.getLast()).contains("100% 8/8 random reads");
+    assertThat(run.err()).as("the bar is cleared at the end").endsWith("\r");
+
+    CommandRun redirected = withTerminal("false", "bench", "--rounds", "10", dir.resolve("bench").toString());
+    assertThat(redirected.code()).as(redirected.err()).isZero();
+    assertThat(redirected.err()).as("2> file gets no frames").isEmpty();
+  }
+
+  @Test
+  void copyDrawsItsPercentageOnStderrWhenItIsATerminal() throws IOException {
+    Path file = dir.resolve("big.pages");
+    // 64 MiB of pages, the size from which copy shows a bar. Not --sparse: the copy reports its
+    // progress as it writes, and a sparse copy of few pages in use writes little.
+    try (Pager pager = Pager.create(file, PagerOptions.defaults().withSparse(true).withInitialPageCount(16_384))) {
+      pager.allocBulk(100);
+    }
+    CommandRun run = withTerminal("true", "copy", file.toString(), dir.resolve("copy.pages").toString());
+    assertThat(run.code()).as(run.err()).isZero();
+    assertThat(run.out()).doesNotContain("\r").contains("copied");
+    List<String> frames = frames(run.err());
+    assertThat(frames).hasSizeGreaterThan(2).allSatisfy(frame -> assertThat(frame).containsPattern("\\] +\\d+% 1/1 copy of generation "));
+    assertThat(percentages(frames)).isSorted();
+    assertThat(frames.getLast()).contains("100% 1/1");
+
+    CommandRun json = withTerminal("true", "copy", "--sparse", "--json", file.toString(), dir.resolve("copy2.pages").toString());
+    assertThat(json.code()).as(json.err()).isZero();
+    assertThat(json.err()).as("never beside JSON").isEmpty();
+  }
+
+  /** Runs the command as the launcher would with stderr a terminal ("true") or not ("false"). */
+  private static CommandRun withTerminal(String stderrTerminal, String... args) {
+    String before = System.getProperty(Progress.STDERR_TERMINAL);
+    try {
+      System.setProperty(Progress.STDERR_TERMINAL, stderrTerminal);
+      return CommandRun.of(args);
+    } finally {
+      if (before == null) {
+        System.clearProperty(Progress.STDERR_TERMINAL);
+      } else {
+        System.setProperty(Progress.STDERR_TERMINAL, before);
+      }
+    }
+  }
+
+  private static List<Integer> percentages(List<String> frames) {
+    return frames.stream().map(frame -> Integer.parseInt(frame.replaceAll("^\\[[# ]*\\] +(\\d+)%.*$", "$1"))).toList();
+  }
+
   /** The frames drawn, without the blank one that clears the bar. */
   private static List<String> frames(String err) {
     return Arrays.stream(err.split("\r")).filter(frame -> !frame.isBlank()).toList();

@@ -51,9 +51,9 @@ class RepairCommandsTest {
 
     CommandRun run = CommandRun.of("recover", "--json", file.toString());
     assertThat(run.code()).as(run.err()).isZero();
-    JsonNode report = run.json();
-    assertThat(report.get("ok").asBoolean()).isTrue();
-    assertThat(report.get("superblock").get("ok").asBoolean()).isFalse();
+    assertThat(run.json().get("ok").asBoolean()).isTrue();
+    JsonNode report = run.result();
+    assertThat(report.get("superblock").get("damaged").asBoolean()).isTrue();
     assertThat(report.get("superblock").get("problem").asText()).contains("no page-file magic");
     assertThat(report.get("resultGeneration").asLong()).isEqualTo(generation);
     assertThat(report.get("written").asBoolean()).isTrue();
@@ -111,7 +111,7 @@ class RepairCommandsTest {
     byte[] before = Files.readAllBytes(file);
     CommandRun recover = CommandRun.of("recover", "--json", file.toString());
     assertThat(recover.code()).as(recover.err()).isZero();
-    JsonNode report = recover.json();
+    JsonNode report = recover.result();
     assertThat(report.get("written").asBoolean()).isFalse();
     assertThat(report.get("actions")).isEmpty();
     assertThat(report.get("copies").get(newest - 1).get("valid").asBoolean()).isFalse();
@@ -120,7 +120,8 @@ class RepairCommandsTest {
 
     CommandRun rollback = CommandRun.of("rollback", "--json", file.toString());
     assertThat(rollback.code()).isEqualTo(ExitCode.PROBLEMS);
-    assertThat(rollback.json().get("error").asText()).contains("no alternate to roll back to");
+    assertThat(rollback.json().get("error").get("message").asText()).contains("no alternate to roll back to");
+    assertThat(rollback.json().get("error").get("kind").asText()).isEqualTo("refused");
     assertThat(rollback.json().get("exitCode").asInt()).isEqualTo(ExitCode.PROBLEMS);
     assertThat(Files.readAllBytes(file)).isEqualTo(before);
     assertThat(backups()).isEmpty();
@@ -156,7 +157,8 @@ class RepairCommandsTest {
       for (String command : List.of("recover", "rollback")) {
         CommandRun run = CommandRun.of(command, "--json", file.toString());
         assertThat(run.code()).as(command).isEqualTo(ExitCode.LOCKED);
-        assertThat(run.json().get("error").asText()).contains("open for writing");
+        assertThat(run.json().get("error").get("message").asText()).contains("open for writing");
+        assertThat(run.json().get("error").get("kind").asText()).isEqualTo("locked");
       }
       writer.alloc();
     }

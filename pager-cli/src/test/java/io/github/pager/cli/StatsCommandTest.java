@@ -27,7 +27,7 @@ class StatsCommandTest {
     KnownContentFile file = KnownContentFile.build(dir.resolve("known.pages"));
     CommandRun run = CommandRun.of("stats", "--json", file.path.toString());
     assertThat(run.code()).as(run.err()).isZero();
-    JsonNode stats = run.json();
+    JsonNode stats = run.result();
     assertThat(stats.get("pageCount").asLong()).isEqualTo(file.pageCount);
     assertThat(stats.get("generation").asLong()).isEqualTo(file.generation);
 
@@ -50,18 +50,21 @@ class StatsCommandTest {
     assertThat(expected.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(file.pageCount);
     assertThat(stats.get("totalPages").asLong()).isEqualTo(file.pageCount);
 
-    JsonNode structures = stats.get("structures");
+    JsonNode structures = stats.get("structureTrees");
     List<Integer> slots = new ArrayList<>();
     structures.forEach(structure -> slots.add(structure.get("slot").asInt()));
     assertThat(slots).containsExactly(0, 5, 7, 13, 15);
     JsonNode directory = structures.get(3);
-    assertThat(directory.get("kind").asText()).isEqualTo("array");
+    assertThat(directory.get("structure").asText()).isEqualTo("array");
     assertThat(directory.get("recordSize").asInt()).isEqualTo(32);
-    assertThat(directory.get("role").asText()).isEqualTo("directory of the protected pages at slots 12-16");
+    assertThat(directory.get("partOf").asText()).isEqualTo("protected pages at slots 12-16");
+    assertThat(directory.get("nodeKind").asText()).isEqualTo("directoryNode");
+    assertThat(structures.get(4).get("partOf").asText()).isEqualTo("protected pages at slots 12-16");
+    assertThat(structures.get(4).get("nodeKind").asText()).as("the protected pages' used bitmap").isEqualTo("structureNode");
     assertThat(directory.get("levels").get(0).get("usedSlots").asLong()).as("two directory records").isEqualTo(2);
     JsonNode bitmap = structures.get(0);
-    assertThat(bitmap.get("kind").asText()).isEqualTo("bitmap");
-    assertThat(bitmap.has("role")).as("no known structure claims slot 0").isFalse();
+    assertThat(bitmap.get("structure").asText()).isEqualTo("bitmap");
+    assertThat(bitmap.get("partOf").isNull()).as("no known structure claims slot 0").isTrue();
     assertThat(bitmap.get("height").asInt()).isEqualTo(1);
     assertThat(bitmap.get("nodes").asLong()).isEqualTo(1);
     assertThat(bitmap.get("levels").get(0).get("usedSlots").asLong()).isEqualTo(1);
@@ -89,13 +92,13 @@ class StatsCommandTest {
   @Test
   void freeRunsHistogramAndFragmentationAddUp() throws IOException {
     KnownContentFile file = KnownContentFile.build(dir.resolve("known.pages"));
-    JsonNode runs = CommandRun.of("stats", "--json", file.path.toString()).json().get("freeRuns");
+    JsonNode runs = CommandRun.of("stats", "--json", file.path.toString()).result().get("freeRuns");
     assertThat(runs.get("freePages").asLong()).isEqualTo(file.freePages);
 
     // The runs as 'pager pages' shows them: consecutive pages labelled free.
     List<Long> lengths = new ArrayList<>();
     long previous = -2;
-    for (JsonNode page : CommandRun.of("pages", "--json", file.path.toString()).json().get("pages")) {
+    for (JsonNode page : CommandRun.of("pages", "--json", file.path.toString()).result().get("pages")) {
       if (page.get("kind").asText().equals("free")) {
         long index = page.get("page").asLong();
         if (index == previous + 1) {
@@ -126,7 +129,7 @@ class StatsCommandTest {
       assertThat(shown.get("from").asLong()).isEqualTo(bucket.getKey());
       assertThat(shown.get("to").asLong()).isEqualTo(2 * bucket.getKey() - 1);
       assertThat(shown.get("runs").asLong()).isEqualTo(bucket.getValue()[0]);
-      assertThat(shown.get("pages").asLong()).isEqualTo(bucket.getValue()[1]);
+      assertThat(shown.get("freePages").asLong()).isEqualTo(bucket.getValue()[1]);
     }
   }
 
@@ -137,7 +140,7 @@ class StatsCommandTest {
     int chainPages = inspection.copy(inspection.activeSlot()).pendingChainPages();
     assertThat(chainPages).as("the fixture spills its pending list into a chain").isPositive();
 
-    JsonNode stats = CommandRun.of("stats", "--json", file.path.toString()).json();
+    JsonNode stats = CommandRun.of("stats", "--json", file.path.toString()).result();
     Map<String, Long> byOwner = owners(stats);
     assertThat(byOwner.get("pendingListPage")).isEqualTo(chainPages);
     // The 120 scattered pages, and the nodes and chain pages the two commits replaced.
@@ -151,7 +154,7 @@ class StatsCommandTest {
 
     Map<String, Long> tally = new LinkedHashMap<>();
     byOwner.keySet().forEach(kind -> tally.put(kind, 0L));
-    for (JsonNode page : CommandRun.of("pages", "--json", file.path.toString()).json().get("pages")) {
+    for (JsonNode page : CommandRun.of("pages", "--json", file.path.toString()).result().get("pages")) {
       tally.merge(page.get("kind").asText(), 1L, Long::sum);
     }
     assertThat(tally).isEqualTo(byOwner);
@@ -182,7 +185,7 @@ class StatsCommandTest {
   @Test
   void aDamagedNodeBelowTheRootIsCorruptAndAMissingFileIsNotFound() throws IOException {
     KnownContentFile file = KnownContentFile.buildWithChain(dir.resolve("chain.pages"));
-    JsonNode pages = CommandRun.of("pages", "--json", file.path.toString()).json().get("pages");
+    JsonNode pages = CommandRun.of("pages", "--json", file.path.toString()).result().get("pages");
     long leaf = -1;
     for (JsonNode page : pages) {
       if (page.get("kind").asText().equals("freeSpaceTreeNode") && page.get("level").asInt() == 0) {
