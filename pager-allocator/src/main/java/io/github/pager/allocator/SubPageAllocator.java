@@ -111,6 +111,14 @@ public final class SubPageAllocator implements BulkPageAllocator<SubPageId> {
           "a sub-page allocator needs root slots " + baseSlot + " to " + (baseSlot + ROOT_SLOTS_USED - 1)
               + "; slots are [0, " + Transaction.ROOT_SLOTS + ")");
     }
+    // Another structure's claim first: it says whose the slots are.
+    try {
+      RootCatalog.of(pager).requireAvailable(baseSlot, ROOT_SLOTS_USED, KIND);
+    } catch (PageFileException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new PageFileException(pager.describe() + ": the root catalog cannot be read", e);
+    }
     SubPageAllocator allocator = new SubPageAllocator(pager, baseSlot, subPageSize);
     long stored = pager.root(baseSlot);
     if (stored != 0 && stored != allocator.config()) {
@@ -121,13 +129,6 @@ public final class SubPageAllocator implements BulkPageAllocator<SubPageId> {
                   + (1 << ((stored >>> 8) & 0xFF)) + "-byte pages, not " + subPageSize + "-byte sub-pages in "
                   + pager.pageSize() + "-byte pages"
               : " holds another structure (0x" + Long.toHexString(stored) + "), not a sub-page allocator"));
-    }
-    try {
-      RootCatalog.of(pager).requireAvailable(baseSlot, ROOT_SLOTS_USED, KIND);
-    } catch (PageFileException e) {
-      throw e;
-    } catch (IOException e) {
-      throw new PageFileException(pager.describe() + ": the root catalog cannot be read", e);
     }
     return allocator;
   }

@@ -107,6 +107,14 @@ public final class ProtectedPageAllocator implements BulkPageAllocator<Protected
           "protected pages need root slots " + baseSlot + " to " + (baseSlot + ROOT_SLOTS_USED - 1)
               + "; slots are [0, " + Transaction.ROOT_SLOTS + ")");
     }
+    // Another structure's claim first: it says whose the slots are.
+    try {
+      RootCatalog.of(pager).requireAvailable(baseSlot, ROOT_SLOTS_USED, KIND);
+    } catch (PageFileException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new PageFileException(pager.describe() + ": the root catalog cannot be read", e);
+    }
     ProtectedPageAllocator allocator = new ProtectedPageAllocator(pager, baseSlot);
     long stored = pager.root(baseSlot);
     if (stored != 0 && stored != allocator.config()) {
@@ -117,13 +125,6 @@ public final class ProtectedPageAllocator implements BulkPageAllocator<Protected
                   + (1L << ((stored >>> 8) & 0xFF)) + "-byte pages, not version " + FORMAT_VERSION + " in "
                   + pager.pageSize() + "-byte pages"
               : " holds another structure (0x" + Long.toHexString(stored) + "), not protected pages"));
-    }
-    try {
-      RootCatalog.of(pager).requireAvailable(baseSlot, ROOT_SLOTS_USED, KIND);
-    } catch (PageFileException e) {
-      throw e;
-    } catch (IOException e) {
-      throw new PageFileException(pager.describe() + ": the root catalog cannot be read", e);
     }
     return allocator;
   }
