@@ -10,6 +10,10 @@ module io.github.pager.cli {
 
   exports io.github.pager.cli;
 
+  // Inspectors of the structures a file's root catalog names (pager-kv's, and any other module's
+  // on the module path): verify, stats and pages check them and label their pages.
+  uses io.github.pager.core.StructureInspector;
+
   // picocli fills the command classes' fields by reflection.
   opens io.github.pager.cli to
       info.picocli;

@@ -4,6 +4,8 @@ import io.github.pager.core.DoubleFreeException;
 import io.github.pager.core.PageFileException;
 import io.github.pager.core.Pager;
 import io.github.pager.core.PersistentBitmap;
+import io.github.pager.core.RootCatalog;
+import io.github.pager.core.RootClaim;
 import io.github.pager.core.Transaction;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -53,6 +55,9 @@ public final class SubPageAllocator implements BulkPageAllocator<SubPageId> {
   /** Root slots one allocator occupies, from its base slot on. */
   public static final int ROOT_SLOTS_USED = 5;
 
+  /** The kind an allocator claims its root slots as in the root catalog: {@code "pager-subpages"}. */
+  public static final String KIND = "pager-subpages";
+
   /** "SUBP" in the configuration value's high half. */
   private static final long CONFIG_MAGIC = 0x53554250L;
 
@@ -91,7 +96,9 @@ public final class SubPageAllocator implements BulkPageAllocator<SubPageId> {
    * @return the allocator
    * @throws IllegalArgumentException when the size or the slot is out of range
    * @throws PageFileException when the slots hold another structure, or an allocator of another
-   *     sub-page size or page size
+   *     sub-page size or page size, or the root catalog cannot be read
+   * @throws io.github.pager.core.RootClaimConflictException when another structure claimed one of
+   *     the slots in the root catalog
    */
   public static SubPageAllocator open(Pager pager, int baseSlot, int subPageSize) throws PageFileException {
     if (Integer.bitCount(subPageSize) != 1 || subPageSize < MIN_SUB_PAGE_SIZE || subPageSize > pager.pageSize() / 2) {
@@ -103,6 +110,14 @@ public final class SubPageAllocator implements BulkPageAllocator<SubPageId> {
       throw new IllegalArgumentException(
           "a sub-page allocator needs root slots " + baseSlot + " to " + (baseSlot + ROOT_SLOTS_USED - 1)
               + "; slots are [0, " + Transaction.ROOT_SLOTS + ")");
+    }
+    // Another structure's claim first: it says whose the slots are.
+    try {
+      RootCatalog.of(pager).requireAvailable(baseSlot, ROOT_SLOTS_USED, KIND);
+    } catch (PageFileException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new PageFileException(pager.describe() + ": the root catalog cannot be read", e);
     }
     SubPageAllocator allocator = new SubPageAllocator(pager, baseSlot, subPageSize);
     long stored = pager.root(baseSlot);
@@ -116,6 +131,29 @@ public final class SubPageAllocator implements BulkPageAllocator<SubPageId> {
               : " holds another structure (0x" + Long.toHexString(stored) + "), not a sub-page allocator"));
     }
     return allocator;
+  }
+
+  /**
+   * Opens the sub-page allocator claimed as {@code name} in the pager's {@link RootCatalog}
+   * (kind {@value #KIND}), claiming five free root slots for it, in a commit of its own, when the
+   * name is not claimed yet. No other structure can then take its slots, and tools name it.
+   *
+   * <pre>{@code
+   * SubPageAllocator small = SubPageAllocator.open(pager, "small-records", 256);
+   * }</pre>
+   *
+   * @param pager the pager; stays the caller's to close
+   * @param name the allocator's name (see {@link RootClaim})
+   * @param subPageSize a power of two from {@link #MIN_SUB_PAGE_SIZE} to half the page size
+   * @return the allocator
+   * @throws io.github.pager.core.RootClaimConflictException when the name is claimed by another
+   *     kind, or no five consecutive slots are free
+   * @throws PageFileException when the claimed slots hold another structure or an allocator of
+   *     another size, or the name is not claimed and the pager is read-only
+   * @throws IOException when the root catalog cannot be read or the claim's commit fails
+   */
+  public static SubPageAllocator open(Pager pager, String name, int subPageSize) throws IOException {
+    return open(pager, RootCatalog.claim(pager, name, KIND, ROOT_SLOTS_USED).firstSlot(), subPageSize);
   }
 
   /**
@@ -216,7 +254,11 @@ public final class SubPageAllocator implements BulkPageAllocator<SubPageId> {
    * @throws IOException when the state cannot be read or a parent page cannot be allocated
    */
   public SubPageId alloc(Transaction tx) throws IOException {
-    tx.setRoot(baseSlot, config());
+    if (tx.root(baseSlot) != config()) {
+      // The allocator's first commit: no claim made since it was opened may cover its slots.
+      RootCatalog.of(tx).requireAvailable(baseSlot, ROOT_SLOTS_USED, KIND);
+      tx.setRoot(baseSlot, config());
+    }
     PersistentBitmap used = tx.bitmap(baseSlot + 1);
     PersistentBitmap partial = tx.bitmap(baseSlot + 3);
     if (searching != tx) {

@@ -2,7 +2,11 @@ package io.github.pager.cli;
 
 import io.github.pager.allocator.SubPageAllocator;
 import io.github.pager.core.Pager;
+import io.github.pager.core.RootCatalog;
+import io.github.pager.core.RootClaim;
 import io.github.pager.core.StaleViewException;
+import io.github.pager.core.StructureInspection;
+import io.github.pager.core.StructureInspector;
 import io.github.pager.core.Transaction;
 import io.github.pager.protectedpages.ProtectedPageAllocator;
 import java.io.IOException;
@@ -12,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.BiConsumer;
@@ -19,8 +24,11 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The layers' structures a file holds, found by the configuration values they keep in root
- * slots: sub-page allocators and protected pages. Each can check itself and name the pages it
- * owns.
+ * slots (sub-page allocators and protected pages) and by the claims of the file's {@link
+ * RootCatalog}: the catalog itself, and each structure it names whose kind a {@link
+ * StructureInspector} on the module path knows (a key-value store of pager-kv, say, or a
+ * structure of the application's own, loaded with {@link ServiceLoader}). Each can check itself
+ * and name the pages it owns.
  */
 final class KnownStructures {
 
@@ -174,6 +182,81 @@ final class KnownStructures {
     }
   }
 
+  /** The root catalog's own array of claims, at slots 30-31: its nodes are its pages. */
+  private record Catalog(int firstSlot, int lastSlot, String description, Pager pager) implements Found {
+    @Override
+    public List<String> verify() throws IOException {
+      return pager.readArray(RootCatalog.CATALOG_SLOT, RootCatalog.RECORD_SIZE).verify();
+    }
+
+    @Override
+    public Set<Long> ownedPages() throws IOException {
+      return pager.readArray(RootCatalog.CATALOG_SLOT, RootCatalog.RECORD_SIZE).nodePages();
+    }
+
+    @Override
+    public String name() {
+      return "root catalog at slots " + firstSlot + "-" + lastSlot;
+    }
+
+    /** Its pages are its array's nodes, which the commit layout labels by itself. */
+    @Override
+    public void labelDataPages(BiConsumer<Long, PageOwner> sink) {}
+  }
+
+  /** A structure the catalog names, checked by the {@link StructureInspector} of its kind. */
+  private record Inspected(int firstSlot, int lastSlot, String description, RootClaim claim,
+      StructureInspection inspection) implements Found {
+    @Override
+    public List<String> verify() throws IOException {
+      return inspection.verify();
+    }
+
+    @Override
+    public Set<Long> ownedPages() throws IOException {
+      Set<Long> pages = new HashSet<>();
+      inspection.forEachPage((page, role, label) -> pages.add(page));
+      return pages;
+    }
+
+    @Override
+    public String name() {
+      return claim.kind() + " \"" + claim.name() + "\" at slots " + firstSlot + "-" + lastSlot;
+    }
+
+    @Override
+    public void labelDataPages(BiConsumer<Long, PageOwner> sink) throws IOException {
+      inspection.forEachPage((page, role, label) -> sink.accept(
+          page, new PageOwner.StructurePage(claim.name(), claim.kind(), firstSlot, role, label)));
+    }
+  }
+
+  /**
+   * A structure the catalog names that cannot be checked: no inspector of its kind is on the
+   * module path (it owns no page as far as the tool knows), or opening it failed ({@code
+   * problem}, which verify reports).
+   */
+  private record Unchecked(int firstSlot, int lastSlot, String description, RootClaim claim, @Nullable String problem)
+      implements Found {
+    @Override
+    public List<String> verify() {
+      return problem == null ? List.of() : List.of(problem);
+    }
+
+    @Override
+    public Set<Long> ownedPages() {
+      return Set.of();
+    }
+
+    @Override
+    public String name() {
+      return claim.kind() + " \"" + claim.name() + "\" at slots " + firstSlot + "-" + lastSlot;
+    }
+
+    @Override
+    public void labelDataPages(BiConsumer<Long, PageOwner> sink) {}
+  }
+
   private final List<Found> found;
 
   private KnownStructures(List<Found> found) {
@@ -200,7 +283,76 @@ final class KnownStructures {
         slot = last;
       }
     }
+    addClaimed(pager, found);
     return new KnownStructures(found);
+  }
+
+  /**
+   * Adds the root catalog and the structures it names that the probe above did not find: those
+   * whose kind an inspector on the module path knows are checked by it.
+   */
+  private static void addClaimed(Pager pager, List<Found> found) throws IOException {
+    RootCatalog catalog;
+    try {
+      catalog = RootCatalog.of(pager);
+    } catch (StaleViewException stale) {
+      throw stale;
+    } catch (IOException | RuntimeException unreadable) {
+      pager.requireCurrentView("the root catalog: " + Failures.message(unreadable));
+      RootClaim self = RootCatalog.SELF;
+      found.add(new Unchecked(self.firstSlot(), self.lastSlot(), "root catalog: unreadable", self,
+          "the root catalog is unreadable: " + Failures.message(unreadable)));
+      return;
+    }
+    Map<String, StructureInspector> inspectors = inspectors();
+    for (RootClaim claim : catalog.claims()) {
+      if (claim.equals(RootCatalog.SELF)) {
+        found.add(new Catalog(claim.firstSlot(), claim.lastSlot(),
+            "root catalog: " + (catalog.claims().size() - 1) + " claim(s)", pager));
+        continue;
+      }
+      if (found.stream().anyMatch(known -> claim.overlaps(known.firstSlot(), known.lastSlot() - known.firstSlot() + 1))) {
+        continue; // found by its configuration value above
+      }
+      StructureInspector inspector = inspectors.get(claim.kind());
+      if (inspector == null) {
+        found.add(new Unchecked(claim.firstSlot(), claim.lastSlot(), claim.kind() + " \"" + claim.name()
+            + "\": not checked (no inspector of this kind on the module path)", claim, null));
+        continue;
+      }
+      try {
+        StructureInspection inspection = inspector.inspect(pager, claim);
+        found.add(new Inspected(claim.firstSlot(), claim.lastSlot(), claim.kind() + " \"" + claim.name() + "\", "
+            + describe(pager, inspection), claim, inspection));
+      } catch (StaleViewException stale) {
+        throw stale;
+      } catch (IOException | RuntimeException unreadable) {
+        pager.requireCurrentView("the structure that failed: " + Failures.message(unreadable));
+        found.add(new Unchecked(claim.firstSlot(), claim.lastSlot(), claim.kind() + " \"" + claim.name()
+            + "\": unreadable", claim, "cannot open " + claim + ": " + Failures.message(unreadable)));
+      }
+    }
+  }
+
+  /** The inspectors on the module path (or class path), by kind; the first of a kind wins. */
+  private static Map<String, StructureInspector> inspectors() {
+    Map<String, StructureInspector> byKind = new LinkedHashMap<>();
+    for (StructureInspector inspector : ServiceLoader.load(StructureInspector.class)) {
+      byKind.putIfAbsent(inspector.kind(), inspector);
+    }
+    return byKind;
+  }
+
+  /** What an inspected structure says it holds, or why that cannot be said. */
+  private static String describe(Pager pager, StructureInspection inspection) throws StaleViewException {
+    try {
+      return inspection.description();
+    } catch (StaleViewException stale) {
+      throw stale;
+    } catch (IOException | RuntimeException unreadable) {
+      pager.requireCurrentView("the structure that failed: " + Failures.message(unreadable));
+      return "state unreadable (" + Failures.message(unreadable) + ")";
+    }
   }
 
   @FunctionalInterface

@@ -230,6 +230,31 @@ sealed interface PageOwner {
     }
   }
 
+  /**
+   * A page of a structure the root catalog names, labelled by the inspector of its kind ({@code
+   * io.github.pager.core.StructureInspector}): a key-value store's node or overflow page, say.
+   */
+  record StructurePage(String structure, String structureKind, int baseSlot, String role, String detail)
+      implements PageOwner {
+    @Override
+    public String kind() {
+      return "structurePage";
+    }
+
+    @Override
+    public String text() {
+      return detail + ", " + structureKind + " \"" + structure + "\" at slot " + baseSlot;
+    }
+
+    @Override
+    public void details(Map<String, Object> fields) {
+      fields.put("structure", structure);
+      fields.put("structureKind", structureKind);
+      fields.put("baseSlot", baseSlot);
+      fields.put("role", role);
+    }
+  }
+
   /** Allocated, and owned by no structure the tool knows: the application's own page. */
   record User() implements PageOwner {
     @Override

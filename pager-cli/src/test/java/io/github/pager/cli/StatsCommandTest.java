@@ -42,6 +42,7 @@ class StatsCommandTest {
     expected.put("directoryNode", 1L);
     expected.put("protectedCopy", 4L);
     expected.put("subPageParent", 2L);
+    expected.put("structurePage", 0L);
     expected.put("user", 7L);
     expected.put("pending", file.pendingPages);
     expected.put("free", file.freePages);

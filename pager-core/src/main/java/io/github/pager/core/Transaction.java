@@ -4,9 +4,12 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Several changes to a pager's allocation state, made durable together by one commit: all of
@@ -48,6 +51,8 @@ public final class Transaction implements AutoCloseable {
   private final Map<Integer, RootedStructure> structures = new TreeMap<>();
   private State state = State.OPEN;
   private final List<Runnable> whenSealed = new ArrayList<>();
+  private final List<CommitStep> beforeCommit = new ArrayList<>();
+  private final Map<Object, Object> layers = new HashMap<>();
 
   /** The writer lock is held from begin until the commit is sealed or the transaction closed. */
   private boolean holdsLock = true;
@@ -269,6 +274,10 @@ public final class Transaction implements AutoCloseable {
     checkOpen();
     Pager.Sealed sealed;
     try {
+      // By index: a step may register another (a layer that writes into another layer).
+      for (int i = 0; i < beforeCommit.size(); i++) {
+        beforeCommit.get(i).run();
+      }
       sealed = pager.txSeal(roots.clone(), structures.values());
       state = State.COMMITTED;
       endStructures();
@@ -300,6 +309,88 @@ public final class Transaction implements AutoCloseable {
   public void whenSealed(Runnable action) {
     checkOpen();
     whenSealed.add(action);
+  }
+
+  /** A step a layer runs when the transaction commits, before anything is recorded. */
+  @FunctionalInterface
+  public interface CommitStep {
+    /**
+     * Runs the step.
+     *
+     * @throws IOException when it fails; the commit is then rolled back
+     */
+    void run() throws IOException;
+  }
+
+  /**
+   * Registers a step that {@link #commit()} runs first, in registration order, while the
+   * transaction is still open: where a layer that keeps changes of its own in memory writes them
+   * into the transaction (its checksums, its root values), so that the layer can share a
+   * transaction that someone else commits. A step that throws rolls the whole transaction back.
+   *
+   * @param step what to run
+   * @throws IllegalStateException when the transaction is not open
+   */
+  public void beforeCommit(CommitStep step) {
+    checkOpen();
+    beforeCommit.add(step);
+  }
+
+  /**
+   * Returns the state a layer keeps for this transaction under {@code key}, made by {@code
+   * create} the first time it is asked for: so that a layer asked twice for the same structure in
+   * one transaction (two objects over the same slots, say) works on one state, as {@link
+   * #bitmap(int)} returns the same bitmap twice.
+   *
+   * @param key what the state belongs to, compared with {@code equals}
+   * @param type the state's class
+   * @param create makes the state
+   * @param <T> the state's type
+   * @return the state
+   * @throws IllegalStateException when the transaction is not open, or {@code key} holds a state
+   *     of another class
+   */
+  public <T> T layerState(Object key, Class<T> type, Supplier<? extends T> create) {
+    checkOpen();
+    Object layer = layers.get(key);
+    if (layer == null) {
+      layer = create.get();
+      layers.put(key, layer);
+    }
+    if (!type.isInstance(layer)) {
+      throw new IllegalStateException(key + " holds a " + layer.getClass().getName() + ", not a " + type.getName());
+    }
+    return type.cast(layer);
+  }
+
+  /**
+   * Tells whether the transaction is open: not committed, failed or closed.
+   *
+   * @return true while changes can be made in it
+   */
+  public boolean isOpen() {
+    return state == State.OPEN;
+  }
+
+  /**
+   * Tells whether this is a transaction of {@code candidate}: for layers handed a transaction
+   * that must refuse one of another pager.
+   *
+   * @param candidate a pager
+   * @return true when {@code candidate} began this transaction
+   */
+  public boolean isOf(Pager candidate) {
+    return pager == candidate;
+  }
+
+  /** The structure opened in this transaction whose first slot is {@code slot}, or null. */
+  @Nullable RootedStructure structureAt(int slot) {
+    return structures.get(slot);
+  }
+
+  /** Names the file, for messages. */
+  String describe() {
+    return pager.describe();
   }
 
   /** Ends the transaction, rolling back its changes unless it was committed. */

@@ -1,40 +1,58 @@
 package io.github.pager.kv;
 
+import io.github.pager.core.RootCatalog;
+import io.github.pager.core.RootClaim;
 import io.github.pager.core.Transaction;
+import org.jspecify.annotations.Nullable;
 
 /**
- * How a {@link KvStore} sits in its pager: which root values it claims, and whether reads check
- * node checksums. Immutable; each {@code with} method returns a changed copy.
+ * How a {@link KvStore} sits in its pager: which root values it uses, found by name in the
+ * pager's {@link RootCatalog} or at fixed slots, and whether reads check node checksums.
+ * Immutable; each {@code with} method returns a changed copy.
+ *
+ * <pre>{@code
+ * KvOptions.defaults()                                  // fixed slots 16-19, no name
+ * KvOptions.defaults().withName("orders")               // the lowest 4 free slots, claimed as "orders"
+ * KvOptions.defaults().withName("orders").withRootSlot(4)   // slots 4-7, claimed as "orders"
+ * }</pre>
  */
 public final class KvOptions {
-  /** The first of the four root slots a store claims by default: 16, so slots 16 to 19. */
+  /** The first of the four root slots a store uses by default: 16, so slots 16 to 19. */
   public static final int DEFAULT_ROOT_SLOT = 16;
 
-  /** How many root slots a store claims, from its first. */
+  /** How many root slots a store uses, from its first. */
   public static final int ROOT_SLOTS_CLAIMED = RootSlots.COUNT;
 
+  /** The kind a store claims its slots as in the root catalog: {@code "pager-kv"}. */
+  public static final String KIND = "pager-kv";
+
   private final int rootSlot;
+  private final boolean slotChosen;
+  private final @Nullable String name;
   private final boolean verifiedReads;
 
-  private KvOptions(int rootSlot, boolean verifiedReads) {
+  private KvOptions(int rootSlot, boolean slotChosen, @Nullable String name, boolean verifiedReads) {
     this.rootSlot = rootSlot;
+    this.slotChosen = slotChosen;
+    this.name = name;
     this.verifiedReads = verifiedReads;
   }
 
   /**
-   * Returns the defaults: root slots 16 to 19, reads that check each node's magic and level but
-   * not its checksum.
+   * Returns the defaults: root slots 16 to 19 without a name, reads that check each node's magic
+   * and level but not its checksum.
    *
    * @return the defaults
    */
   public static KvOptions defaults() {
-    return new KvOptions(DEFAULT_ROOT_SLOT, false);
+    return new KvOptions(DEFAULT_ROOT_SLOT, false, null, false);
   }
 
   /**
    * Returns these options with the store's root values at slots {@code first} to {@code first +
-   * 3}. Two structures in one pager must claim slots that do not overlap; a store refuses to
-   * open on slots holding something else.
+   * 3}. Without a name, the store refuses slots that a claim of another structure covers in the
+   * root catalog, and slots holding values that are not a store's; with a name, it claims exactly
+   * these slots under it.
    *
    * @param first the first slot, from 0 to {@link Transaction#ROOT_SLOTS} - 4
    * @return the changed options
@@ -42,7 +60,23 @@ public final class KvOptions {
    */
   public KvOptions withRootSlot(int first) {
     RootSlots.check(first);
-    return new KvOptions(first, verifiedReads);
+    return new KvOptions(first, true, name, verifiedReads);
+  }
+
+  /**
+   * Returns these options with the store found by name: its four root slots are claimed under
+   * {@code name} in the pager's {@link RootCatalog}, by the store's first write transaction,
+   * where four consecutive slots are free (or where {@link #withRootSlot} says). Another
+   * structure cannot then take them, and tools name the store. A reopen, another process and
+   * {@code pager verify} find it by the name.
+   *
+   * @param name 1 to {@value RootClaim#MAX_NAME_LENGTH} characters of printable ASCII without spaces
+   * @return the changed options
+   * @throws IllegalArgumentException when the name is not such
+   */
+  public KvOptions withName(String name) {
+    new RootClaim(name, KIND, 0, RootSlots.COUNT); // checks the name
+    return new KvOptions(slotChosen ? rootSlot : DEFAULT_ROOT_SLOT, slotChosen, name, verifiedReads);
   }
 
   /**
@@ -57,16 +91,36 @@ public final class KvOptions {
    * @return the changed options
    */
   public KvOptions withVerifiedReads(boolean verified) {
-    return new KvOptions(rootSlot, verified);
+    return new KvOptions(rootSlot, slotChosen, name, verified);
   }
 
   /**
-   * Returns the first root slot the store claims.
+   * Returns the first root slot the store uses: the one {@link #withRootSlot} chose, or 16; a
+   * named store without a chosen slot finds its slots in the catalog instead.
    *
    * @return the slot
    */
   public int rootSlot() {
     return rootSlot;
+  }
+
+  /**
+   * Tells whether the slots are fixed: chosen with {@link #withRootSlot}, or the default ones of
+   * a store without a name.
+   *
+   * @return true when the store lives at {@link #rootSlot()}
+   */
+  public boolean fixedSlots() {
+    return slotChosen || name == null;
+  }
+
+  /**
+   * Returns the name the store claims its slots under.
+   *
+   * @return the name, or null for a store at fixed slots without a claim
+   */
+  public @Nullable String name() {
+    return name;
   }
 
   /**
@@ -80,7 +134,7 @@ public final class KvOptions {
 
   @Override
   public String toString() {
-    return "KvOptions[rootSlots=" + rootSlot + "-" + (rootSlot + RootSlots.COUNT - 1) + ", verifiedReads="
-        + verifiedReads + "]";
+    String slots = fixedSlots() ? "rootSlots=" + rootSlot + "-" + (rootSlot + RootSlots.COUNT - 1) : "rootSlots=claimed";
+    return "KvOptions[" + (name == null ? "" : "name=" + name + ", ") + slots + ", verifiedReads=" + verifiedReads + "]";
   }
 }

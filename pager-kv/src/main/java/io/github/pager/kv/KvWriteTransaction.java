@@ -18,7 +18,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>It holds a pager {@link Transaction}, and with it the pager's writer lock, from {@link
  * KvStore#beginWrite()} until it is closed: one writer at a time, closed by the thread that
- * began it. It sees its own changes ({@link #get}, {@link #cursor}). Any failure inside one of
+ * began it. A transaction from {@link KvStore#join} is <em>joined</em> to a pager transaction
+ * someone else began: that one's commit commits it, and that one's close rolls it back; see
+ * {@link #commit()} and {@link #close()}. A failure inside a joined transaction's method rolls
+ * back the pager transaction it joined, whole. It sees its own changes ({@link #get}, {@link #cursor}). Any failure inside one of
  * its methods rolls the whole transaction back; later calls other than {@link #close()} then
  * throw {@link IllegalStateException}. Readers see none of it until the commit.
  */
@@ -33,12 +36,23 @@ public final class KvWriteTransaction implements AutoCloseable {
   private final Transaction tx;
   private final RootSlots slots;
   private final TreeWriter writer;
+  private final boolean joined;
   private State state = State.OPEN;
 
-  KvWriteTransaction(Transaction tx, RootSlots slots, TreeWriter writer) {
+  KvWriteTransaction(Transaction tx, RootSlots slots, TreeWriter writer, boolean joined) {
     this.tx = tx;
     this.slots = slots;
     this.writer = writer;
+    this.joined = joined;
+    // Whoever commits the pager transaction, the tree's checksums and root values go in first.
+    tx.beforeCommit(this::seal);
+  }
+
+  /** Records each new node's checksum in its parent and sets the store's root values. */
+  private void seal() throws IOException {
+    if (state == State.OPEN) {
+      slots.write(tx, writer.seal());
+    }
   }
 
   /**
@@ -135,11 +149,15 @@ public final class KvWriteTransaction implements AutoCloseable {
    * transaction, which syncs the new pages before the record that publishes them.
    *
    * @throws IOException when the commit fails; see {@link Transaction#commit()}
+   * @throws IllegalStateException when the transaction is joined: commit the pager transaction
+   *     it joined instead
    */
   public void commit() throws IOException {
     checkOpen();
+    if (joined) {
+      throw new IllegalStateException("this write transaction joined a pager transaction: commit that one");
+    }
     try {
-      slots.write(tx, writer.seal());
       tx.commit();
       state = State.COMMITTED;
     } catch (IOException | RuntimeException e) {
@@ -148,15 +166,28 @@ public final class KvWriteTransaction implements AutoCloseable {
     }
   }
 
-  /** Rolls every change back and ends the transaction; the same as closing it uncommitted. */
+  /**
+   * Rolls every change back and ends the transaction; the same as closing it uncommitted. A
+   * joined transaction cannot roll back alone: this rolls back (closes) the pager transaction it
+   * joined, with everything else done in it.
+   */
   public void rollback() {
+    if (joined && state == State.OPEN) {
+      state = State.CLOSED;
+      tx.close();
+      return;
+    }
     close();
   }
 
-  /** Ends the transaction, rolling back unless it was committed, and releases the writer lock. */
+  /**
+   * Ends the transaction, rolling back unless it was committed, and releases the writer lock.
+   * On a joined transaction it does nothing: the pager transaction it joined decides, its commit
+   * committing these changes and its close rolling them back.
+   */
   @Override
   public void close() {
-    if (state == State.CLOSED) {
+    if (joined || state == State.CLOSED) {
       return;
     }
     state = State.CLOSED;
@@ -171,6 +202,9 @@ public final class KvWriteTransaction implements AutoCloseable {
   }
 
   private void checkOpen() {
+    if (state == State.OPEN && !tx.isOpen()) {
+      throw new IllegalStateException("the pager transaction this write transaction joined has ended");
+    }
     if (state != State.OPEN) {
       throw new IllegalStateException("the write transaction is " + state.name().toLowerCase(Locale.ROOT));
     }

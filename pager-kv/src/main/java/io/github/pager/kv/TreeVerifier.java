@@ -1,5 +1,6 @@
 package io.github.pager.kv;
 
+import io.github.pager.core.StructureInspection;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -40,13 +41,15 @@ final class TreeVerifier {
   private final Cells cells;
   private final PageSource pages;
   private final Allocation allocation;
+  private final StructureInspection.PageVisitor labels;
   private final List<String> problems = new ArrayList<>();
   private final TreeSet<Long> seen = new TreeSet<>();
   private long entries;
   private long nodePages;
   private long overflowPages;
 
-  TreeVerifier(Cells cells, PageSource pages, Allocation allocation) {
+  TreeVerifier(Cells cells, PageSource pages, Allocation allocation, StructureInspection.PageVisitor labels) {
+    this.labels = labels;
     this.layout = cells.layout();
     this.cells = cells;
     this.pages = pages;
@@ -69,6 +72,7 @@ final class TreeVerifier {
       return;
     }
     nodePages++;
+    labels.page(page, "node", (level == 0 ? "leaf node" : "branch node (level " + level + ")") + (isRoot ? ", the root" : ""));
     MemorySegment node = pages.page(page);
     int actual = NodeReader.checksum(node);
     if (actual != crc) {
@@ -194,6 +198,8 @@ final class TreeVerifier {
         return;
       }
       overflowPages++;
+      labels.page(first + i, "overflow", "overflow page " + (i + 1) + " of " + runPages + " of " + (leaf ? "an entry" : "a key")
+          + " in node page " + page + ", cell " + index);
     }
     try {
       Overflow.readChecked(pages, layout.pageSize, first, length, layout.spillCrc(node, cell, leaf), 0, "");

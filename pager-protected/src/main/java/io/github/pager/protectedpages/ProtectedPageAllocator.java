@@ -7,6 +7,8 @@ import io.github.pager.core.PageFileException;
 import io.github.pager.core.Pager;
 import io.github.pager.core.PersistentArray;
 import io.github.pager.core.PersistentBitmap;
+import io.github.pager.core.RootCatalog;
+import io.github.pager.core.RootClaim;
 import io.github.pager.core.Snapshot;
 import io.github.pager.core.Transaction;
 import java.io.IOException;
@@ -63,6 +65,9 @@ public final class ProtectedPageAllocator implements BulkPageAllocator<Protected
   /** Root slots one allocator occupies, from its base slot on. */
   public static final int ROOT_SLOTS_USED = 5;
 
+  /** The kind protected pages claim their root slots as in the root catalog: {@code "pager-protected"}. */
+  public static final String KIND = "pager-protected";
+
   /** "PROT" in the configuration value's high half ({@code PROTECTED_MAGIC} in FORMAT.md). */
   static final long CONFIG_MAGIC = 0x50524F54L;
 
@@ -92,13 +97,23 @@ public final class ProtectedPageAllocator implements BulkPageAllocator<Protected
    * @return the allocator
    * @throws IllegalArgumentException when the slots are out of range
    * @throws PageFileException when the slots hold another structure, or protected pages of
-   *     another page size or format version
+   *     another page size or format version, or the root catalog cannot be read
+   * @throws io.github.pager.core.RootClaimConflictException when another structure claimed one of
+   *     the slots in the root catalog
    */
   public static ProtectedPageAllocator open(Pager pager, int baseSlot) throws PageFileException {
     if (baseSlot < 0 || baseSlot + ROOT_SLOTS_USED > Transaction.ROOT_SLOTS) {
       throw new IllegalArgumentException(
           "protected pages need root slots " + baseSlot + " to " + (baseSlot + ROOT_SLOTS_USED - 1)
               + "; slots are [0, " + Transaction.ROOT_SLOTS + ")");
+    }
+    // Another structure's claim first: it says whose the slots are.
+    try {
+      RootCatalog.of(pager).requireAvailable(baseSlot, ROOT_SLOTS_USED, KIND);
+    } catch (PageFileException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new PageFileException(pager.describe() + ": the root catalog cannot be read", e);
     }
     ProtectedPageAllocator allocator = new ProtectedPageAllocator(pager, baseSlot);
     long stored = pager.root(baseSlot);
@@ -112,6 +127,29 @@ public final class ProtectedPageAllocator implements BulkPageAllocator<Protected
               : " holds another structure (0x" + Long.toHexString(stored) + "), not protected pages"));
     }
     return allocator;
+  }
+
+  /**
+   * Opens the protected pages claimed as {@code name} in the pager's {@link RootCatalog} (kind
+   * {@value #KIND}), claiming five free root slots for them, in a commit of its own, when the name
+   * is not claimed yet. No other structure can then take their slots, and tools name them. Open
+   * them once per pager opening.
+   *
+   * <pre>{@code
+   * ProtectedPageAllocator pages = ProtectedPageAllocator.open(pager, "sessions");
+   * }</pre>
+   *
+   * @param pager the pager; stays the caller's to close
+   * @param name their name (see {@link RootClaim})
+   * @return the allocator
+   * @throws io.github.pager.core.RootClaimConflictException when the name is claimed by another
+   *     kind, or no five consecutive slots are free
+   * @throws PageFileException when the claimed slots hold another structure, or the name is not
+   *     claimed and the pager is read-only
+   * @throws IOException when the root catalog cannot be read or the claim's commit fails
+   */
+  public static ProtectedPageAllocator open(Pager pager, String name) throws IOException {
+    return open(pager, RootCatalog.claim(pager, name, KIND, ROOT_SLOTS_USED).firstSlot());
   }
 
   /**

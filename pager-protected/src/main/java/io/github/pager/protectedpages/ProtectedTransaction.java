@@ -5,6 +5,7 @@ import io.github.pager.core.PageId;
 import io.github.pager.core.Pager;
 import io.github.pager.core.PersistentArray;
 import io.github.pager.core.PersistentBitmap;
+import io.github.pager.core.RootCatalog;
 import io.github.pager.core.Transaction;
 import io.github.pager.allocator.ForeignHandleException;
 import java.io.IOException;
@@ -131,6 +132,9 @@ public final class ProtectedTransaction implements AutoCloseable {
     }
     try {
       if (tx.root(allocator.baseSlot()) != allocator.config()) {
+        // The first commit of these pages: no claim made since they were opened may cover their slots.
+        RootCatalog.of(tx).requireAvailable(allocator.baseSlot(), ProtectedPageAllocator.ROOT_SLOTS_USED,
+            ProtectedPageAllocator.KIND);
         tx.setRoot(allocator.baseSlot(), allocator.config());
       }
       PersistentBitmap used = tx.bitmap(allocator.usedSlot());
