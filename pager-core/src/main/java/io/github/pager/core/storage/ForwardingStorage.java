@@ -23,12 +23,6 @@ import org.jspecify.annotations.Nullable;
  *   }
  * }
  * }</pre>
- *
- * <p>One call is not passed on: {@link #writeDurably} runs as {@link Storage}'s default, {@link
- * #write} then {@link #sync}, both through this wrapper. So a wrapper that overrides {@code sync}
- * sees every point where the pager waits for durability, the commit's record included, at the
- * cost of the delegate's one-call form (a file's {@code O_DSYNC} write). A wrapper that wants that
- * form overrides {@code writeDurably} to call {@code delegate().writeDurably}.
  */
 public abstract class ForwardingStorage implements Storage {
   private final Storage delegate;
@@ -94,6 +88,11 @@ public abstract class ForwardingStorage implements Storage {
   @Override
   public void write(long offset, MemorySegment source) throws IOException {
     delegate.write(offset, source);
+  }
+
+  @Override
+  public void writeDurably(long offset, MemorySegment source) throws IOException {
+    delegate.writeDurably(offset, source);
   }
 
   @Override
