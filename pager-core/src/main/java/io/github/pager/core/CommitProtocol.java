@@ -1,7 +1,6 @@
 package io.github.pager.core;
 
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 import java.util.Collection;
 import org.jspecify.annotations.Nullable;
@@ -177,22 +176,17 @@ final class CommitProtocol {
     // keeps the record's stores after the nodes' ones (for a kill with Durability.NONE, where no
     // sync separates them).
     int slot = MetadataCopies.otherSlot(activeSlot);
+    VarHandle.storeStoreFence();
+    try {
+      newest.writeTo(file.page(slot), file.pageSize(), file.describe(), slot);
+    } catch (UnreadablePageException e) {
+      throw unavailable("the older metadata copy cannot be written", e);
+    }
+
+    // Step 5. Sync the record. When this returns, every commit of the group is acknowledged.
     if (durability == Durability.SYNC) {
-      // Steps 4 and 5 in one call: the record is written whole, by a positional write that
-      // returns once it is durable (Storage.writeDurably), as LMDB writes its meta page; on this
-      // kind of disk that is cheaper than a store into the mapping and an msync. When it
-      // returns, every commit of the group is acknowledged. A write cut short by a crash leaves
-      // a record that fails its CRC, as a torn store would.
-      MemorySegment record = MemorySegment.ofArray(newest.encode(file.pageSize()));
-      syncOrFail(() -> file.writeDurably(slot, record, SyncReason.COMMIT_RECORD));
+      syncOrFail(() -> file.syncPage(slot, SyncReason.COMMIT_RECORD));
       syncs++;
-    } else {
-      VarHandle.storeStoreFence();
-      try {
-        newest.writeTo(file.page(slot), file.pageSize(), file.describe(), slot);
-      } catch (UnreadablePageException e) {
-        throw unavailable("the older metadata copy cannot be written", e);
-      }
     }
     activeSlot = slot;
     durableGeneration = newest.generation;

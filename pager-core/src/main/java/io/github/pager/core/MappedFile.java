@@ -176,23 +176,6 @@ final class MappedFile {
     }
   }
 
-  /**
-   * Writes page {@code index} whole and returns once it is durable (see {@link
-   * Storage#writeDurably}); counted and recorded as a sync of the page.
-   */
-  void writeDurably(long index, MemorySegment content, SyncReason reason) throws IOException {
-    PagerEvents.Sync event = new PagerEvents.Sync();
-    event.begin();
-    counters.syncedRange(pageSize);
-    boolean done = false;
-    try {
-      storage.writeDurably(index * pageSize, content);
-      done = true;
-    } finally {
-      event.end(storage.describe(), reason, index * pageSize, pageSize, !done);
-    }
-  }
-
   /** Makes the stores into page {@code index} durable; {@code reason} says what for. */
   void syncPage(long index, SyncReason reason) throws IOException {
     PagerEvents.Sync event = new PagerEvents.Sync();

@@ -43,9 +43,6 @@ public final class FileStorage implements Storage {
   private final List<MappedRange> regions = new ArrayList<>();
   private SharedLockFile.@Nullable WriterLock writerLock;
 
-  /** The file opened a second time with {@code DSYNC}, on first use; guarded by {@code this}. */
-  private @Nullable FileChannel dsyncChannel;
-
   /** The lock file's reader table, opened on first use; guarded by {@code this}. */
   private @Nullable ReaderTable readerTable;
 
@@ -262,31 +259,6 @@ public final class FileStorage implements Storage {
   }
 
   @Override
-  public void writeDurably(long offset, MemorySegment source) throws IOException {
-    requireWritable();
-    requireWithinFile(offset, source.byteSize());
-    // One call that returns when the bytes are durable: the write carries the flush (or a
-    // force-unit-access write), where a store and an msync take a fault, then a flush.
-    ByteBuffer buffer = source.asByteBuffer();
-    FileChannel dsync = dsyncChannel();
-    long at = offset;
-    while (buffer.hasRemaining()) {
-      at += dsync.write(buffer, at);
-    }
-  }
-
-  private synchronized FileChannel dsyncChannel() throws IOException {
-    FileChannel dsync = dsyncChannel;
-    if (dsync == null) {
-      // The writer's lock is on the lock file, so a second descriptor of the data file neither
-      // takes nor, when closed, drops it.
-      dsync = FileChannel.open(path, StandardOpenOption.WRITE, StandardOpenOption.DSYNC);
-      dsyncChannel = dsync;
-    }
-    return dsync;
-  }
-
-  @Override
   public void sync(long offset, long length) throws IOException {
     requireWritable();
     List<MappedRange> mappings;
@@ -331,14 +303,6 @@ public final class FileStorage implements Storage {
     } finally {
       try {
         channel.close();
-        FileChannel dsync;
-        synchronized (this) {
-          dsync = dsyncChannel;
-          dsyncChannel = null;
-        }
-        if (dsync != null) {
-          dsync.close();
-        }
       } finally {
         try {
           closeReaderTable();

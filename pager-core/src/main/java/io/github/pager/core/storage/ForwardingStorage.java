@@ -91,11 +91,6 @@ public abstract class ForwardingStorage implements Storage {
   }
 
   @Override
-  public void writeDurably(long offset, MemorySegment source) throws IOException {
-    delegate.writeDurably(offset, source);
-  }
-
-  @Override
   public void sync(long offset, long length) throws IOException {
     delegate.sync(offset, length);
   }

@@ -135,25 +135,6 @@ public interface Storage extends Closeable {
   }
 
   /**
-   * Writes bytes as {@link #write} does and returns once they are durable: the metadata record's
-   * write, which is the commit's last step and its acknowledgement.
-   *
-   * <p>The default writes, then syncs the range. A file opened a second time with {@code O_DSYNC}
-   * does both in one call, as LMDB writes its meta page: on ext4 on a virtual disk that is
-   * cheaper than a store into the mapping and an {@code msync} of the page (BENCHMARKS.md, "Raw
-   * page writes and the record's flush").
-   *
-   * @param offset where to write, in bytes; the range must lie within {@link #size()}
-   * @param source the bytes to write
-   * @throws IOException when the bytes may not have reached the disk; callers must then assume
-   *     nothing about which of them did
-   */
-  default void writeDurably(long offset, MemorySegment source) throws IOException {
-    write(offset, source);
-    sync(offset, source.byteSize());
-  }
-
-  /**
    * Makes every byte stored into the given range durable.
    *
    * @param offset where the range starts, in bytes
