@@ -185,6 +185,16 @@ final class KnownStructures {
   /** The root catalog's own array of claims, at slots 30-31: its nodes are its pages. */
   private record Catalog(int firstSlot, int lastSlot, String description, Pager pager) implements Found {
     @Override
+    public String kind() {
+      return "rootCatalog";
+    }
+
+    @Override
+    public OptionalInt inUse() {
+      return OptionalInt.empty();
+    }
+
+    @Override
     public List<String> verify() throws IOException {
       return pager.readArray(RootCatalog.CATALOG_SLOT, RootCatalog.RECORD_SIZE).verify();
     }
@@ -207,6 +217,17 @@ final class KnownStructures {
   /** A structure the catalog names, checked by the {@link StructureInspector} of its kind. */
   private record Inspected(int firstSlot, int lastSlot, String description, RootClaim claim,
       StructureInspection inspection) implements Found {
+    /** The kind its claim names ({@code pager-kv}): the word its inspector answers to. */
+    @Override
+    public String kind() {
+      return claim.kind();
+    }
+
+    @Override
+    public OptionalInt inUse() {
+      return OptionalInt.empty();
+    }
+
     @Override
     public List<String> verify() throws IOException {
       return inspection.verify();
@@ -238,6 +259,16 @@ final class KnownStructures {
    */
   private record Unchecked(int firstSlot, int lastSlot, String description, RootClaim claim, @Nullable String problem)
       implements Found {
+    @Override
+    public String kind() {
+      return claim.kind();
+    }
+
+    @Override
+    public OptionalInt inUse() {
+      return OptionalInt.empty();
+    }
+
     @Override
     public List<String> verify() {
       return problem == null ? List.of() : List.of(problem);

@@ -69,15 +69,22 @@ class CatalogStructuresCommandTest {
   void verifyStrictAccountsForEveryPageOfTheStore() {
     CommandRun run = CommandRun.of("verify", "--strict", "--json", path.toString());
     assertThat(run.code()).as(run.out() + run.err()).isZero();
-    JsonNode report = run.json();
-    assertThat(report.get("ok").asBoolean()).isTrue();
+    assertThat(run.json().get("ok").asBoolean()).isTrue();
+    JsonNode report = run.result();
     assertThat(report.get("pagesOwnedByNoKnownStructure").asLong()).isZero();
     assertThat(report.get("allocatedPages").asLong()).isEqualTo(report.get("pagesOwnedByStructures").asLong());
     Map<String, String> kinds = new HashMap<>();
-    report.get("structures").forEach(structure -> kinds.put(structure.get("slots").asText(), structure.get("kind").asText()));
-    assertThat(kinds.get("0-4")).startsWith("protected pages");
-    assertThat(kinds.get("5-8")).isEqualTo("pager-kv \"orders\", key-value store: 600 entries");
-    assertThat(kinds.get("30-31")).isEqualTo("root catalog: 2 claim(s)");
+    Map<String, String> descriptions = new HashMap<>();
+    report.get("structures").forEach(structure -> {
+      String slots = structure.get("firstSlot").asInt() + "-" + structure.get("lastSlot").asInt();
+      kinds.put(slots, structure.get("kind").asText());
+      descriptions.put(slots, structure.get("description").asText());
+    });
+    assertThat(kinds.get("0-4")).isEqualTo("protectedPages");
+    assertThat(kinds.get("5-8")).isEqualTo("pager-kv");
+    assertThat(descriptions.get("5-8")).isEqualTo("pager-kv \"orders\", key-value store: 600 entries");
+    assertThat(kinds.get("30-31")).isEqualTo("rootCatalog");
+    assertThat(descriptions.get("30-31")).isEqualTo("root catalog: 2 claim(s)");
   }
 
   @Test
@@ -86,7 +93,7 @@ class CatalogStructuresCommandTest {
     assertThat(run.code()).as(run.err()).isZero();
     Set<Long> labelledStorePages = new TreeSet<>();
     long overflow = 0;
-    for (JsonNode page : run.json().get("pages")) {
+    for (JsonNode page : run.result().get("pages")) {
       String kind = page.get("kind").asText();
       assertThat(kind).as("page %s: %s", page.get("page"), page.get("label")).isNotEqualTo("user");
       if (kind.equals("structurePage")) {
@@ -117,14 +124,14 @@ class CatalogStructuresCommandTest {
   void statsCountsTheStoresPagesAndNoUserPage() {
     CommandRun run = CommandRun.of("stats", "--json", path.toString());
     assertThat(run.code()).as(run.err()).isZero();
-    JsonNode owners = run.json().get("pagesByOwner");
+    JsonNode owners = run.result().get("pagesByOwner");
     assertThat(owners.get("structurePage").asLong()).isEqualTo(storePages.size());
     assertThat(owners.get("user").asLong()).isZero();
     boolean catalogShown = false;
-    for (JsonNode structure : run.json().get("structures")) {
+    for (JsonNode structure : run.result().get("structureTrees")) {
       if (structure.get("slot").asInt() == RootCatalog.CATALOG_SLOT) {
         catalogShown = true;
-        assertThat(structure.get("role").asText()).isEqualTo("part of the root catalog at slots 30-31");
+        assertThat(structure.get("partOf").asText()).isEqualTo("root catalog at slots 30-31");
       }
     }
     assertThat(catalogShown).isTrue();
@@ -150,14 +157,14 @@ class CatalogStructuresCommandTest {
     }
     CommandRun run = CommandRun.of("verify", "--json", path.toString());
     assertThat(run.code()).as(run.out()).isEqualTo(ExitCode.PROBLEMS);
-    assertThat(run.json().get("problems").toString())
+    assertThat(run.result().get("problems").toString())
         .contains("slots 5-8: node page " + victim + " fails its checksum");
   }
 
   /** Pages of the store that are not its root (whose checksum is a root value) nor overflow pages. */
   private boolean isRootOrOverflow(long page) {
     CommandRun run = CommandRun.of("pages", "--json", "--from", Long.toString(page), "--count", "1", path.toString());
-    String label = run.json().get("pages").get(0).get("label").asText();
+    String label = run.result().get("pages").get(0).get("label").asText();
     return label.contains("the root") || label.startsWith("overflow");
   }
 
