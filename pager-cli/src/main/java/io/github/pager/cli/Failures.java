@@ -1,5 +1,6 @@
 package io.github.pager.cli;
 
+import io.github.pager.core.CompactionRefusedException;
 import io.github.pager.core.CorruptPageFileException;
 import io.github.pager.core.NotAPageFileException;
 import io.github.pager.core.PageFileLockedException;
@@ -29,6 +30,7 @@ final class Failures {
       case CorruptPageFileException e -> ExitCode.CORRUPT;
       case PageFileLockedException e -> ExitCode.LOCKED;
       case RepairRefusedException e -> ExitCode.PROBLEMS;
+      case CompactionRefusedException e -> ExitCode.PROBLEMS;
       case StaleViewException e -> ExitCode.STALE;
       case FileAlreadyExistsException e -> ExitCode.EXISTS;
       case IOException e -> ExitCode.IO_ERROR;
@@ -49,6 +51,7 @@ final class Failures {
       case CorruptPageFileException e -> "corrupt";
       case PageFileLockedException e -> "locked";
       case RepairRefusedException e -> "refused";
+      case CompactionRefusedException e -> "refused";
       case StaleViewException e -> "stale";
       case FileAlreadyExistsException e -> "exists";
       case AccessDeniedException e -> "permissionDenied";

@@ -23,6 +23,7 @@ import picocli.CommandLine.Spec;
       CopyCommand.class,
       RecoverCommand.class,
       RollbackCommand.class,
+      CompactCommand.class,
       BenchCommand.class,
       HelpCommand.class,
       AutoComplete.GenerateCompletion.class

@@ -119,6 +119,8 @@ class JsonSchemaTest {
     // Rolled back once, the two copies hold one commit: a second rollback is refused.
     runs.add(Run.error(ExitCode.PROBLEMS, "refused", rollbackFile, "rollback", "--json", "--in-place",
         rollbackFile.toString()));
+    runs.add(Run.ok("compact", "--json", Files.copy(file.path, dir.resolve("compact.pages")).toString()));
+    runs.add(Run.error(ExitCode.NOT_FOUND, "notFound", missing, "compact", "--json", missing.toString()));
     runs.add(Run.ok("bench", "--json", "--rounds", "10", dir.resolve("bench").toString()));
     runs.add(Run.error(ExitCode.USAGE, "usage", null, "bench", "--json", "--rounds", "1"));
     return runs;

@@ -452,7 +452,7 @@ class MainTest {
       }
     }
     assertThat(entries).extracting(entry -> entry.substring(0, entry.indexOf(' ')))
-        .containsExactly("demo", "info", "verify", "dump", "stats", "pages", "copy", "recover", "rollback", "bench", "help", "generate-completion");
+        .containsExactly("demo", "info", "verify", "dump", "stats", "pages", "copy", "recover", "rollback", "compact", "bench", "help", "generate-completion");
     assertThat(entries).allSatisfy(entry -> assertThat(entry).endsWith("."));
 
     assertThat(run("help", "verify")).as(err()).isZero();

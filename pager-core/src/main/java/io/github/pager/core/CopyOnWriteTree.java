@@ -400,6 +400,50 @@ final class CopyOnWriteTree {
     }
   }
 
+  /**
+   * Marks every node stored at page {@code firstPage} or past it changed, with its content as it
+   * is, so that {@link #assignPages} gives it a fresh page at commit: how compaction moves a
+   * tree's nodes towards the start of the file (placement takes the lowest free pages). Their
+   * ancestors become changed too, as with any change. Reads every interior node; a leaf's page is
+   * known from its parent's entry.
+   *
+   * @return how many nodes were stored at or past {@code firstPage}
+   */
+  int moveNodesFrom(long firstPage) throws IOException {
+    return moveNodesFrom(height - 1, 0, rootPage, rootCrc, firstPage);
+  }
+
+  private int moveNodesFrom(int level, long index, long page, int crc, long firstPage) throws IOException {
+    DirtyNode changed = dirty.get(new NodeKey(level, index));
+    int moved = 0;
+    long[] words;
+    if (changed != null) {
+      // Changed already: it gets a fresh page anyway, and its entries name its children.
+      words = changed.words;
+      moved += changed.oldPage >= firstPage ? 1 : 0;
+    } else if (page == 0) {
+      return 0;
+    } else if (page >= firstPage) {
+      words = dirty(level, index).words;
+      moved++;
+    } else if (level == 0) {
+      return 0;
+    } else {
+      words = load(page, crc, level, index);
+    }
+    if (level == 0) {
+      return moved;
+    }
+    for (int e = 0; e < geometry.fanout(); e++) {
+      long childIndex = index * geometry.fanout() + e;
+      long child = words[entryChild(e)];
+      if (child != 0 || dirty.containsKey(new NodeKey(level - 1, childIndex))) {
+        moved += moveNodesFrom(level - 1, childIndex, child, (int) words[entryMeta(e)], firstPage);
+      }
+    }
+    return moved;
+  }
+
   /** Copies record {@code index} of a record tree into {@code into}: zeros when never written. */
   void readRecord(long index, long[] into) throws IOException {
     java.util.Arrays.fill(into, 0);

@@ -59,7 +59,10 @@ final class FreeSpaceTree {
   /** Every page below the cursor is in use or pending; searches start here. */
   private long cursor;
 
-  /** Set when the file grew since the last commit, which changes the record even without nodes. */
+  /**
+   * Set when the page count changed since the last commit (growth, or compaction's shrink), which
+   * changes the record even without nodes.
+   */
   private boolean grown;
 
   /** Places this tree's own nodes in pages taken from itself; replaced pages become pending. */
@@ -238,6 +241,23 @@ final class FreeSpaceTree {
     }
   }
 
+  /**
+   * Takes the lowest allocatable page if it lies below {@code limit}; never grows the file. What
+   * compaction moves a page into.
+   *
+   * @return the page, or -1 when no allocatable page lies below {@code limit}
+   */
+  long allocateBelow(long limit) throws IOException {
+    long page = bits.findClear(cursor, Math.min(limit, pageCount), pending);
+    if (page < 0) {
+      return -1;
+    }
+    bits.set(page);
+    freeCount--;
+    cursor = page + 1;
+    return page;
+  }
+
   /** Marks an allocated page free; it becomes allocatable once the next commit is durable. */
   void release(long page) throws IOException {
     bits.clear(page);
@@ -253,6 +273,34 @@ final class FreeSpaceTree {
     if (wanted > pageCount) {
       growTo(wanted);
     }
+  }
+
+  /**
+   * Makes the page count {@code newPageCount}, which no page in use lies at or past: compaction's
+   * shrink (FORMAT.md, "Compaction"). The record changes even when the count does not, since
+   * compaction writes it twice, so that both metadata copies count the new pages.
+   *
+   * @throws IllegalStateException when a page at or past {@code newPageCount} is in use
+   */
+  void shrinkTo(long newPageCount) throws IOException {
+    if (newPageCount < Format.FIRST_DATA_PAGE + 1 || newPageCount > pageCount) {
+      throw new IllegalArgumentException(
+          file.describe() + ": cannot shrink from " + pageCount + " to " + newPageCount + " pages");
+    }
+    long inUse = bits.nextSetOrExcluded(newPageCount, pageCount, CopyOnWriteTree.Exclusion.NONE);
+    if (inUse >= 0) {
+      throw new IllegalStateException(
+          file.describe() + ": cannot shrink to " + newPageCount + " pages: page " + inUse + " is in use");
+    }
+    freeCount -= pageCount - newPageCount;
+    pageCount = newPageCount;
+    cursor = Math.min(cursor, newPageCount);
+    grown = true;
+  }
+
+  /** Makes every node of this tree stored at {@code firstPage} or past it move at commit. */
+  int moveNodesFrom(long firstPage) throws IOException {
+    return bits.moveNodesFrom(firstPage);
   }
 
   /** The page count growth moves to: double, by at most {@link #MAX_GROW_STEP_BYTES}. */

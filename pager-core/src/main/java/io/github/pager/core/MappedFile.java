@@ -33,6 +33,9 @@ final class MappedFile {
    */
   private volatile long viewGeneration = -1;
 
+  /** Set once compaction cut the file: mappings past the new end remain, so it never grows again. */
+  private volatile boolean truncated;
+
   MappedFile(Storage storage, int pageSize) {
     this.storage = storage;
     this.pageSize = pageSize;
@@ -71,6 +74,11 @@ final class MappedFile {
    * {@code [oldPageCount, pageCount)} with disk blocks so that later stores cannot fail.
    */
   void grow(long oldPageCount, long pageCount, boolean reserve) throws IOException {
+    if (truncated) {
+      // The regions still reach past the file's end: growing would map nothing new and store
+      // into bytes the file no longer has. Compaction closes its pager right after the cut.
+      throw new IllegalStateException(storage.describe() + " was truncated by compaction; reopen it to grow it");
+    }
     PagerEvents.Grow event = new PagerEvents.Grow();
     event.begin();
     counters.grew();
@@ -103,6 +111,15 @@ final class MappedFile {
   /** Writes a whole page with a positional write (see {@link Storage#write}). */
   void write(long index, MemorySegment content) throws IOException {
     storage.write(index * pageSize, content);
+  }
+
+  /**
+   * Cuts the file to {@code pageCount} pages (compaction's last step). The mappings past the new
+   * end stay until close and must not be touched; this file refuses to grow from now on.
+   */
+  void truncate(long pageCount) throws IOException {
+    truncated = true;
+    storage.truncate(pageCount * pageSize);
   }
 
   /** Returns the segment of page {@code index}; the page must be mapped. */

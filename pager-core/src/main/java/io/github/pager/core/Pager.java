@@ -122,6 +122,9 @@ public final class Pager implements AutoCloseable {
   private volatile boolean closed;
   private volatile @Nullable PagerUnavailableException poison;
 
+  /** Set by compaction: a transaction that would grow the file fails instead (see {@link #growFile}). */
+  private volatile boolean growthForbidden;
+
   private Pager(PageFileOpener.Opened opened, PagerOptions options, Readers readers) throws IOException {
     this.readers = readers;
     this.file = opened.file();
@@ -1390,6 +1393,55 @@ public final class Pager implements AutoCloseable {
     }
   }
 
+  // ---------------------------------------------------------------------------------------------
+  // Compaction support (PageFileCompaction), the first two under the writer lock of a transaction
+
+  /** Makes the free-space tree's nodes stored at {@code firstPage} or past it move at commit. */
+  int txMoveOwnNodesFrom(long firstPage) throws IOException {
+    return tree.moveNodesFrom(firstPage);
+  }
+
+  /** The lowest allocatable page below {@code limit}, allocated; -1 when there is none. */
+  long txAllocateBelow(long limit) throws IOException {
+    return tree.allocateBelow(limit);
+  }
+
+  /** Sets the page count this transaction commits; see {@link FreeSpaceTree#shrinkTo}. */
+  void txShrinkTo(long pageCount) throws IOException {
+    tree.shrinkTo(pageCount);
+  }
+
+  /** From now on, a transaction that would grow the file fails with {@link GrowFailedException}. */
+  void forbidGrowth() {
+    growthForbidden = true;
+  }
+
+  /** Calls {@code action} with every page in use as of the last commit, own pages included. */
+  void forEachPageInUse(java.util.function.LongConsumer action) throws IOException {
+    writeLock.lock();
+    try {
+      checkOpen();
+      new TreeWalker(tree.bits(), tree.pageCount()).forEachSetBit(action);
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  /** The pager's own pages (tree nodes, pending list pages) as of the last commit. */
+  Set<Long> ownPages() {
+    return treeNodePages.toSet();
+  }
+
+  /** The pending list of the last commit. */
+  PendingList.Contents committedPendingList() {
+    return committedPendingList;
+  }
+
+  /** The file underneath, for compaction's checks of the records it wrote and its last cut. */
+  MappedFile mappedFile() {
+    return file;
+  }
+
   /** The pages of the free-space tree's nodes as of the last commit, for tests. */
   Set<Long> treeNodePagesForTests() {
     return treeNodePages.toSet();
@@ -1409,6 +1461,12 @@ public final class Pager implements AutoCloseable {
   }
 
   private void growFile(long oldPageCount, long newPageCount) throws GrowFailedException {
+    if (growthForbidden) {
+      throw new GrowFailedException(
+          file.describe() + ": compaction never grows the file (from " + oldPageCount + " to " + newPageCount
+              + " pages)",
+          new IOException("growth forbidden during compaction"));
+    }
     try {
       file.grow(oldPageCount, newPageCount, !options.sparse());
     } catch (IOException e) {

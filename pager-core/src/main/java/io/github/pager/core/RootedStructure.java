@@ -96,6 +96,23 @@ abstract class RootedStructure {
     return read(() -> Set.copyOf(new TreeWalker(tree, tree.capacity()).collectNodePages()));
   }
 
+  /**
+   * Gives every node of the structure stored at page {@code firstPage} or past it a fresh page
+   * when its transaction commits, its content unchanged: the lowest free page, as for any changed
+   * node. What a layer's {@link PageRelocator} calls to move its structures' nodes for
+   * compaction.
+   *
+   * @param firstPage the first page of the range to move out of
+   * @return how many nodes lay in that range
+   * @throws IllegalStateException when the structure was opened for reading, or its transaction
+   *     has ended
+   * @throws IOException when a node cannot be read
+   */
+  public int moveNodesFrom(long firstPage) throws IOException {
+    checkUsable(true);
+    return tree.moveNodesFrom(firstPage);
+  }
+
   CopyOnWriteTree tree() {
     return tree;
   }

@@ -373,6 +373,42 @@ public final class SimulatedStorage implements Storage {
     });
   }
 
+  /**
+   * Shrinks the file; durable when it returns, as on a file system that journals the new length
+   * (a crash before the call leaves the old length, one after it the new). The bytes cut are gone
+   * from every image: growing again brings zeros back.
+   */
+  @Override
+  public synchronized void truncate(long newSize) throws IOException {
+    requireWritable();
+    if (newSize < 0) {
+      throw new IllegalArgumentException("cannot truncate " + name + " to " + newSize + " bytes");
+    }
+    intercepted(StorageCall.Kind.TRUNCATE, 0, newSize, call -> {
+      if (newSize >= size) {
+        return null;
+      }
+      // A bad sector cut off is no longer part of the file.
+      long firstWhole = (newSize + osPageSize - 1) / osPageSize;
+      for (Long p : new ArrayList<>(unreadable.tailSet(firstWhole))) {
+        unreadable.remove(p);
+        UnreadableMemory.restore(cache.asSlice(p * osPageSize, osPageSize));
+      }
+      // Nothing past the size is ever stored: extend relies on it.
+      if (!unreadable.contains(newSize / osPageSize)) {
+        cache.asSlice(newSize, size - newSize).fill((byte) 0);
+      }
+      java.util.Arrays.fill(baseline, (int) newSize, (int) size, (byte) 0);
+      java.util.Arrays.fill(durable, (int) newSize, (int) size, (byte) 0);
+      durableCopy = null;
+      if (run.lostExtensionSize >= 0) {
+        run.lostExtensionSize = Math.min(run.lostExtensionSize, newSize);
+      }
+      size = newSize;
+      return null;
+    });
+  }
+
   @Override
   public synchronized void reserve(long offset, long length) throws IOException {
     requireWritable();

@@ -10,7 +10,8 @@ package io.github.pager.testkit;
  * @param index the call's position among every intercepted call of the run, from 0
  * @param kind what was called
  * @param offset the call's byte offset (0 when the kind takes none)
- * @param length the call's byte length, or the new size for {@link Kind#EXTEND}
+ * @param length the call's byte length, or the new size for {@link Kind#EXTEND} and {@link
+ *     Kind#TRUNCATE}
  */
 public record StorageCall(long index, Kind kind, long offset, long length) {
 
@@ -25,7 +26,9 @@ public record StorageCall(long index, Kind kind, long offset, long length) {
     /** {@code reserve(offset, length)}. */
     RESERVE,
     /** {@code map(offset, length)}. */
-    MAP
+    MAP,
+    /** {@code truncate(newSize)}. */
+    TRUNCATE
   }
 
   @Override
@@ -36,6 +39,7 @@ public record StorageCall(long index, Kind kind, long offset, long length) {
       case EXTEND -> "#" + index + " extend(" + length + ")";
       case RESERVE -> "#" + index + " reserve(" + offset + ", " + length + ")";
       case MAP -> "#" + index + " map(" + offset + ", " + length + ")";
+      case TRUNCATE -> "#" + index + " truncate(" + length + ")";
     };
   }
 }

@@ -225,6 +225,21 @@ public final class FileStorage implements Storage {
   }
 
   @Override
+  public void truncate(long newSize) throws IOException {
+    requireWritable();
+    if (newSize < 0) {
+      throw new IllegalArgumentException("cannot truncate " + path + " to " + newSize + " bytes");
+    }
+    if (newSize >= channel.size()) {
+      return;
+    }
+    // The mappings past the new end stay until close (one arena holds them all); the caller
+    // touches none of them again. force(true): the new length is metadata, as for extend.
+    channel.truncate(newSize);
+    channel.force(true);
+  }
+
+  @Override
   public void reserve(long offset, long length) throws IOException {
     requireWritable();
     requireWithinFile(offset, length);

@@ -76,6 +76,11 @@ public abstract class ForwardingStorage implements Storage {
   }
 
   @Override
+  public void truncate(long newSize) throws IOException {
+    delegate.truncate(newSize);
+  }
+
+  @Override
   public void reserve(long offset, long length) throws IOException {
     delegate.reserve(offset, length);
   }

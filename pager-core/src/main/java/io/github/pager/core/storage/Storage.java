@@ -91,6 +91,21 @@ public interface Storage extends Closeable {
   void extend(long newSize) throws IOException;
 
   /**
+   * Shrinks the file to {@code newSize} bytes; the new length is durable when this returns. Only
+   * compaction calls it ({@code PageFileCompaction}), once no metadata copy counts a page past
+   * the new end. A mapping of the bytes cut must not be touched afterwards: on a real file the
+   * access faults ({@code SIGBUS}). The default refuses: a storage that cannot shrink keeps its
+   * length, and compaction reports it.
+   *
+   * @param newSize the length to cut to; a value at or above {@link #size()} does nothing
+   * @throws UnsupportedOperationException when this storage cannot shrink
+   * @throws IOException when the file cannot be shrunk
+   */
+  default void truncate(long newSize) throws IOException {
+    throw new UnsupportedOperationException(describe() + " cannot shrink");
+  }
+
+  /**
    * Makes sure disk blocks back the range, so that later stores into a mapping of it cannot fail
    * for lack of space. The range reads as zero afterwards and must lie within {@link #size()}; it
    * must hold no live data, since an implementation may write zeros to reserve it.
