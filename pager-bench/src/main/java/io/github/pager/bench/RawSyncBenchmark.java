@@ -40,6 +40,12 @@ public class RawSyncBenchmark {
   private MemorySegment page1;
   private long counter;
 
+  /** The same file opened a second time with {@code DSYNC}, for {@link #syncFileThenDsyncWrite}. */
+  private FileChannel dsync;
+
+  /** The page {@link #syncFileThenDsyncWrite} writes through {@code dsync}. */
+  private final ByteBuffer record = ByteBuffer.allocateDirect(FileSize.PAGE_SIZE);
+
   /** Where touching stores its sum, so the JIT cannot drop the reads. */
   private long touched;
 
@@ -58,11 +64,6 @@ public class RawSyncBenchmark {
   public void touch() {
     touched = file.touchEveryPage();
   }
-
-  /** The same file opened a second time with {@code DSYNC}, for {@link #syncFileThenDsyncWrite}. */
-  private FileChannel dsync;
-
-  private final ByteBuffer record = ByteBuffer.allocateDirect(FileSize.PAGE_SIZE);
 
   /** Unmaps and deletes the file. */
   @TearDown(Level.Trial)
