@@ -28,11 +28,14 @@ import java.nio.ByteOrder;
  * checksum a copy ({@link #toByteArray()}). See FORMAT.md, "Recovery".
  */
 public final class MappedPage {
-  private static final ValueLayout.OfShort SHORT =
+  /** The file's byte order for 16-bit values, any alignment; {@link PageReader} reads with it too. */
+  static final ValueLayout.OfShort SHORT =
       ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-  private static final ValueLayout.OfInt INT =
+  /** The file's byte order for 32-bit values, any alignment. */
+  static final ValueLayout.OfInt INT =
       ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-  private static final ValueLayout.OfLong LONG =
+  /** The file's byte order for 64-bit values, any alignment. */
+  static final ValueLayout.OfLong LONG =
       ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
   private final PageId id;

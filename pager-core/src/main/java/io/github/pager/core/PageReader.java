@@ -2,7 +2,6 @@ package io.github.pager.core;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
@@ -40,13 +39,6 @@ import java.util.Objects;
  * as described in {@link MappedPage}. Readers are thread safe and cost nothing to keep.
  */
 public final class PageReader {
-  private static final ValueLayout.OfShort SHORT =
-      ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-  private static final ValueLayout.OfInt INT =
-      ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-  private static final ValueLayout.OfLong LONG =
-      ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-
   private final Pager pager;
 
   /**
@@ -75,7 +67,7 @@ public final class PageReader {
   public long getLong(long page, long offset) {
     Span s = span;
     if (s.covers(page, offset, Long.BYTES)) {
-      return s.region.get(LONG, s.at(page, offset));
+      return s.region.get(MappedPage.LONG, s.at(page, offset));
     }
     return slowPath(page).getLong(offset);
   }
@@ -94,7 +86,7 @@ public final class PageReader {
   public int getInt(long page, long offset) {
     Span s = span;
     if (s.covers(page, offset, Integer.BYTES)) {
-      return s.region.get(INT, s.at(page, offset));
+      return s.region.get(MappedPage.INT, s.at(page, offset));
     }
     return slowPath(page).getInt(offset);
   }
@@ -113,7 +105,7 @@ public final class PageReader {
   public short getShort(long page, long offset) {
     Span s = span;
     if (s.covers(page, offset, Short.BYTES)) {
-      return s.region.get(SHORT, s.at(page, offset));
+      return s.region.get(MappedPage.SHORT, s.at(page, offset));
     }
     return slowPath(page).getShort(offset);
   }
