@@ -112,13 +112,7 @@ public final class SubPageAllocator implements BulkPageAllocator<SubPageId> {
               + "; slots are [0, " + Transaction.ROOT_SLOTS + ")");
     }
     // Another structure's claim first: it says whose the slots are.
-    try {
-      RootCatalog.of(pager).requireAvailable(baseSlot, ROOT_SLOTS_USED, KIND);
-    } catch (PageFileException e) {
-      throw e;
-    } catch (IOException e) {
-      throw new PageFileException(pager.describe() + ": the root catalog cannot be read", e);
-    }
+    RootCatalog.requireAvailable(pager, baseSlot, ROOT_SLOTS_USED, KIND);
     SubPageAllocator allocator = new SubPageAllocator(pager, baseSlot, subPageSize);
     long stored = pager.root(baseSlot);
     if (stored != 0 && stored != allocator.config()) {

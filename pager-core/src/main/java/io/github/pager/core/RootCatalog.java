@@ -329,6 +329,31 @@ public final class RootCatalog {
     }
   }
 
+  /**
+   * {@link #requireAvailable(int, int, String)} against the catalog of the pager's last commit:
+   * what a layer opened at fixed slots asks before anything else, so that another structure's
+   * claim is what its refusal names.
+   *
+   * @param pager an open pager
+   * @param firstSlot the structure's first slot
+   * @param slotCount how many slots it uses
+   * @param kind its kind
+   * @throws RootClaimConflictException when another claim covers one of the slots
+   * @throws PageFileException when the catalog cannot be read
+   */
+  public static void requireAvailable(Pager pager, int firstSlot, int slotCount, String kind)
+      throws PageFileException {
+    RootCatalog catalog;
+    try {
+      catalog = of(pager);
+    } catch (PageFileException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new PageFileException(pager.describe() + ": the root catalog cannot be read", e);
+    }
+    catalog.requireAvailable(firstSlot, slotCount, kind);
+  }
+
   @Override
   public String toString() {
     String content = switch (state) {

@@ -108,13 +108,7 @@ public final class ProtectedPageAllocator implements BulkPageAllocator<Protected
               + "; slots are [0, " + Transaction.ROOT_SLOTS + ")");
     }
     // Another structure's claim first: it says whose the slots are.
-    try {
-      RootCatalog.of(pager).requireAvailable(baseSlot, ROOT_SLOTS_USED, KIND);
-    } catch (PageFileException e) {
-      throw e;
-    } catch (IOException e) {
-      throw new PageFileException(pager.describe() + ": the root catalog cannot be read", e);
-    }
+    RootCatalog.requireAvailable(pager, baseSlot, ROOT_SLOTS_USED, KIND);
     ProtectedPageAllocator allocator = new ProtectedPageAllocator(pager, baseSlot);
     long stored = pager.root(baseSlot);
     if (stored != 0 && stored != allocator.config()) {
