@@ -10,7 +10,6 @@ import io.github.pager.core.PagerOptions;
 import io.github.pager.protectedpages.ProtectedPageAllocator;
 import io.github.pager.protectedpages.ProtectedPageId;
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.InputStreamReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -154,10 +153,7 @@ class CompactCommandTest {
   @Test
   void refusesWhileAWriterInAnotherProcessHoldsTheFileAndChangesNothing() throws Exception {
     byte[] before = Files.readAllBytes(file);
-    Process child =
-        new ProcessBuilder(javaCommand(), "-cp", classPath(), HoldWriterMain.class.getName(), file.toString())
-            .redirectError(ProcessBuilder.Redirect.INHERIT)
-            .start();
+    Process child = HoldingWriter.start(file);
     try {
       BufferedReader childOut = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
       assertThat(childOut.readLine()).as("child output").startsWith("HOLDING");
@@ -173,20 +169,5 @@ class CompactCommandTest {
       child.waitFor();
     }
     assertThat(CommandRun.of("compact", file.toString()).code()).isZero();
-  }
-
-  private static String javaCommand() {
-    return ProcessHandle.current().info().command().orElse("java");
-  }
-
-  private static String classPath() {
-    List<String> parts = new ArrayList<>();
-    for (String property : new String[] {"jdk.module.path", "java.class.path"}) {
-      String value = System.getProperty(property);
-      if (value != null && !value.isEmpty()) {
-        parts.add(value);
-      }
-    }
-    return String.join(File.pathSeparator, parts);
   }
 }

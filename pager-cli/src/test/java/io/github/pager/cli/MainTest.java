@@ -13,7 +13,6 @@ import io.github.pager.core.storage.FileStorage;
 import io.github.pager.protectedpages.ProtectedPageAllocator;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
@@ -322,10 +321,7 @@ class MainTest {
 
   @Test
   void aFileAWriterInAnotherProcessHoldsIsReadAsASnapshotOfItsNewestCommit() throws Exception {
-    Process child =
-        new ProcessBuilder(javaCommand(), "-cp", classPath(), HoldWriterMain.class.getName(), good.toString())
-            .redirectError(ProcessBuilder.Redirect.INHERIT)
-            .start();
+    Process child = HoldingWriter.start(good);
     try {
       BufferedReader childOut = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
       String holding = childOut.readLine();
@@ -371,21 +367,6 @@ class MainTest {
     }
     assertThat(child.exitValue()).as("the writer kept its lock and closed cleanly").isZero();
     assertThat(run("verify", good.toString())).as(err()).isZero();
-  }
-
-  private static String javaCommand() {
-    return ProcessHandle.current().info().command().orElse("java");
-  }
-
-  private static String classPath() {
-    List<String> parts = new ArrayList<>();
-    for (String property : new String[] {"jdk.module.path", "java.class.path"}) {
-      String value = System.getProperty(property);
-      if (value != null && !value.isEmpty()) {
-        parts.add(value);
-      }
-    }
-    return String.join(File.pathSeparator, parts);
   }
 
   @Test

@@ -2,11 +2,8 @@ package io.github.pager.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -33,18 +30,9 @@ class BulkHeapBoundTest {
     assertThat(out).contains("allocated 1000000");
   }
 
-  private static ProcessBuilder child(Path path, int count) throws IOException {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> classPath = new ArrayList<>();
-    for (String property : new String[] {"jdk.module.path", "java.class.path"}) {
-      String value = System.getProperty(property);
-      if (value != null && !value.isEmpty()) {
-        classPath.add(value);
-      }
-    }
-    return new ProcessBuilder(
-            java, HEAP, "-cp", String.join(File.pathSeparator, classPath), BulkMillionMain.class.getName(),
-            path.toString(), Integer.toString(count))
+  private static ProcessBuilder child(Path path, int count) {
+    return TestJvms.java(List.of(HEAP), BulkMillionMain.class, path.toString(), Integer.toString(count))
         .redirectErrorStream(true);
   }
+
 }

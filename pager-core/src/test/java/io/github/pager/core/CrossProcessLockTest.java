@@ -5,13 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.github.pager.core.storage.FileStorage;
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -183,16 +181,8 @@ class CrossProcessLockTest {
   }
 
   private static ProcessBuilder child(String mode, Path path) {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> classPath = new ArrayList<>();
-    for (String property : new String[] {"jdk.module.path", "java.class.path"}) {
-      String value = System.getProperty(property);
-      if (value != null && !value.isEmpty()) {
-        classPath.add(value);
-      }
-    }
-    return new ProcessBuilder(
-            java, "-cp", String.join(File.pathSeparator, classPath), WriterLockMain.class.getName(), mode, path.toString())
+    return TestJvms.java(List.of(), WriterLockMain.class, mode, path.toString())
         .redirectError(ProcessBuilder.Redirect.INHERIT);
   }
+
 }
