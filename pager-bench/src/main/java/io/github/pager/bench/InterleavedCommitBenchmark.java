@@ -14,8 +14,11 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.lmdbjava.Txn;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -247,8 +250,8 @@ public class InterleavedCommitBenchmark {
 
   /** Each operation's latencies in nanoseconds, in the order taken. */
   static final class Samples {
-    private final java.util.Map<String, long[]> byOperation = new java.util.LinkedHashMap<>();
-    private final java.util.Map<String, Integer> counts = new java.util.HashMap<>();
+    private final Map<String, long[]> byOperation = new LinkedHashMap<>();
+    private final Map<String, Integer> counts = new HashMap<>();
 
     void add(String operation, long nanos) {
       long[] values = byOperation.computeIfAbsent(operation, o -> new long[1024]);
