@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
@@ -249,9 +250,14 @@ public final class SubPageAllocator implements BulkPageAllocator<SubPageId> {
    */
   public SubPageId alloc(Transaction tx) throws IOException {
     if (tx.root(baseSlot) != config()) {
-      // The allocator's first commit: no claim made since it was opened may cover its slots.
-      RootCatalog.of(tx).requireAvailable(baseSlot, ROOT_SLOTS_USED, KIND);
-      tx.setRoot(baseSlot, config());
+      // The allocator's first commit: no claim made since it was opened may cover its slots, and
+      // a claim of exactly them (the allocator opened by name) is the one to write through.
+      Optional<RootClaim> own = RootCatalog.of(tx).requireAvailable(baseSlot, ROOT_SLOTS_USED, KIND);
+      if (own.isPresent()) {
+        tx.setRoot(own.get(), 0, config());
+      } else {
+        tx.setRoot(baseSlot, config());
+      }
     }
     PersistentBitmap used = tx.bitmap(baseSlot + 1);
     PersistentBitmap partial = tx.bitmap(baseSlot + 3);

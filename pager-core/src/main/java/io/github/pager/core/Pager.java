@@ -62,6 +62,9 @@ public final class Pager implements AutoCloseable {
   private final ReentrantLock writeLock = new ReentrantLock();
   private final Pins pins = new Pins();
 
+  /** The root catalog of the last commit, for the claim checks of transactions (guarded by writeLock). */
+  private final CommittedCatalog committedCatalog = new CommittedCatalog();
+
   /** The reader table: the writer's view of other readers, or a read-only pager's own slot. */
   private final Readers readers;
 
@@ -1311,6 +1314,7 @@ public final class Pager implements AutoCloseable {
     }
     MetadataRecord next = protocol.seal(tree, structures, newRoots, oldestPinned(), trace);
     committedPendingList = tree.publishOwnPages();
+    committedCatalog.committed(committed, next);
     committed = next;
     // After publishing: a snapshot taken from now on pins this commit or a later one, and a reader
     // registering from now on either is seen by this scan or sees this commit (oldestPinned).
@@ -1369,6 +1373,11 @@ public final class Pager implements AutoCloseable {
 
   PersistentBitmap txBitmap(int slot, long rootPage, long rootMeta) {
     return new PersistentBitmap(transactionAccess, slot, RootedStructure.tree(file, cache, slot, 0, rootPage, rootMeta), true);
+  }
+
+  /** Under the writer lock of a transaction: the root catalog of the last commit, read once per change. */
+  RootCatalog txCommittedCatalog() throws IOException {
+    return committedCatalog.get(this);
   }
 
   PersistentArray txArray(int slot, int recordSize, long rootPage, long rootMeta) {

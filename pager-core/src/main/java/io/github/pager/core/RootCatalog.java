@@ -20,8 +20,8 @@ import org.jspecify.annotations.Nullable;
  * <pre>{@code
  * try (Transaction tx = pager.begin()) {
  *   RootClaim claim = RootCatalog.claim(tx, "orders", "my-index", 2);  // the lowest 2 free slots
- *   tx.setRoot(claim.slot(0), rootPage);
- *   tx.setRoot(claim.slot(1), count);
+ *   tx.setRoot(claim, 0, rootPage);                                     // written through the claim
+ *   tx.setRoot(claim, 1, count);
  *   tx.commit();                                                        // the claim commits with it
  * }
  * RootClaim orders = RootCatalog.of(pager).find("orders").orElseThrow();
@@ -34,10 +34,17 @@ import org.jspecify.annotations.Nullable;
  * slots stay free for whatever used them before. A file whose slots 30 and 31 hold another
  * structure's values keeps working; only claims by name are refused in it.
  *
+ * <p><b>Claimed slots are written through the claim.</b> A plain {@link Transaction#setRoot(int,
+ * long)} on a slot a claim covers is refused ({@link RootClaimConflictException}, naming the slot
+ * and the claim): only the owner, holding its {@link RootClaim}, writes them, with {@link
+ * Transaction#setRoot(RootClaim, int, long)}. The catalog's own slots 30 and 31 are written by the
+ * catalog alone. A file without a catalog has no claimed slot, and every slot is written as before.
+ *
  * <p><b>Unclaimed slots.</b> Structures at fixed slots keep working beside claims. A claim by
  * name only takes slots whose values are all zero, so it never takes slots a structure uses
  * without a claim; and a structure opened at fixed slots asks {@link #requireAvailable} whether a
- * claim of another structure covers them.
+ * claim of another structure covers them (and gets its own claim back, when one names exactly its
+ * slots, to write through).
  *
  * <p>An instance is the catalog of one commit (or of a transaction, its own claims included), and
  * does not change.
@@ -79,10 +86,18 @@ public final class RootCatalog {
   private final String file;
   private final List<RootClaim> claims;
 
+  /** The claim covering each slot, or null: what {@link Transaction#setRoot} looks up. */
+  private final @Nullable RootClaim[] bySlot = new RootClaim[Transaction.ROOT_SLOTS];
+
   private RootCatalog(State state, String file, List<RootClaim> claims) {
     this.state = state;
     this.file = file;
     this.claims = Collections.unmodifiableList(claims);
+    for (RootClaim claim : claims) {
+      for (int slot = claim.firstSlot(); slot <= claim.lastSlot(); slot++) {
+        bySlot[slot] = claim;
+      }
+    }
   }
 
   /**
@@ -112,7 +127,9 @@ public final class RootCatalog {
   }
 
   /**
-   * Reads the catalog as a transaction sees it, the claims it made included.
+   * Reads the catalog as a transaction sees it, the claims it made included. Cheap while the
+   * transaction changed no claim: the catalog of the last commit is read once and kept until a
+   * commit changes it.
    *
    * @param tx an open transaction
    * @return the catalog
@@ -120,7 +137,13 @@ public final class RootCatalog {
    * @throws IOException when a node of the catalog cannot be read or fails its checksum
    */
   public static RootCatalog of(Transaction tx) throws IOException {
-    if (tx.structureAt(CATALOG_SLOT) != null) {
+    RootedStructure open = tx.structureAt(CATALOG_SLOT);
+    if ((open == null || !open.tree().isDirty())
+        && tx.root(CATALOG_SLOT) == tx.committedRoot(CATALOG_SLOT)
+        && tx.root(CATALOG_SLOT + 1) == tx.committedRoot(CATALOG_SLOT + 1)) {
+      return tx.committedCatalog(); // no claim made or released in this transaction
+    }
+    if (open != null) {
       // Opened by a claim earlier in this transaction: its root values are not set until the commit.
       return read(tx.describe(), 0, 0, () -> tx.array(CATALOG_SLOT, RECORD_SIZE)::get, true);
     }
@@ -304,21 +327,40 @@ public final class RootCatalog {
    * @return the claim, or empty when no claim covers it
    */
   public Optional<RootClaim> claimOf(int slot) {
-    return claims.stream().filter(claim -> claim.owns(slot)).findFirst();
+    Transaction.checkSlot(slot);
+    return Optional.ofNullable(bySlot[slot]);
+  }
+
+  /** {@link #claimOf} without the Optional, for the check on every {@link Transaction#setRoot}. */
+  @Nullable RootClaim owner(int slot) {
+    return bySlot[slot];
   }
 
   /**
    * Refuses fixed slots that a claim of another structure covers: for a structure opened at
    * fixed slots rather than by name. Slots claimed by exactly this range and kind (the same
-   * structure, registered by name) are accepted.
+   * structure, registered by name) are accepted, and that claim is returned: the structure writes
+   * its root values through it ({@link Transaction#setRoot(RootClaim, int, long)}), since a
+   * claimed slot refuses a plain {@link Transaction#setRoot(int, long)}.
+   *
+   * <pre>{@code
+   * Optional<RootClaim> own = RootCatalog.of(tx).requireAvailable(base, 5, "my-kind");
+   * if (own.isPresent()) {
+   *   tx.setRoot(own.get(), 0, config);
+   * } else {
+   *   tx.setRoot(base, config);
+   * }
+   * }</pre>
    *
    * @param firstSlot the structure's first slot
    * @param slotCount how many slots it uses
    * @param kind its kind
+   * @return the claim over exactly these slots, of this kind; empty when no claim covers them
    * @throws RootClaimConflictException when another claim covers one of the slots
    */
-  public void requireAvailable(int firstSlot, int slotCount, String kind) {
+  public Optional<RootClaim> requireAvailable(int firstSlot, int slotCount, String kind) {
     RootClaim.checkRange(firstSlot, slotCount);
+    RootClaim own = null;
     for (RootClaim claim : claims) {
       boolean same = claim.firstSlot() == firstSlot && claim.slotCount() == slotCount && claim.kind().equals(kind);
       if (claim.overlaps(firstSlot, slotCount) && !same) {
@@ -326,7 +368,11 @@ public final class RootCatalog {
             file + ": root slots " + firstSlot + "-" + (firstSlot + slotCount - 1) + " are claimed by " + claim
                 + "; a " + kind + " cannot use them", claim);
       }
+      if (same) {
+        own = claim;
+      }
     }
+    return Optional.ofNullable(own);
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.github.pager.core;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -27,7 +28,7 @@ import org.jspecify.annotations.Nullable;
  *   PageId node = tx.alloc();
  *   pager.page(node).putLong(0, payload);
  *   tx.free(oldNode);
- *   tx.setRoot(0, node.index());       // where a layer above finds its structure
+ *   tx.setRoot(0, node.index());       // where a layer above finds its structure (a slot no claim covers)
  *   tx.commit();                       // one metadata record for all of it
  * }
  * }</pre>
@@ -197,16 +198,95 @@ public final class Transaction implements AutoCloseable {
    * Sets a root value, made durable with the rest of the transaction. Layers built on the pager
    * keep the entry point of their structures here.
    *
+   * <p>A slot that a claim of the file's {@link RootCatalog} covers is refused: it belongs to the
+   * structure that claimed it, which writes it through its claim ({@link #setRoot(RootClaim, int,
+   * long)}), so that no code overwrites another structure's root by mistake. In a file without a
+   * catalog every slot is free to set.
+   *
    * @param slot from 0 to {@link #ROOT_SLOTS} - 1
    * @param value any value
+   * @throws RootClaimConflictException when a claim covers the slot (its {@link
+   *     RootClaimConflictException#owner()}); nothing is changed and the transaction stays open
+   * @throws IllegalStateException when a bitmap or array opened in this transaction uses the slot
+   * @throws java.io.UncheckedIOException when the root catalog cannot be read; the transaction
+   *     is rolled back
    */
   public void setRoot(int slot, long value) {
     checkOpen();
     checkSlot(slot);
+    checkNoStructureAt(slot);
+    RootClaim owner = claimOf(slot);
+    if (owner != null) {
+      throw new RootClaimConflictException(
+          describe() + ": root slot " + slot + " is claimed by " + owner + " in the root catalog"
+              + (owner.equals(RootCatalog.SELF)
+                  ? "; the catalog writes its own slots"
+                  : "; the structure \"" + owner.name() + "\" (" + owner.kind() + ") writes it through its claim"),
+          owner);
+    }
+    roots[slot] = value;
+  }
+
+  /**
+   * Sets root value {@code index} of a claim: how the structure that claimed slots in the file's
+   * {@link RootCatalog} writes them, made durable with the rest of the transaction.
+   *
+   * <pre>{@code
+   * RootClaim claim = RootCatalog.claim(tx, "orders", "my-index", 2);
+   * tx.setRoot(claim, 0, rootPage);   // slot claim.slot(0)
+   * }</pre>
+   *
+   * @param claim a claim of the catalog as this transaction sees it (committed, or made in it)
+   * @param index from 0 to {@code claim.slotCount() - 1}
+   * @param value any value
+   * @throws RootClaimConflictException when the catalog holds no such claim (it was released,
+   *     or never made in this file); nothing is changed and the transaction stays open
+   * @throws IllegalArgumentException when {@code claim} is the catalog's own, whose slots only
+   *     the catalog writes
+   * @throws IndexOutOfBoundsException when {@code index} is outside the claim
+   * @throws IllegalStateException when a bitmap or array opened in this transaction uses the slot
+   * @throws java.io.UncheckedIOException when the root catalog cannot be read; the transaction
+   *     is rolled back
+   */
+  public void setRoot(RootClaim claim, int index, long value) {
+    checkOpen();
+    int slot = claim.slot(index);
+    if (claim.equals(RootCatalog.SELF)) {
+      throw new IllegalArgumentException("the root catalog's slots " + claim.firstSlot() + "-" + claim.lastSlot()
+          + " are written by RootCatalog alone");
+    }
+    checkNoStructureAt(slot);
+    RootClaim owner = claimOf(slot);
+    if (!claim.equals(owner)) {
+      throw new RootClaimConflictException(
+          describe() + ": " + claim + " is not a claim of the root catalog; root slot " + slot + " is "
+              + (owner == null ? "claimed by no structure" : "claimed by " + owner), owner);
+    }
+    roots[slot] = value;
+  }
+
+  private void checkNoStructureAt(int slot) {
     if (structures.containsKey(slot) || structures.containsKey(slot - 1)) {
       throw new IllegalStateException("root slot " + slot + " holds a structure opened in this transaction");
     }
-    roots[slot] = value;
+  }
+
+  /**
+   * The claim covering a slot, as this transaction sees the catalog. A file without a catalog
+   * (both of its slots zero, and none opened here) answers without reading anything; otherwise
+   * the catalog of the last commit is kept between transactions (see {@link CommittedCatalog}).
+   */
+  private @Nullable RootClaim claimOf(int slot) {
+    if (roots[RootCatalog.CATALOG_SLOT] == 0 && roots[RootCatalog.CATALOG_SLOT + 1] == 0
+        && structures.get(RootCatalog.CATALOG_SLOT) == null) {
+      return null;
+    }
+    try {
+      return RootCatalog.of(this).owner(slot);
+    } catch (IOException e) {
+      failed();
+      throw new UncheckedIOException(describe() + ": the root catalog cannot be read to check root slot " + slot, e);
+    }
   }
 
   /**
@@ -381,6 +461,16 @@ public final class Transaction implements AutoCloseable {
    */
   public boolean isOf(Pager candidate) {
     return pager == candidate;
+  }
+
+  /** A root value as of the commit this transaction started from. */
+  long committedRoot(int slot) {
+    return pager.root(slot);
+  }
+
+  /** The root catalog of the commit this transaction started from, read once per change. */
+  RootCatalog committedCatalog() throws IOException {
+    return pager.txCommittedCatalog();
   }
 
   /** The structure opened in this transaction whose first slot is {@code slot}, or null. */

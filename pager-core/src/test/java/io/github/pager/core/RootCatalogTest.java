@@ -107,6 +107,101 @@ class RootCatalogTest {
   }
 
   @Test
+  void aPlainSetRootOnAClaimedSlotIsRefused() throws IOException {
+    try (Pager pager = Pager.create(file(), PagerOptions.defaults())) {
+      RootClaim orders = claim(pager, "orders", "test-index", 4);
+      long generation = pager.generation();
+      try (Transaction tx = pager.begin()) {
+        assertThatThrownBy(() -> tx.setRoot(2, 99))
+            .isInstanceOf(RootClaimConflictException.class)
+            .hasMessageContaining("root slot 2")
+            .hasMessageContaining("\"orders\"")
+            .hasMessageContaining("test-index")
+            .satisfies(e -> assertThat(((RootClaimConflictException) e).owner()).isEqualTo(orders));
+        // The catalog's own slots are the catalog's.
+        assertThatThrownBy(() -> tx.setRoot(RootCatalog.CATALOG_SLOT + 1, 1))
+            .isInstanceOf(RootClaimConflictException.class)
+            .hasMessageContaining(RootCatalog.CATALOG_NAME);
+        tx.setRoot(4, 5); // no claim covers slot 4
+        tx.setRoot(orders, 2, 99); // the owner writes through its claim
+        assertThat(tx.root(2)).isEqualTo(99);
+        tx.commit();
+      }
+      assertThat(pager.root(2)).isEqualTo(99);
+      assertThat(pager.root(4)).isEqualTo(5);
+      assertThat(pager.generation()).isEqualTo(generation + 1);
+      assertThat(RootCatalog.of(pager).claims()).containsExactly(orders, RootCatalog.SELF);
+    }
+  }
+
+  @Test
+  void aClaimWritesOnlyItsOwnSlotsAndOnlyWhileTheCatalogHoldsIt() throws IOException {
+    try (Pager pager = Pager.create(file(), PagerOptions.defaults())) {
+      RootClaim orders = claim(pager, "orders", "test-index", 2);
+      try (Transaction tx = pager.begin()) {
+        assertThatThrownBy(() -> tx.setRoot(orders, 2, 1)).isInstanceOf(IndexOutOfBoundsException.class);
+        // A claim the catalog does not hold: another kind, or slots nobody claimed.
+        assertThatThrownBy(() -> tx.setRoot(new RootClaim("orders", "other-kind", 0, 2), 0, 1))
+            .isInstanceOf(RootClaimConflictException.class)
+            .hasMessageContaining("is not a claim of the root catalog")
+            .hasMessageContaining("claimed by \"orders\" (test-index, slots 0-1)");
+        assertThatThrownBy(() -> tx.setRoot(new RootClaim("ghost", "k", 5, 1), 0, 1))
+            .isInstanceOf(RootClaimConflictException.class)
+            .hasMessageContaining("claimed by no structure");
+        assertThatThrownBy(() -> tx.setRoot(RootCatalog.SELF, 0, 1))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("written by RootCatalog alone");
+        // A claim made in this transaction is written through at once; its slots refuse plain writes.
+        RootClaim users = RootCatalog.claim(tx, "users", "test-index", 1);
+        assertThatThrownBy(() -> tx.setRoot(users.firstSlot(), 3)).isInstanceOf(RootClaimConflictException.class);
+        tx.setRoot(users, 0, 3);
+        tx.commit();
+      }
+      assertThat(pager.root(2)).isEqualTo(3);
+      // The next transaction sees the committed claim (the kept catalog was dropped by the commit).
+      try (Transaction tx = pager.begin()) {
+        assertThatThrownBy(() -> tx.setRoot(2, 4)).isInstanceOf(RootClaimConflictException.class);
+        assertThat(RootCatalog.release(tx, "users")).isTrue();
+        tx.setRoot(2, 4); // released in this transaction: free to set
+        assertThatThrownBy(() -> tx.setRoot(new RootClaim("users", "test-index", 2, 1), 0, 5))
+            .isInstanceOf(RootClaimConflictException.class);
+        tx.commit();
+      }
+      try (Transaction tx = pager.begin()) {
+        tx.setRoot(2, 5);
+        tx.setRoot(orders, 1, 6);
+        assertThatThrownBy(() -> tx.setRoot(1, 7)).isInstanceOf(RootClaimConflictException.class);
+        tx.commit();
+      }
+      assertThat(pager.root(2)).isEqualTo(5);
+      assertThat(pager.root(1)).isEqualTo(6);
+    }
+  }
+
+  @Test
+  void everySlotIsFreeToSetInAFileWithoutACatalog() throws IOException {
+    try (Pager pager = Pager.create(file(), PagerOptions.defaults())) {
+      try (Transaction tx = pager.begin()) {
+        for (int slot = 0; slot < Transaction.ROOT_SLOTS; slot++) {
+          tx.setRoot(slot, 1000 + slot);
+        }
+        assertThatThrownBy(() -> tx.setRoot(new RootClaim("x", "k", 0, 1), 0, 1))
+            .isInstanceOf(RootClaimConflictException.class);
+        tx.commit();
+      }
+      assertThat(pager.root(RootCatalog.CATALOG_SLOT + 1)).isEqualTo(1031);
+      // Slots 30 and 31 hold another structure's values: still no catalog, and still free.
+      assertThat(RootCatalog.of(pager).acceptsClaims()).isFalse();
+      try (Transaction tx = pager.begin()) {
+        tx.setRoot(RootCatalog.CATALOG_SLOT, 7);
+        tx.setRoot(3, 8);
+        tx.commit();
+      }
+      assertThat(pager.root(RootCatalog.CATALOG_SLOT)).isEqualTo(7);
+    }
+  }
+
+  @Test
   void noRoomIsARefusalNamingTheClaims() throws IOException {
     try (Pager pager = Pager.create(file(), PagerOptions.defaults())) {
       claim(pager, "big", "k", 20);

@@ -161,8 +161,9 @@ public final class KvStore {
   }
 
   /**
-   * The slots as a transaction sees them: fixed ones, checked against the catalog; or a named
-   * store's claim, made in {@code tx} when there is none yet, and remembered once committed.
+   * The slots as a transaction sees them: fixed ones, checked against the catalog (and written
+   * through a claim of exactly them, should the catalog hold one); or a named store's claim, made
+   * in {@code tx} when there is none yet, and remembered once committed.
    */
   private RootSlots slotsIn(Transaction tx) throws IOException {
     RootSlots known = slots;
@@ -170,14 +171,17 @@ public final class KvStore {
       return known; // a claim, once committed, stays
     }
     if (known != null) {
-      RootCatalog.of(tx).requireAvailable(known.first(), RootSlots.COUNT, KvOptions.KIND);
-      return known;
+      // A claim of exactly these slots and this kind (the store registered by name) is its own:
+      // the slots are written through it.
+      return RootCatalog.of(tx).requireAvailable(known.first(), RootSlots.COUNT, KvOptions.KIND)
+          .map(RootSlots::new)
+          .orElse(known);
     }
     String name = Objects.requireNonNull(options.name());
     RootClaim claim = options.fixedSlots()
         ? RootCatalog.claimAt(tx, name, KvOptions.KIND, options.rootSlot(), RootSlots.COUNT)
         : RootCatalog.claim(tx, name, KvOptions.KIND, RootSlots.COUNT);
-    RootSlots claimed = new RootSlots(claim.firstSlot());
+    RootSlots claimed = new RootSlots(claim);
     tx.whenSealed(() -> slots = claimed);
     return claimed;
   }
@@ -203,7 +207,7 @@ public final class KvStore {
           pager.describe() + ": \"" + name + "\" is claimed as " + claim + ", not as a " + KvOptions.KIND + " of "
               + RootSlots.COUNT + " slots" + (options.fixedSlots() ? " from slot " + options.rootSlot() : ""), claim);
     }
-    RootSlots claimed = new RootSlots(claim.firstSlot());
+    RootSlots claimed = new RootSlots(claim);
     slots = claimed;
     return claimed;
   }

@@ -1,8 +1,10 @@
 package io.github.pager.kv;
 
+import io.github.pager.core.RootClaim;
 import io.github.pager.core.Transaction;
 import java.util.Locale;
 import java.util.function.IntToLongFunction;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The four root values a store claims, from its first slot {@code s} on (see the README, "Root
@@ -17,6 +19,12 @@ import java.util.function.IntToLongFunction;
  *
  * <p>All four zero is a store never committed. Anything else in slot {@code s} is another
  * structure's, and the store refuses to open on it rather than misread it or write over it.
+ * The tag is also what tells a tool that four slots without a claim hold a store ({@link
+ * #holdsStore}).
+ *
+ * <p>Slots a claim of the root catalog covers are written through that claim (a claimed slot
+ * refuses a plain {@link Transaction#setRoot(int, long)}): a named store's claim, or the claim of
+ * exactly these slots that a store without a name found as its own.
  */
 final class RootSlots {
   /** How many root values a store claims. */
@@ -28,9 +36,24 @@ final class RootSlots {
 
   private final int first;
 
+  /** The claim the slots are written through, or null for slots no claim covers. */
+  private final @Nullable RootClaim claim;
+
+  /** Slots no claim covers. */
   RootSlots(int first) {
     check(first);
     this.first = first;
+    this.claim = null;
+  }
+
+  /** The slots of a claim of kind {@value KvOptions#KIND}, written through it. */
+  RootSlots(RootClaim claim) {
+    check(claim.firstSlot());
+    if (claim.slotCount() != COUNT) {
+      throw new IllegalArgumentException(claim + " is not a key-value store's claim of " + COUNT + " slots");
+    }
+    this.first = claim.firstSlot();
+    this.claim = claim;
   }
 
   /** Refuses a first slot whose four slots do not all exist. */
@@ -85,12 +108,40 @@ final class RootSlots {
     return new RootState(page, (int) meta, height, count);
   }
 
+  /**
+   * Tells whether the slots from {@code first} hold a store this version reads: its tag, and
+   * root values consistent with it. A value an application keeps in a slot is not a store's tag
+   * (the high 32 bits spell "PGKV"), so this never mistakes plain root values for a store.
+   *
+   * @param slots the slot values of a commit
+   * @param first a first slot with four slots from it
+   */
+  static boolean holdsStore(IntToLongFunction slots, int first) {
+    if (slots.applyAsLong(first) != TAG) {
+      return false;
+    }
+    try {
+      new RootSlots(first).read(slots, "");
+      return true;
+    } catch (IllegalStateException notAStore) {
+      return false;
+    }
+  }
+
   /** Sets the slots to {@code root} in {@code tx}. */
   void write(Transaction tx, RootState root) {
-    tx.setRoot(first, TAG);
-    tx.setRoot(first + 1, root.page());
-    tx.setRoot(first + 2, ((long) root.height() << 32) | Integer.toUnsignedLong(root.crc()));
-    tx.setRoot(first + 3, root.count());
+    set(tx, 0, TAG);
+    set(tx, 1, root.page());
+    set(tx, 2, ((long) root.height() << 32) | Integer.toUnsignedLong(root.crc()));
+    set(tx, 3, root.count());
+  }
+
+  private void set(Transaction tx, int index, long value) {
+    if (claim == null) {
+      tx.setRoot(first + index, value);
+    } else {
+      tx.setRoot(claim, index, value);
+    }
   }
 
   String describe() {

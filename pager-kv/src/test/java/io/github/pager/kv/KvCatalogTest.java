@@ -117,6 +117,31 @@ class KvCatalogTest {
   }
 
   @Test
+  void aBareTransactionCannotOverwriteANamedStoresRoot() throws IOException {
+    try (Pager pager = Pager.create(file(), FAST)) {
+      KvStore orders = KvStore.on(pager, KvOptions.defaults().withName("orders"));
+      orders.put(bytes("a"), bytes("1"));
+      RootClaim claim = RootCatalog.of(pager).find("orders").orElseThrow();
+      long rootPage = pager.root(claim.slot(1));
+      try (Transaction tx = pager.begin()) {
+        assertThatThrownBy(() -> tx.setRoot(claim.slot(1), 0))
+            .isInstanceOf(RootClaimConflictException.class)
+            .hasMessageContaining("root slot " + claim.slot(1))
+            .hasMessageContaining("\"orders\" (pager-kv, slots 0-3)");
+        tx.commit();
+      }
+      assertThat(pager.root(claim.slot(1))).isEqualTo(rootPage);
+      assertThat(orders.get(bytes("a"))).containsExactly('1');
+      // The store itself writes through its claim, named or opened at exactly its slots.
+      orders.put(bytes("b"), bytes("2"));
+      KvStore sameSlots = KvStore.on(pager, KvOptions.defaults().withRootSlot(claim.firstSlot()));
+      sameSlots.put(bytes("c"), bytes("3"));
+      assertThat(orders.size()).isEqualTo(3);
+      assertThat(orders.verify().isClean()).isTrue();
+    }
+  }
+
+  @Test
   void theInspectorThatToolsLoadVerifiesAStoreAndLabelsEveryPageItOwns() throws IOException {
     try (Pager pager = Pager.create(file(), PagerOptions.defaults().withPageSize(1024).withDurability(Durability.NONE))) {
       KvStore store = KvStore.on(pager, KvOptions.defaults().withName("orders"));

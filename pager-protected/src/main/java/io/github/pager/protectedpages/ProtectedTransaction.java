@@ -6,6 +6,7 @@ import io.github.pager.core.Pager;
 import io.github.pager.core.PersistentArray;
 import io.github.pager.core.PersistentBitmap;
 import io.github.pager.core.RootCatalog;
+import io.github.pager.core.RootClaim;
 import io.github.pager.core.Transaction;
 import io.github.pager.allocator.ForeignHandleException;
 import java.io.IOException;
@@ -17,6 +18,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
@@ -132,10 +134,15 @@ public final class ProtectedTransaction implements AutoCloseable {
     }
     try {
       if (tx.root(allocator.baseSlot()) != allocator.config()) {
-        // The first commit of these pages: no claim made since they were opened may cover their slots.
-        RootCatalog.of(tx).requireAvailable(allocator.baseSlot(), ProtectedPageAllocator.ROOT_SLOTS_USED,
-            ProtectedPageAllocator.KIND);
-        tx.setRoot(allocator.baseSlot(), allocator.config());
+        // The first commit of these pages: no claim made since they were opened may cover their
+        // slots, and a claim of exactly them (the pages opened by name) is the one to write through.
+        Optional<RootClaim> own = RootCatalog.of(tx).requireAvailable(
+            allocator.baseSlot(), ProtectedPageAllocator.ROOT_SLOTS_USED, ProtectedPageAllocator.KIND);
+        if (own.isPresent()) {
+          tx.setRoot(own.get(), 0, allocator.config());
+        } else {
+          tx.setRoot(allocator.baseSlot(), allocator.config());
+        }
       }
       PersistentBitmap used = tx.bitmap(allocator.usedSlot());
       List<PageId> copies = tx.allocBulk(2 * count);
