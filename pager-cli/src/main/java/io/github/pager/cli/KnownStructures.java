@@ -11,10 +11,12 @@ import io.github.pager.core.Transaction;
 import io.github.pager.protectedpages.ProtectedPageAllocator;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.ServiceLoader;
 import java.util.Set;
@@ -27,8 +29,10 @@ import org.jspecify.annotations.Nullable;
  * slots (sub-page allocators and protected pages) and by the claims of the file's {@link
  * RootCatalog}: the catalog itself, and each structure it names whose kind a {@link
  * StructureInspector} on the module path knows (a key-value store of pager-kv, say, or a
- * structure of the application's own, loaded with {@link ServiceLoader}). Each can check itself
- * and name the pages it owns.
+ * structure of the application's own, loaded with {@link ServiceLoader}). In the slots left over,
+ * the inspectors find the structures that live there without a claim by their own root values
+ * ({@link StructureInspector#inspectUnclaimed}: a key-value store opened without a name). Each
+ * can check itself and name the pages it owns.
  */
 final class KnownStructures {
 
@@ -214,13 +218,16 @@ final class KnownStructures {
     public void labelDataPages(BiConsumer<Long, PageOwner> sink) {}
   }
 
-  /** A structure the catalog names, checked by the {@link StructureInspector} of its kind. */
-  private record Inspected(int firstSlot, int lastSlot, String description, RootClaim claim,
-      StructureInspection inspection) implements Found {
+  /**
+   * A structure checked by the {@link StructureInspector} of its kind: one the catalog names, or
+   * one found without a claim ({@code structureName} null).
+   */
+  private record Inspected(int firstSlot, int lastSlot, String description, String structureKind,
+      @Nullable String structureName, StructureInspection inspection) implements Found {
     /** The kind its claim names ({@code pager-kv}): the word its inspector answers to. */
     @Override
     public String kind() {
-      return claim.kind();
+      return structureKind;
     }
 
     @Override
@@ -242,26 +249,26 @@ final class KnownStructures {
 
     @Override
     public String name() {
-      return claim.kind() + " \"" + claim.name() + "\" at slots " + firstSlot + "-" + lastSlot;
+      return named(structureKind, structureName, firstSlot, lastSlot);
     }
 
     @Override
     public void labelDataPages(BiConsumer<Long, PageOwner> sink) throws IOException {
       inspection.forEachPage((page, role, label) -> sink.accept(
-          page, new PageOwner.StructurePage(claim.name(), claim.kind(), firstSlot, role, label)));
+          page, new PageOwner.StructurePage(structureName, structureKind, firstSlot, role, label)));
     }
   }
 
   /**
-   * A structure the catalog names that cannot be checked: no inspector of its kind is on the
-   * module path (it owns no page as far as the tool knows), or opening it failed ({@code
-   * problem}, which verify reports).
+   * A structure that cannot be checked: the catalog names it but no inspector of its kind is on
+   * the module path (it owns no page as far as the tool knows), or opening it failed ({@code
+   * problem}, which verify reports). {@code structureName} is null for one found without a claim.
    */
-  private record Unchecked(int firstSlot, int lastSlot, String description, RootClaim claim, @Nullable String problem)
-      implements Found {
+  private record Unchecked(int firstSlot, int lastSlot, String description, String structureKind,
+      @Nullable String structureName, @Nullable String problem) implements Found {
     @Override
     public String kind() {
-      return claim.kind();
+      return structureKind;
     }
 
     @Override
@@ -281,11 +288,16 @@ final class KnownStructures {
 
     @Override
     public String name() {
-      return claim.kind() + " \"" + claim.name() + "\" at slots " + firstSlot + "-" + lastSlot;
+      return named(structureKind, structureName, firstSlot, lastSlot);
     }
 
     @Override
     public void labelDataPages(BiConsumer<Long, PageOwner> sink) {}
+  }
+
+  /** {@code pager-kv "orders" at slots 0-3}, or {@code pager-kv at slots 16-19} without a name. */
+  private static String named(String kind, @Nullable String name, int firstSlot, int lastSlot) {
+    return kind + (name == null ? "" : " \"" + name + "\"") + " at slots " + firstSlot + "-" + lastSlot;
   }
 
   private final List<Found> found;
@@ -314,15 +326,21 @@ final class KnownStructures {
         slot = last;
       }
     }
-    addClaimed(pager, found);
+    Map<String, StructureInspector> inspectors = inspectors();
+    if (addClaimed(pager, found, inspectors)) {
+      addUnclaimed(pager, found, inspectors.values());
+    }
     return new KnownStructures(found);
   }
 
   /**
    * Adds the root catalog and the structures it names that the probe above did not find: those
    * whose kind an inspector on the module path knows are checked by it.
+   *
+   * @return false when the catalog is unreadable (which claims there are is not known)
    */
-  private static void addClaimed(Pager pager, List<Found> found) throws IOException {
+  private static boolean addClaimed(Pager pager, List<Found> found, Map<String, StructureInspector> inspectors)
+      throws IOException {
     RootCatalog catalog;
     try {
       catalog = RootCatalog.of(pager);
@@ -331,11 +349,10 @@ final class KnownStructures {
     } catch (IOException | RuntimeException unreadable) {
       pager.requireCurrentView("the root catalog: " + Failures.message(unreadable));
       RootClaim self = RootCatalog.SELF;
-      found.add(new Unchecked(self.firstSlot(), self.lastSlot(), "root catalog: unreadable", self,
+      found.add(new Unchecked(self.firstSlot(), self.lastSlot(), "root catalog: unreadable", self.kind(), self.name(),
           "the root catalog is unreadable: " + Failures.message(unreadable)));
-      return;
+      return false;
     }
-    Map<String, StructureInspector> inspectors = inspectors();
     for (RootClaim claim : catalog.claims()) {
       if (claim.equals(RootCatalog.SELF)) {
         found.add(new Catalog(claim.firstSlot(), claim.lastSlot(),
@@ -348,21 +365,75 @@ final class KnownStructures {
       StructureInspector inspector = inspectors.get(claim.kind());
       if (inspector == null) {
         found.add(new Unchecked(claim.firstSlot(), claim.lastSlot(), claim.kind() + " \"" + claim.name()
-            + "\": not checked (no inspector of this kind on the module path)", claim, null));
+            + "\": not checked (no inspector of this kind on the module path)", claim.kind(), claim.name(), null));
         continue;
       }
       try {
         StructureInspection inspection = inspector.inspect(pager, claim);
         found.add(new Inspected(claim.firstSlot(), claim.lastSlot(), claim.kind() + " \"" + claim.name() + "\", "
-            + describe(pager, inspection), claim, inspection));
+            + describe(pager, inspection), claim.kind(), claim.name(), inspection));
       } catch (StaleViewException stale) {
         throw stale;
       } catch (IOException | RuntimeException unreadable) {
         pager.requireCurrentView("the structure that failed: " + Failures.message(unreadable));
         found.add(new Unchecked(claim.firstSlot(), claim.lastSlot(), claim.kind() + " \"" + claim.name()
-            + "\": unreadable", claim, "cannot open " + claim + ": " + Failures.message(unreadable)));
+            + "\": unreadable", claim.kind(), claim.name(), "cannot open " + claim + ": " + Failures.message(unreadable)));
       }
     }
+    return true;
+  }
+
+  /**
+   * Adds the structures that live without a claim in the slots no structure found so far covers,
+   * as the inspectors recognise them by their own root values (a key-value store opened without a
+   * name, at its default slots or any others). A plain value of the application in those slots
+   * is no structure's signature, so its pages stay the application's.
+   */
+  private static void addUnclaimed(Pager pager, List<Found> found, Collection<StructureInspector> inspectors)
+      throws StaleViewException {
+    int slot = 0;
+    while (slot < Transaction.ROOT_SLOTS) {
+      int next = slot + 1;
+      if (!covered(found, slot, 1)) {
+        for (StructureInspector inspector : inspectors) {
+          Found at = unclaimedAt(pager, found, inspector, slot);
+          if (at != null) {
+            found.add(at);
+            next = at.lastSlot() + 1;
+            break;
+          }
+        }
+      }
+      slot = next;
+    }
+  }
+
+  /** The structure of {@code inspector}'s kind whose first slot is {@code slot}, without a claim, or null. */
+  private static @Nullable Found unclaimedAt(Pager pager, List<Found> found, StructureInspector inspector, int slot)
+      throws StaleViewException {
+    String kind = inspector.kind();
+    Optional<StructureInspector.Unclaimed> at;
+    try {
+      at = inspector.inspectUnclaimed(pager, slot);
+    } catch (StaleViewException stale) {
+      throw stale;
+    } catch (IOException | RuntimeException unreadable) {
+      // Its signature is there, or the inspector would not have tried to open it.
+      pager.requireCurrentView("the structure that failed: " + Failures.message(unreadable));
+      return new Unchecked(slot, slot, kind + " without a name: unreadable", kind, null,
+          "cannot open the " + kind + " at slot " + slot + ": " + Failures.message(unreadable));
+    }
+    if (at.isEmpty() || at.get().firstSlot() != slot || covered(found, slot, at.get().slotCount())) {
+      return null;
+    }
+    StructureInspection inspection = at.get().inspection();
+    return new Inspected(slot, at.get().lastSlot(), kind + " without a name, " + describe(pager, inspection), kind,
+        null, inspection);
+  }
+
+  /** Tells whether a structure found so far uses one of the slots {@code [first, first + count)}. */
+  private static boolean covered(List<Found> found, int first, int count) {
+    return found.stream().anyMatch(f -> f.firstSlot() < first + count && first <= f.lastSlot());
   }
 
   /** The inspectors on the module path (or class path), by kind; the first of a kind wins. */

@@ -33,7 +33,7 @@ final class PageCounts {
     kinds.put("directoryNode", "protected page directory nodes");
     kinds.put("protectedCopy", "protected page copies (two per page)");
     kinds.put("subPageParent", "sub-page parents");
-    kinds.put("structurePage", "structures named in the root catalog (kv stores, ...)");
+    kinds.put("structurePage", "structures inspected by their kind (kv stores, ...)");
     kinds.put("user", "user (allocated, no known structure)");
     kinds.put("pending", "pending (freed, not reusable yet)");
     kinds.put("free", "free");

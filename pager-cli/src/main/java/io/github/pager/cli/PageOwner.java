@@ -231,10 +231,12 @@ sealed interface PageOwner {
   }
 
   /**
-   * A page of a structure the root catalog names, labelled by the inspector of its kind ({@code
-   * io.github.pager.core.StructureInspector}): a key-value store's node or overflow page, say.
+   * A page of a structure the root catalog names, or of one found without a claim by its root
+   * values ({@code structure} null: a key-value store without a name), labelled by the inspector
+   * of its kind ({@code io.github.pager.core.StructureInspector}): a key-value store's node or
+   * overflow page, say.
    */
-  record StructurePage(String structure, String structureKind, int baseSlot, String role, String detail)
+  record StructurePage(@Nullable String structure, String structureKind, int baseSlot, String role, String detail)
       implements PageOwner {
     @Override
     public String kind() {
@@ -243,12 +245,15 @@ sealed interface PageOwner {
 
     @Override
     public String text() {
-      return detail + ", " + structureKind + " \"" + structure + "\" at slot " + baseSlot;
+      return detail + ", " + structureKind + (structure == null ? "" : " \"" + structure + "\"") + " at slot "
+          + baseSlot;
     }
 
     @Override
     public void details(Map<String, Object> fields) {
-      fields.put("structure", structure);
+      if (structure != null) {
+        fields.put("structure", structure);
+      }
       fields.put("structureKind", structureKind);
       fields.put("baseSlot", baseSlot);
       fields.put("role", role);

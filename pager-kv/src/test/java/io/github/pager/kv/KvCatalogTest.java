@@ -185,6 +185,37 @@ class KvCatalogTest {
     }
   }
 
+  @Test
+  void theInspectorFindsStoresWithoutANameByTheirTagAndNothingElse() throws IOException {
+    try (Pager pager = Pager.create(file(), FAST)) {
+      KvStore.on(pager).put(bytes("a"), bytes("1")); // slots 16-19
+      KvStore atTheEnd = KvStore.on(pager, KvOptions.defaults().withRootSlot(28));
+      atTheEnd.put(bytes("b"), bytes("2"));
+      atTheEnd.put(bytes("c"), bytes("3"));
+      try (Transaction tx = pager.begin()) {
+        tx.setRoot(0, 77); // plain values of the application
+        tx.setRoot(1, 3);
+        tx.setRoot(4, RootSlots.TAG_BASE | 2); // a tag of a format version this module does not write
+        tx.setRoot(8, RootSlots.TAG); // the tag, but a root page without a height: not a store's slots
+        tx.setRoot(9, 5);
+        tx.commit();
+      }
+      StructureInspector inspector = new KvInspector();
+      List<Integer> found = new ArrayList<>();
+      for (int slot = 0; slot < Transaction.ROOT_SLOTS; slot++) {
+        inspector.inspectUnclaimed(pager, slot).ifPresent(at -> found.add(at.firstSlot() * 100 + at.lastSlot()));
+      }
+      assertThat(found).containsExactly(16_19, 28_31);
+      StructureInspector.Unclaimed store = inspector.inspectUnclaimed(pager, 28).orElseThrow();
+      assertThat(store.inspection().description()).isEqualTo("key-value store: 2 entries");
+      assertThat(store.inspection().verify()).isEmpty();
+      TreeSet<Long> pages = new TreeSet<>();
+      store.inspection().forEachPage((page, role, label) -> pages.add(page));
+      assertThat(pages).isEqualTo(atTheEnd.verify().pages());
+      assertThat(inspector.inspectUnclaimed(pager, -1)).isEmpty();
+    }
+  }
+
   static byte[] bytes(String text) {
     return text.getBytes(StandardCharsets.UTF_8);
   }
