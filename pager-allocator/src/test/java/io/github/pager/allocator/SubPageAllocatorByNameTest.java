@@ -46,6 +46,26 @@ class SubPageAllocatorByNameTest {
       }
       assertThatThrownBy(early::alloc).isInstanceOf(RootClaimConflictException.class);
       assertThat(pager.root(20)).isZero();
+      // Nor can a bare transaction overwrite a named allocator's configuration.
+      long config = pager.root(0);
+      try (Transaction tx = pager.begin()) {
+        assertThatThrownBy(() -> tx.setRoot(0, 0))
+            .isInstanceOf(RootClaimConflictException.class)
+            .hasMessageContaining("\"small\" (" + SubPageAllocator.KIND + ", slots 0-4)");
+      }
+      assertThat(pager.root(0)).isEqualTo(config);
+    }
+    // An allocator opened at exactly its claimed slots is the named one, and writes through the claim.
+    Path fresh = dir.resolve("fresh.pages");
+    try (Pager pager = Pager.create(fresh, PagerOptions.defaults())) {
+      try (Transaction tx = pager.begin()) {
+        RootCatalog.claimAt(tx, "records", SubPageAllocator.KIND, 10, 5);
+        tx.commit();
+      }
+      SubPageAllocator atSlots = SubPageAllocator.open(pager, 10, 256);
+      long value = atSlots.alloc().value();
+      assertThat(SubPageAllocator.open(pager, "records", 256).handle(value).value()).isEqualTo(value);
+      assertThat(SubPageAllocator.storedSubPageSize(pager, 10)).hasValue(256);
     }
   }
 }

@@ -5,8 +5,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * A structure asked for root slots that another structure owns: a claim by name that overlaps
  * another claim, a name already claimed by another kind, a structure opened at fixed slots that
- * a claim of another structure covers, or a file whose catalog slots hold something else. Nothing
- * was changed.
+ * a claim of another structure covers, a file whose catalog slots hold something else, or a
+ * plain {@link Transaction#setRoot(int, long)} on a slot a claim covers (and a write through a
+ * claim the catalog does not hold). Nothing was changed.
  */
 public final class RootClaimConflictException extends IllegalStateException {
   private static final long serialVersionUID = 1L;

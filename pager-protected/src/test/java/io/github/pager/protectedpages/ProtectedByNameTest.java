@@ -38,6 +38,16 @@ class ProtectedByNameTest {
       }
       assertThat(RootCatalog.of(pager).find("sessions"))
           .contains(new RootClaim("sessions", ProtectedPageAllocator.KIND, 1, ProtectedPageAllocator.ROOT_SLOTS_USED));
+      // Their configuration, written through the claim, is kept from a bare transaction.
+      long config = pager.root(1);
+      try (Transaction tx = pager.begin()) {
+        assertThatThrownBy(() -> tx.setRoot(1, 0))
+            .isInstanceOf(RootClaimConflictException.class)
+            .hasMessageContaining("root slot 1 is claimed by \"sessions\" (" + ProtectedPageAllocator.KIND);
+        tx.setRoot(0, 100); // slot 0 has no claim
+        tx.commit();
+      }
+      assertThat(pager.root(1)).isEqualTo(config);
     }
     try (Pager pager = Pager.open(path, PagerOptions.defaults().withReadOnly(true))) {
       ProtectedPageAllocator sessions = ProtectedPageAllocator.open(pager, "sessions");
