@@ -52,6 +52,17 @@ public final class FileStorage implements Storage {
   /** The lock file, when taking the writer lock created it; kept after close for {@link #deleteCreated}. */
   private @Nullable Path createdLockFile;
 
+  /**
+   * The file's length as this writer last saw or set it, or -1 before the first {@link #write}:
+   * the length a positional write is checked against. Only a writer changes the length, so it
+   * need not be asked of the file each time. Asking costs more than the system call: a {@code
+   * fstat} marks the file's timestamps as seen, so on a file system with fine-grained timestamps
+   * (ext4 on Linux 6.13 and later) the next write gives the inode a new time, and the next sync
+   * writes the inode's block as well, a second device write per sync (BENCHMARKS.md, "Where a
+   * single commit's time goes").
+   */
+  private volatile long writerSize = -1;
+
   private record MappedRange(long offset, MemorySegment segment) {
     long end() {
       return offset + segment.byteSize();
@@ -222,6 +233,7 @@ public final class FileStorage implements Storage {
     // length itself durable, which fdatasync alone does not promise for every file system.
     writeFully(ByteBuffer.allocate(1), newSize - 1);
     channel.force(true);
+    writerSize = newSize;
   }
 
   @Override
@@ -235,6 +247,7 @@ public final class FileStorage implements Storage {
     }
     // The mappings past the new end stay until close (one arena holds them all); the caller
     // touches none of them again. force(true): the new length is metadata, as for extend.
+    writerSize = newSize;
     channel.truncate(newSize);
     channel.force(true);
   }
@@ -267,7 +280,15 @@ public final class FileStorage implements Storage {
   @Override
   public void write(long offset, MemorySegment source) throws IOException {
     requireWritable();
-    requireWithinFile(offset, source.byteSize());
+    long size = writerSize;
+    if (size < 0) {
+      size = channel.size();
+      writerSize = size;
+    }
+    if (offset < 0 || offset + source.byteSize() > size) {
+      throw new IllegalArgumentException(
+          "range [" + offset + ", " + (offset + source.byteSize()) + ") is outside " + path + " of " + size + " bytes");
+    }
     // A native segment's buffer goes to the kernel as it is; a heap one is copied once by the
     // channel, as any heap buffer.
     writeFully(source.asByteBuffer(), offset);
