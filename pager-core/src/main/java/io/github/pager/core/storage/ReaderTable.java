@@ -166,24 +166,32 @@ public final class ReaderTable {
   public long oldestLiveGeneration() {
     // The second half of the registration protocol's pair, as in census().
     VarHandle.fullFence();
-    long[] generations = new long[SLOT_COUNT];
-    for (int i = 0; i < SLOT_COUNT; i++) {
-      generations[i] = (long) U64.getVolatile(table, slotOffset(i) + SLOT_GENERATION);
-    }
+    // Probe in order of (generation, slot), each pass reading the slots again rather than copying
+    // them into an array: this runs at every commit, and a commit should not make garbage. A slot
+    // that changed between passes is no loss: one that emptied pins nothing, and one that a new
+    // reader took publishes a generation no older than the records it read, which it checks again
+    // after publishing (the registration protocol).
+    long probedGeneration = 0;
+    int probedSlot = -1;
     while (true) {
       int oldest = -1;
+      long oldestGeneration = 0;
       for (int i = 0; i < SLOT_COUNT; i++) {
-        if (generations[i] != 0 && (oldest < 0 || generations[i] < generations[oldest])) {
+        long generation = (long) U64.getVolatile(table, slotOffset(i) + SLOT_GENERATION);
+        boolean afterProbed = generation > probedGeneration || (generation == probedGeneration && i > probedSlot);
+        if (generation != 0 && afterProbed && (oldest < 0 || generation < oldestGeneration)) {
           oldest = i;
+          oldestGeneration = generation;
         }
       }
       if (oldest < 0) {
         return Long.MAX_VALUE;
       }
       if (isLive(oldest, true)) {
-        return generations[oldest];
+        return oldestGeneration;
       }
-      generations[oldest] = 0;
+      probedGeneration = oldestGeneration;
+      probedSlot = oldest;
     }
   }
 
