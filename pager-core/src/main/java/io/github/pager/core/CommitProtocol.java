@@ -1,6 +1,7 @@
 package io.github.pager.core;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 import java.util.Collection;
 import org.jspecify.annotations.Nullable;
@@ -178,8 +179,8 @@ final class CommitProtocol {
     int slot = MetadataCopies.otherSlot(activeSlot);
     VarHandle.storeStoreFence();
     try {
-      newest.writeTo(file.page(slot), file.pageSize(), file.describe(), slot);
-    } catch (UnreadablePageException e) {
+      file.writeOwnPage(slot, MemorySegment.ofArray(newest.encode(file.pageSize())), slotName(slot));
+    } catch (IOException e) {
       throw unavailable("the older metadata copy cannot be written", e);
     }
 
@@ -201,8 +202,11 @@ final class CommitProtocol {
   private void requireReadable(int slot) throws UnreadablePageException {
     // On every commit's path: the names are built once, and the one byte read lands in a field
     // (seal runs under the writer lock).
-    String what = slot == Format.METADATA_A_PAGE ? METADATA_A : METADATA_B;
-    PageFaults.read(file.page(slot), 0, probe, 1, file.describe(), slot, what);
+    PageFaults.read(file.page(slot), 0, probe, 1, file.describe(), slot, slotName(slot));
+  }
+
+  private static String slotName(int slot) {
+    return slot == Format.METADATA_A_PAGE ? METADATA_A : METADATA_B;
   }
 
   /** A sync of some part of the file. */

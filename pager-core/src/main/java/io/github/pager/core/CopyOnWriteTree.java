@@ -99,6 +99,9 @@ final class CopyOnWriteTree {
   private final NodeCache cache;
   private final Map<NodeKey, DirtyNode> dirty = new HashMap<>();
 
+  /** Where {@link #writeOut} lays out each node before writing it; made at the first write. */
+  private @Nullable MemorySegment nodeBuffer;
+
   /** The root's page, or 0 while the bitmap has no node (all clear) or the root is new. */
   private long rootPage;
 
@@ -116,6 +119,15 @@ final class CopyOnWriteTree {
 
   long rootPage() {
     return rootPage;
+  }
+
+  private MemorySegment nodeBuffer() {
+    MemorySegment buffer = nodeBuffer;
+    if (buffer == null) {
+      buffer = MemorySegment.ofArray(new byte[geometry.pageSize()]);
+      nodeBuffer = buffer;
+    }
+    return buffer;
   }
 
   int rootCrc() {
@@ -653,7 +665,7 @@ final class CopyOnWriteTree {
    * @throws UnreadablePageException when a node's new page cannot be stored into; the commit then
    *     fails before any record names the pages written so far
    */
-  int writeOut() throws UnreadablePageException {
+  int writeOut() throws IOException {
     List<DirtyNode> nodes = new ArrayList<>(dirty.values());
     nodes.sort(Comparator.comparingInt((DirtyNode n) -> n.level).thenComparingLong(n -> n.index));
     for (DirtyNode node : nodes) {
@@ -661,10 +673,10 @@ final class CopyOnWriteTree {
         throw new IllegalStateException("writeOut before assignPages");
       }
       // Checksummed on the heap, never over the mapping: see PageFaults.
-      byte[] bytes = new byte[geometry.pageSize()];
-      MemorySegment.copy(node.words, 0, MemorySegment.ofArray(bytes), U64, 0, node.words.length);
-      int crc = Checksums.crc32c(MemorySegment.ofArray(bytes), 0, bytes.length);
-      PageFaults.write(bytes, file.page(node.newPage), file.describe(), node.newPage, "tree node");
+      MemorySegment bytes = nodeBuffer();
+      MemorySegment.copy(node.words, 0, bytes, U64, 0, node.words.length);
+      int crc = Checksums.crc32c(bytes, 0, bytes.byteSize());
+      file.writeOwnPage(node.newPage, bytes, "tree node");
       cache.put(node.newPage, crc, node.words);
       if (node.level == height - 1) {
         rootPage = node.newPage;

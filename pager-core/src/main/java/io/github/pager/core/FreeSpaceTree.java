@@ -402,7 +402,7 @@ final class FreeSpaceTree {
    *
    * @return how many pages of each kind were stored
    */
-  PagesWritten writeOut() throws UnreadablePageException {
+  PagesWritten writeOut() throws IOException {
     int nodes = bits.writeOut();
     PendingListUpdate list = placedList;
     if (list == null) {

@@ -36,6 +36,9 @@ final class MappedFile {
   /** Set once compaction cut the file: mappings past the new end remain, so it never grows again. */
   private volatile boolean truncated;
 
+  /** Whether {@link #writeOwnPage} uses positional writes; set once by the pager that opens it. */
+  private volatile boolean positionalOwnWrites;
+
   MappedFile(Storage storage, int pageSize) {
     this.storage = storage;
     this.pageSize = pageSize;
@@ -111,6 +114,38 @@ final class MappedFile {
   /** Writes a whole page with a positional write (see {@link Storage#write}). */
   void write(long index, MemorySegment content) throws IOException {
     storage.write(index * pageSize, content);
+  }
+
+  /**
+   * Chooses how {@link #writeOwnPage} writes: positional writes for a pager whose commits sync,
+   * stores into the mapping for one whose commits do not.
+   *
+   * <p>Why: after a sync, the kernel write-protects every mapped page it wrote, so the next store
+   * into one of them is a write fault, in which ext4 reserves the block and dirties the page under
+   * its journal: 25 to 30 µs on the benchmark machine, two per commit, against a few µs for a
+   * positional write of the same bytes (BENCHMARKS.md, "Where a single commit's time goes"). A
+   * pager that never syncs takes those faults only when the kernel writes the pages back on its
+   * own, and then a commit without a system call is cheaper. It also keeps such commits out of
+   * the channel's reach: a thread interrupted inside a channel call closes the channel.
+   */
+  void writeOwnPagesPositionally(boolean positional) {
+    this.positionalOwnWrites = positional;
+  }
+
+  /**
+   * Writes bytes the pager owns (a tree node, a metadata record) at the start of page {@code
+   * index}, the way {@link #writeOwnPagesPositionally} chose.
+   *
+   * @param what what the page holds, for an exception
+   * @throws UnreadablePageException when a store into the mapping faults (see {@link PageFaults})
+   * @throws IOException when a positional write fails
+   */
+  void writeOwnPage(long index, MemorySegment bytes, String what) throws IOException {
+    if (positionalOwnWrites) {
+      storage.write(index * pageSize, bytes);
+    } else {
+      PageFaults.write(bytes, page(index), storage.describe(), index, what);
+    }
   }
 
   /**

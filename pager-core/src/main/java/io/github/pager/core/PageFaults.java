@@ -77,6 +77,17 @@ final class PageFaults {
     }
   }
 
+  /** Stores a segment's bytes at the start of a mapped page; see {@link #write(byte[], MemorySegment, String, long, String)}. */
+  static void write(MemorySegment bytes, MemorySegment mapped, String resource, long page, String what)
+      throws UnreadablePageException {
+    try {
+      MemorySegment.copy(bytes, 0, mapped, 0, bytes.byteSize());
+      deliverPendingFault();
+    } catch (InternalError e) {
+      throw UnreadablePageException.of(resource, page, what, e);
+    }
+  }
+
   /**
    * Makes the JVM raise, here, a fault that C2-compiled code left pending: returning from native
    * code runs the thread's pending asynchronous exceptions. See the class comment.

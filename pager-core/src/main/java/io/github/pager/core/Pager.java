@@ -133,6 +133,7 @@ public final class Pager implements AutoCloseable {
     this.file = opened.file();
     this.geometry = opened.geometry();
     this.options = options;
+    file.writeOwnPagesPositionally(options.durability() == Durability.SYNC);
     this.protocol =
         new CommitProtocol(
             file, options.durability(), opened.activeSlot(), opened.record().generation, opened.lastGeneration(),
