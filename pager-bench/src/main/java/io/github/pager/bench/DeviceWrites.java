@@ -65,7 +65,7 @@ public final class DeviceWrites {
    * One device's counters in {@code /proc/diskstats}: writes completed, sectors written (512
    * bytes each, whatever the device's own sector size) and flush requests completed.
    */
-  private record Counters(String device, long writes, long sectors, long flushes) {
+  record Counters(String device, long writes, long sectors, long flushes) {
     /** The counters of the block device that holds {@code file}. */
     static Counters of(Path file) throws IOException {
       long dev = ((Number) Files.getAttribute(file, "unix:dev")).longValue();

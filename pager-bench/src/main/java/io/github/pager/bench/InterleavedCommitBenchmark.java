@@ -155,6 +155,11 @@ public class InterleavedCommitBenchmark {
     public void delete() throws Exception {
       System.out.println();
       System.out.print(samples.table());
+      closeAndDelete();
+    }
+
+    /** Closes and deletes every file, printing nothing. */
+    void closeAndDelete() throws Exception {
       ScratchFiles.closeAndDelete(pager, pagerPath);
       ScratchFiles.closeAndDelete(protectedPager, protectedPath);
       dsync.close();
@@ -188,7 +193,7 @@ public class InterleavedCommitBenchmark {
     return files.counter;
   }
 
-  private static void run(String operation, Files f) throws IOException {
+  static void run(String operation, Files f) throws IOException {
     switch (operation) {
       case "floor" -> {
         long value = ++f.counter;
