@@ -287,7 +287,7 @@ public final class Pager implements AutoCloseable {
    * @return the open pager
    * @throws java.nio.file.NoSuchFileException when the file does not exist
    * @throws IOException when the file is locked or not a valid page file, or (read-only) the
-   *     reader table is full; see {@link #open(Storage, PagerOptions)}
+   *     reader table is full or held by a compaction; see {@link #open(Storage, PagerOptions)}
    */
   public static Pager open(Path path, PagerOptions options) throws IOException {
     return open(FileStorage.open(path, options.readOnly()), options);
@@ -309,6 +309,9 @@ public final class Pager implements AutoCloseable {
    * @throws TruncatedPageFileException when the file is shorter than its metadata says
    * @throws ReaderTableFullException when read-only and every slot of the file's reader table
    *     belongs to a live reader
+   * @throws CompactionInProgressException when read-only and a compaction, in this process or
+   *     another, holds the file's reader table ({@link PageFileCompaction}); a subclass of
+   *     {@link ReaderTableFullException}
    * @throws IOException when the storage fails
    */
   public static Pager open(Storage storage, PagerOptions options) throws IOException {

@@ -38,6 +38,11 @@ final class Readers {
   /**
    * A read-only pager's side: takes a free slot, which publishes nothing until {@link #open}.
    *
+   * <p>A compaction takes the compaction lock before every slot and gives it back after them: so
+   * when no slot is free and the lock is held, a compaction holds the slots; when it is free, any
+   * compaction that held them has given them back, and a second try finds one unless readers do.
+   *
+   * @throws CompactionInProgressException when a compaction holds every slot
    * @throws ReaderTableFullException when every slot belongs to a live reader
    */
   static Readers forReader(Storage storage) throws IOException {
@@ -46,6 +51,15 @@ final class Readers {
       return new Readers(null, null, false);
     }
     ReaderTable.Slot slot = table.tryTake();
+    if (slot == null && table.compactionRunning()) {
+      throw new CompactionInProgressException(
+          storage.describe() + " is being compacted: the compaction holds every slot of the reader table in "
+              + table.path() + " until it has cut the file, so no read-only pager registers meanwhile (the table"
+              + " is not full of readers). Open again once the compaction is done");
+    }
+    if (slot == null) {
+      slot = table.tryTake();
+    }
     if (slot == null) {
       throw new ReaderTableFullException(
           storage.describe() + " has " + table.capacity() + " read-only pagers open already, in this process or"
