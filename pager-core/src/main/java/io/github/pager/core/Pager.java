@@ -348,6 +348,19 @@ public final class Pager implements AutoCloseable {
     }
   }
 
+  /**
+   * Opens a read-only pager of one commit of a file whose writer lock the caller holds: the view a
+   * repair gives its {@link PageFileRepair.StructureCheck} of a metadata copy it may make current
+   * ({@link CheckedCopy}). It reads that commit until closed; nothing can reuse its pages, so
+   * what fails a check is damage.
+   *
+   * @param opened the commit, on a {@link MappedFile} of its own whose storage closing the pager
+   *     may close
+   */
+  static Pager viewUnderWriterLock(PageFileOpener.Opened opened) throws IOException {
+    return new Pager(opened, PagerOptions.defaults().withReadOnly(true), Readers.underWriterLock());
+  }
+
   private static void lockForWriting(Storage storage) throws IOException {
     if (!storage.tryLockForWriting()) {
       throw new PageFileLockedException(storage.describe() + " is open for writing by another pager or process");
@@ -980,7 +993,8 @@ public final class Pager implements AutoCloseable {
    * cannot be created or opened for writing (a read-only directory, permissions) or its storage
    * has none (a simulated one): it still reads, but the writer may reuse the pages of its commit
    * once it has committed twice more, and a read that meets such a page throws {@link
-   * StaleViewException}.
+   * StaleViewException}. The read-only view a repair gives its {@link PageFileRepair.StructureCheck}
+   * counts as registered too: the repair holds the writer lock, so nothing reuses its pages.
    *
    * @return true for a registered read-only pager; false for a writer and an unregistered reader
    */
