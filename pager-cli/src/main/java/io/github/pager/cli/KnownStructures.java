@@ -306,6 +306,15 @@ final class KnownStructures {
     this.found = found;
   }
 
+  /**
+   * Every problem of every structure the commit a pager reads holds: what {@code verify} checks
+   * beyond the free-space tree, and what {@code recover} and {@code rollback} check of a commit
+   * before they make it current ({@link io.github.pager.core.PageFileRepair.StructureCheck}).
+   */
+  static List<String> problemsOf(Pager pager) throws IOException {
+    return find(pager).verify();
+  }
+
   static KnownStructures find(Pager pager) throws IOException {
     List<Found> found = new ArrayList<>();
     for (int slot = 0; slot < Transaction.ROOT_SLOTS; slot++) {

@@ -1,5 +1,6 @@
 package io.github.pager.cli;
 
+import io.github.pager.core.PageFileRepair;
 import io.github.pager.core.Pager;
 import io.github.pager.core.PagerOptions;
 import io.github.pager.core.RepairPlan;
@@ -24,7 +25,10 @@ import picocli.CommandLine.Spec;
 
 /**
  * What {@code recover} and {@code rollback} share: plan under the writer lock, say the plan, back
- * the file up, apply the plan, and verify by opening the file.
+ * the file up, apply the plan, and verify by opening the file. Both judge a commit, before they
+ * make it current and again after writing, by its free-space tree and by the structures under its
+ * root values that {@code verify} knows ({@link KnownStructures#problemsOf}): one check for all
+ * three.
  */
 abstract class RepairCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -45,8 +49,11 @@ abstract class RepairCommand implements Callable<Integer> {
   /** The repair's name, as the command is called. */
   abstract String name();
 
-  /** Plans the repair; reads only, and takes the writer lock. */
-  abstract RepairPlan plan(FileStorage storage) throws IOException;
+  /**
+   * Plans the repair, judging each commit's structures by {@code structures}; reads only, and
+   * takes the writer lock.
+   */
+  abstract RepairPlan plan(FileStorage storage, PageFileRepair.StructureCheck structures) throws IOException;
 
   /** Whether the command only says what it would do. */
   boolean dryRun() {
@@ -71,17 +78,29 @@ abstract class RepairCommand implements Callable<Integer> {
     RepairPlan plan;
     @Nullable Path copy = null;
     try (FileStorage storage = FileStorage.open(file, false)) {
-      plan = plan(storage);
+      plan = plan(storage, KnownStructures::problemsOf);
       describe(plan, report);
       if (!json.on()) {
         printPlan(out, plan);
       }
-      if (plan.writesNothing() || dryRun()) {
+      if (dryRun()) {
         report.put("written", false);
-        report.put("dryRun", dryRun());
-        finish(out, report, ExitCode.OK, plan.writesNothing()
-            ? name() + ": nothing to do: the file opens at generation " + plan.resultGeneration() + " as it is"
-            : name() + ": dry run: nothing written");
+        report.put("dryRun", true);
+        finish(out, report, ExitCode.OK, name() + ": dry run: nothing written");
+        return ExitCode.OK;
+      }
+      if (plan.writesNothing()) {
+        report.put("written", false);
+        report.put("dryRun", false);
+        if (!chosenVerifiesWhole(plan)) {
+          // No copy's structures verify, and the file opens as it is: nothing a repair can write
+          // makes it verify, which is what exit 5 says after a repair that wrote.
+          finish(out, report, ExitCode.CORRUPT, name() + ": nothing it can do: the file opens at generation "
+              + plan.resultGeneration() + ", but its structures fail their checks (see above)");
+          return ExitCode.CORRUPT;
+        }
+        finish(out, report, ExitCode.OK,
+            name() + ": nothing to do: the file opens at generation " + plan.resultGeneration() + " as it is");
         return ExitCode.OK;
       }
       if (inPlace) {
@@ -108,11 +127,18 @@ abstract class RepairCommand implements Callable<Integer> {
       return ExitCode.CORRUPT;
     }
     finish(out, report, ExitCode.OK, name() + ": done: " + file + " opens at generation " + plan.resultGeneration()
-        + " (the commit first made as generation " + plan.chosenGeneration() + "), its free-space tree verified");
+        + " (the commit first made as generation " + plan.chosenGeneration() + "), its free-space tree and structures"
+        + " verified");
     return ExitCode.OK;
   }
 
-  /** Opens the repaired file as any reader would, and checks its tree. */
+  /** Whether the copy the plan makes (or leaves) current verified whole, its structures too. */
+  private static boolean chosenVerifiesWhole(RepairPlan plan) {
+    return plan.copies().stream()
+        .anyMatch(state -> state.name().equals(plan.chosenCopy()) && state.structuresVerified());
+  }
+
+  /** Opens the repaired file as any reader would, and checks its tree and its structures. */
   private List<String> verify(RepairPlan plan) throws IOException {
     List<String> problems = new ArrayList<>();
     try (Pager pager = Pager.open(file, PagerOptions.defaults().withReadOnly(true))) {
@@ -126,6 +152,11 @@ abstract class RepairCommand implements Callable<Integer> {
         problems.add("open still falls back to the other metadata copy");
       }
       problems.addAll(pager.verify(fraction -> {}).problems());
+      try {
+        problems.addAll(KnownStructures.problemsOf(pager));
+      } catch (IOException e) {
+        problems.add("its structures cannot be checked: " + Failures.message(e));
+      }
     } catch (IOException e) {
       problems.add("does not open: " + Failures.message(e));
     }
@@ -146,6 +177,7 @@ abstract class RepairCommand implements Callable<Integer> {
       copy.put("valid", state.valid());
       copy.put("generation", state.generation());
       copy.put("treeVerified", state.treeVerified());
+      copy.put("structuresVerified", state.structuresVerified());
       copy.put("problems", state.problems());
       copies.add(copy);
     }
@@ -160,10 +192,17 @@ abstract class RepairCommand implements Callable<Integer> {
     out.printf("file        %s, page size %,d%n", file, plan.pageSize());
     out.printf("superblock  %s%n", plan.superblockProblem().map(problem -> "DAMAGED: " + problem).orElse("whole"));
     for (RepairPlan.CopyState state : plan.copies()) {
-      String what = !state.valid()
-          ? "not valid: " + String.join("; ", state.problems())
-          : "generation " + state.generation() + (state.treeVerified()
-              ? ", tree verified" : ", tree FAILS: " + String.join("; ", state.problems()));
+      String what;
+      if (!state.valid()) {
+        what = "not valid: " + String.join("; ", state.problems());
+      } else if (!state.treeVerified()) {
+        what = "generation " + state.generation() + ", tree FAILS: " + String.join("; ", state.problems());
+      } else if (!state.structuresVerified()) {
+        what = "generation " + state.generation() + ", tree verified, structures FAIL: "
+            + String.join("; ", state.problems());
+      } else {
+        what = "generation " + state.generation() + ", tree and structures verified";
+      }
       out.printf("copy %s      page %d, %s%n", state.name(), state.page(), what);
     }
     out.printf("choose      copy %s (generation %d)%n", plan.chosenCopy(), plan.chosenGeneration());

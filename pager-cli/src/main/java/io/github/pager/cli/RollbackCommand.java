@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     description = {
       "Make the commit before the newest current again, from the alternate metadata copy.",
-      "Refuses when the alternate is not valid, its tree fails, the newest commit let its pages be reused, or the"
+      "Refuses when the alternate is not valid, its tree or one of its structures fails, the newest commit let its pages be reused, or the"
           + " superblock is damaged (run recover first). Copies the file to a backup first (FILE.bak-<timestamp> unless"
           + " --backup or --in-place), then writes one metadata record and opens the file to verify it. The pages"
           + " the application wrote in place since are not rolled back."
@@ -28,7 +28,7 @@ final class RollbackCommand extends RepairCommand {
   }
 
   @Override
-  RepairPlan plan(FileStorage storage) throws IOException {
-    return PageFileRepair.planRollback(storage);
+  RepairPlan plan(FileStorage storage, PageFileRepair.StructureCheck structures) throws IOException {
+    return PageFileRepair.planRollback(storage, structures);
   }
 }

@@ -94,6 +94,10 @@ class JsonSchemaTest {
     Path damaged = Files.copy(file.path, dir.resolve("damaged.pages"));
     int alternate = 3 - PageFileInspection.inspect(damaged).activeSlot();
     flip(damaged, alternate * 4096L + 24);
+    // A node of the protected pages' directory, which both copies' commits use: their trees
+    // verify, their structures do not (structuresVerified false, and a note in the actions).
+    Path structureDamaged = Files.copy(file.path, dir.resolve("structure-damaged.pages"));
+    flip(structureDamaged, file.directoryNodes.iterator().next() * 4096L + 100);
     List<Run> runs = new ArrayList<>();
     runs.add(Run.ok("demo", "--json", dir.resolve("demo").toString()));
     runs.add(Run.error(ExitCode.EXISTS, "exists", foreign, "demo", "--json", foreign.toString()));
@@ -114,6 +118,7 @@ class JsonSchemaTest {
     runs.add(Run.ok("copy", "--json", known, copy.toString()));
     runs.add(Run.error(ExitCode.EXISTS, "exists", foreign, "copy", "--json", known, foreign.toString()));
     runs.add(Run.ok("recover", "--json", "--dry-run", known));
+    runs.add(Run.ok("recover", "--json", "--dry-run", structureDamaged.toString()));
     runs.add(Run.error(ExitCode.NOT_FOUND, "notFound", missing, "recover", "--json", missing.toString()));
     runs.add(Run.ok("rollback", "--json", "--in-place", rollbackFile.toString()));
     // Rolled back once, the two copies hold one commit: a second rollback is refused.

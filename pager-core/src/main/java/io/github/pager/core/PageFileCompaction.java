@@ -28,7 +28,8 @@ import org.jspecify.annotations.Nullable;
  * with {@link PageFileLockedException} when another writer holds it) and holds every slot of the
  * reader table until it is done (refused with {@link CompactionRefusedException} while a
  * registered reader reads the file), because the last step takes bytes away from under every
- * mapping of the file.
+ * mapping of the file. A read-only pager that opens meanwhile, in this process or another, is
+ * refused with {@link CompactionInProgressException} (a {@link ReaderTableFullException}).
  *
  * <p>Crash safety comes from the commit protocol: every move is an ordinary commit, copy on write,
  * so a crash leaves the file at one of them, each a whole state with every user page where it
@@ -105,19 +106,67 @@ public final class PageFileCompaction {
     }
     long bytesBefore = storage.size();
     Pager pager = Pager.open(storage, PagerOptions.defaults());
-    List<ReaderTable.Slot> held = List.of();
-    try {
-      held = holdReaderTable(storage);
+    try (HeldReaderTable held = HeldReaderTable.take(storage)) {
       // A transaction that needs more pages than are free fails instead: compaction rolls it back.
       pager.forbidGrowth();
       return new PageFileCompaction(pager, layers.open(pager)).run(bytesBefore);
     } finally {
+      pager.close();
+    }
+  }
+
+  /**
+   * The reader table, held for a compaction: its compaction lock and every slot. The lock is taken
+   * first and given back last, so that a reader that finds no free slot while the slots are held
+   * finds the lock held too, and is told that a compaction runs ({@link
+   * CompactionInProgressException}) rather than that the table is full.
+   */
+  private static final class HeldReaderTable implements AutoCloseable {
+    /** Nothing to hold: the storage has no reader table (a simulated one). */
+    private static final HeldReaderTable NONE = new HeldReaderTable(null, List.of());
+
+    private final ReaderTable.@Nullable CompactionLock lock;
+    private final List<ReaderTable.Slot> slots;
+
+    private HeldReaderTable(ReaderTable.@Nullable CompactionLock lock, List<ReaderTable.Slot> slots) {
+      this.lock = lock;
+      this.slots = slots;
+    }
+
+    static HeldReaderTable take(Storage storage) throws IOException {
+      ReaderTable table = storage.readerTable();
+      if (table == null) {
+        return NONE;
+      }
+      ReaderTable.CompactionLock lock = table.lockForCompaction();
+      if (lock == null) {
+        // Never expected: a compaction is a writer, and this one holds the writer lock.
+        throw new CompactionRefusedException(
+            storage.describe() + ": another compaction holds the reader table " + table.path());
+      }
       try {
-        for (ReaderTable.Slot slot : held) {
+        return new HeldReaderTable(lock, takeEverySlot(storage, table));
+      } catch (IOException | RuntimeException e) {
+        try {
+          lock.close();
+        } catch (IOException | RuntimeException closing) {
+          e.addSuppressed(closing);
+        }
+        throw e;
+      }
+    }
+
+    /** Gives back the slots, then the lock. */
+    @Override
+    public void close() throws IOException {
+      try {
+        for (ReaderTable.Slot slot : slots) {
           slot.close();
         }
       } finally {
-        pager.close();
+        if (lock != null) {
+          lock.close();
+        }
       }
     }
   }
@@ -127,11 +176,7 @@ public final class PageFileCompaction {
    * slot that cannot be taken belongs to a live reader (or, for an instant, to a reader
    * registering or a tool counting readers).
    */
-  private static List<ReaderTable.Slot> holdReaderTable(Storage storage) throws IOException {
-    ReaderTable table = storage.readerTable();
-    if (table == null) {
-      return List.of();
-    }
+  private static List<ReaderTable.Slot> takeEverySlot(Storage storage, ReaderTable table) throws IOException {
     for (int attempt = 1; ; attempt++) {
       List<ReaderTable.Slot> held = new ArrayList<>();
       for (ReaderTable.Slot slot = table.tryTake(); slot != null; slot = table.tryTake()) {

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -17,7 +18,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>{@code
  * try (Storage storage = FileStorage.open(path, false)) {
- *   RepairPlan plan = PageFileRepair.planRecover(storage);
+ *   RepairPlan plan = PageFileRepair.planRecover(storage, commit -> myLayers.verify(commit));
  *   plan.actions().forEach(System.out::println);
  *   plan.apply();
  * }
@@ -27,19 +28,75 @@ import org.jspecify.annotations.Nullable;
  * or a registered reader in another process uses the file. A repair never writes a page any commit
  * reaches: it writes at most the superblock and the newest copy's metadata page (FORMAT.md,
  * "Repair").
+ *
+ * <p>What a repair checks of a commit before it makes it current: the whole free-space tree and
+ * the pending list, which pager-core knows, and the structures under the root values, which it
+ * does not: those the caller's {@link StructureCheck} walks (the command-line tool passes the
+ * checks of {@code pager verify}).
  */
 public final class PageFileRepair {
   /** How many pages a refusal names at most. */
   private static final int PAGES_NAMED = 8;
 
+  /**
+   * Checks the structures one commit holds under its root values (a layer's allocator, a
+   * directory, a store, the root catalog and whatever it names), as a repair's judge of whether
+   * that commit may be made current.
+   *
+   * <p>The repair calls it once for each valid metadata copy whose free-space tree and pending
+   * list check out, with a read-only pager of exactly that copy's commit, whether or not it is the
+   * newest: the file as the repair would leave it. The repair holds the writer lock meanwhile, so
+   * nothing moves under the pager: it counts as a registered reader ({@link
+   * Pager#isRegisteredReader()}), and a check that fails is damage, never a stale view. The pager
+   * is closed when the check returns; the check must not keep it, its views or its snapshots, nor
+   * call {@link Pager#refresh()}.
+   */
+  @FunctionalInterface
+  public interface StructureCheck {
+    /** Checks no structure: a commit is judged by its free-space tree and pending list alone. */
+    StructureCheck NONE = commit -> List.of();
+
+    /**
+     * Checks every structure the commit holds that the caller knows.
+     *
+     * @param commit a read-only pager of the commit
+     * @return every problem found, one sentence each naming where; empty when all is well
+     * @throws IOException when a structure cannot be read; the repair takes it as a problem of
+     *     the commit
+     */
+    List<String> problems(Pager commit) throws IOException;
+  }
+
   private PageFileRepair() {}
 
   /**
-   * Plans the repair of a file that open refuses or opens only by falling back: a new superblock
-   * when page 0 fails its checks, and, when the newest valid metadata copy's tree fails its
-   * checks, the older copy's record written as the newest.
+   * Plans a recover that judges the metadata copies by their free-space trees and pending lists
+   * alone ({@link StructureCheck#NONE}); see {@link #planRecover(Storage, StructureCheck)}.
    *
    * @param storage the file, writable; the plan holds its writer lock until it is closed
+   * @return the plan
+   * @throws IOException as {@link #planRecover(Storage, StructureCheck)} throws
+   */
+  public static RepairPlan planRecover(Storage storage) throws IOException {
+    return planRecover(storage, StructureCheck.NONE);
+  }
+
+  /**
+   * Plans the repair of a file that open refuses, opens only by falling back, or opens at a commit
+   * whose structures fail: a new superblock when page 0 fails its checks, and, when the newest
+   * valid metadata copy fails its checks while the older one passes them, the older copy's record
+   * written as the newest.
+   *
+   * <p>Which copy it chooses: the newest valid copy that verifies whole, its free-space tree, its
+   * pending list and its structures ({@code structures}). So when the newest copy's tree verifies
+   * but one of its structures does not, while the older copy verifies whole, the older copy is
+   * chosen and the plan says why: the newest commit points into pages that no longer hold what it
+   * wrote, and the commit before is the last one known whole. When no copy verifies whole, the
+   * newest copy whose tree verifies is chosen, and the plan says that its structures stay damaged:
+   * a repair rewrites metadata, never a structure.
+   *
+   * @param storage the file, writable; the plan holds its writer lock until it is closed
+   * @param structures checks the structures of each copy whose tree verifies
    * @return the plan; {@link RepairPlan#writesNothing()} when the file needs no repair
    * @throws NotAPageFileException when neither the superblock nor a metadata record says it is one
    * @throws UnsupportedFormatVersionException when a whole superblock names another version
@@ -49,29 +106,56 @@ public final class PageFileRepair {
    * @throws CorruptMetadataException when no valid copy's tree checks out: nothing to recover to
    * @throws IOException when the file cannot be read
    */
-  public static RepairPlan planRecover(Storage storage) throws IOException {
-    Found found = find(storage);
+  public static RepairPlan planRecover(Storage storage, StructureCheck structures) throws IOException {
+    Found found = find(storage, structures);
     List<CheckedCopy> checked = found.checked;
-    CheckedCopy chosen = null;
-    for (CheckedCopy copy : checked) {
-      if (copy.verified()) {
-        chosen = copy;
-        break;
-      }
-    }
-    if (chosen == null) {
-      throw new CorruptMetadataException(
-          storage.describe() + ": no metadata copy is valid with a tree that checks out, nothing to recover to. "
-              + String.join(". ", found.problems()));
-    }
+    CheckedCopy chosen = first(checked, CheckedCopy::verified);
     List<String> notes = new ArrayList<>();
-    if (chosen == checked.get(0)) {
-      return new RepairPlan(found.file, found.copies, found.superblockProblem, found.states(), chosen, null, 0, notes);
+    if (chosen == null) {
+      chosen = first(checked, CheckedCopy::treeVerified);
+      if (chosen == null) {
+        throw new CorruptMetadataException(
+            storage.describe() + ": no metadata copy is valid with a tree that checks out, nothing to recover to. "
+                + String.join(". ", found.problems()));
+      }
+      notes.add("no metadata copy's structures verify: " + chosen.describe() + " is the newest whose free-space"
+          + " tree verifies; a repair rewrites metadata, not structures, so these stay as they are: "
+          + String.join("; ", chosen.structureProblems()));
     }
     CheckedCopy newest = checked.get(0);
-    notes.add("the newest copy, " + newest.describe() + ", fails its checks: " + String.join("; ", newest.problems()));
+    if (chosen == newest) {
+      return new RepairPlan(found.file, found.copies, found.superblockProblem, found.states(), chosen, null, 0, notes);
+    }
+    if (newest.treeVerified()) {
+      notes.add("the newest copy, " + newest.describe() + ", has a free-space tree that verifies but structures"
+          + " that do not: " + String.join("; ", newest.structureProblems()) + "; recover prefers "
+          + chosen.describe() + ", the newest copy whose tree and structures both verify");
+    } else {
+      notes.add("the newest copy, " + newest.describe() + ", fails its checks: " + String.join("; ", newest.problems()));
+    }
     requireSafe(storage, newest, chosen, notes);
     return rewrite(found, newest, chosen, notes);
+  }
+
+  private static @Nullable CheckedCopy first(List<CheckedCopy> newestFirst, Predicate<CheckedCopy> passes) {
+    for (CheckedCopy copy : newestFirst) {
+      if (passes.test(copy)) {
+        return copy;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Plans a rollback that judges the alternate by its free-space tree and pending list alone
+   * ({@link StructureCheck#NONE}); see {@link #planRollback(Storage, StructureCheck)}.
+   *
+   * @param storage the file, writable; the plan holds its writer lock until it is closed
+   * @return the plan
+   * @throws IOException as {@link #planRollback(Storage, StructureCheck)} throws
+   */
+  public static RepairPlan planRollback(Storage storage) throws IOException {
+    return planRollback(storage, StructureCheck.NONE);
   }
 
   /**
@@ -80,16 +164,19 @@ public final class PageFileRepair {
    * is damaged is refused (recover repairs it first).
    *
    * @param storage the file, writable; the plan holds its writer lock until it is closed
+   * @param structures checks the structures of each copy whose tree verifies: the alternate's
+   *     must verify
    * @return the plan
-   * @throws RepairRefusedException when the superblock is damaged, there is no alternate, it is not valid, its tree fails its
-   *     checks, it holds the same commit as the current copy, the current copy's pages would leave
-   *     it unsafe, or a reader in another process reads the file
+   * @throws RepairRefusedException when the superblock is damaged, there is no alternate, it is not
+   *     valid, its tree or one of its structures fails its checks, it holds the same commit as the
+   *     current copy, the current copy's pages would leave it unsafe, or a reader in another
+   *     process reads the file
    * @throws NotAPageFileException when neither the superblock nor a metadata record says it is one
    * @throws PageFileLockedException when a writer holds the file
    * @throws IOException when the file cannot be read
    */
-  public static RepairPlan planRollback(Storage storage) throws IOException {
-    Found found = find(storage);
+  public static RepairPlan planRollback(Storage storage, StructureCheck structures) throws IOException {
+    Found found = find(storage, structures);
     String name = storage.describe();
     if (found.superblockProblem != null) {
       // A rollback writes one record and nothing else, so that a crash inside it leaves the old
@@ -172,10 +259,11 @@ public final class PageFileRepair {
         CheckedCopy check = checkOf(slot);
         if (check != null) {
           states.add(new RepairPlan.CopyState(
-              PageFileOpener.slotName(slot), slot, true, check.record.generation, check.verified(), check.problems()));
+              PageFileOpener.slotName(slot), slot, true, check.record.generation, check.treeVerified(),
+              check.verified(), check.problems()));
         } else {
           states.add(new RepairPlan.CopyState(
-              PageFileOpener.slotName(slot), slot, false, 0, false, List.of(String.valueOf(copy.problem()))));
+              PageFileOpener.slotName(slot), slot, false, 0, false, false, List.of(String.valueOf(copy.problem()))));
         }
       }
       return states;
@@ -201,9 +289,9 @@ public final class PageFileRepair {
 
   /**
    * Finds the page size (from the superblock, or from the records when it is damaged), takes the
-   * writer lock, and checks both copies. Reads only.
+   * writer lock, and checks both copies, their structures by {@code structures}. Reads only.
    */
-  private static Found find(Storage storage) throws IOException {
+  private static Found find(Storage storage, StructureCheck structures) throws IOException {
     String name = storage.describe();
     int pageSize = layout(storage).pageSize();
     // The lock only once the file is known to be a page file: a foreign file gets no lock file.
@@ -222,7 +310,7 @@ public final class PageFileRepair {
     MetadataCopies copies = MetadataCopies.read(file);
     List<CheckedCopy> checked = new ArrayList<>();
     for (MetadataCopies.Copy copy : copies.validNewestFirst()) {
-      checked.add(CheckedCopy.of(file, copy));
+      checked.add(CheckedCopy.of(file, copy, copies.highestGeneration(), structures));
     }
     return new Found(file, layout.superblockProblem(), copies, checked);
   }

@@ -291,7 +291,7 @@ public final class Pager implements AutoCloseable {
    * @return the open pager
    * @throws java.nio.file.NoSuchFileException when the file does not exist
    * @throws IOException when the file is locked or not a valid page file, or (read-only) the
-   *     reader table is full; see {@link #open(Storage, PagerOptions)}
+   *     reader table is full or held by a compaction; see {@link #open(Storage, PagerOptions)}
    */
   public static Pager open(Path path, PagerOptions options) throws IOException {
     return open(FileStorage.open(path, options.readOnly()), options);
@@ -313,6 +313,9 @@ public final class Pager implements AutoCloseable {
    * @throws TruncatedPageFileException when the file is shorter than its metadata says
    * @throws ReaderTableFullException when read-only and every slot of the file's reader table
    *     belongs to a live reader
+   * @throws CompactionInProgressException when read-only and a compaction, in this process or
+   *     another, holds the file's reader table ({@link PageFileCompaction}); a subclass of
+   *     {@link ReaderTableFullException}
    * @throws IOException when the storage fails
    */
   public static Pager open(Storage storage, PagerOptions options) throws IOException {
@@ -347,6 +350,19 @@ public final class Pager implements AutoCloseable {
       closeQuietly(storage, e);
       throw e;
     }
+  }
+
+  /**
+   * Opens a read-only pager of one commit of a file whose writer lock the caller holds: the view a
+   * repair gives its {@link PageFileRepair.StructureCheck} of a metadata copy it may make current
+   * ({@link CheckedCopy}). It reads that commit until closed; nothing can reuse its pages, so
+   * what fails a check is damage.
+   *
+   * @param opened the commit, on a {@link MappedFile} of its own whose storage closing the pager
+   *     may close
+   */
+  static Pager viewUnderWriterLock(PageFileOpener.Opened opened) throws IOException {
+    return new Pager(opened, PagerOptions.defaults().withReadOnly(true), Readers.underWriterLock());
   }
 
   private static void lockForWriting(Storage storage) throws IOException {
@@ -981,7 +997,8 @@ public final class Pager implements AutoCloseable {
    * cannot be created or opened for writing (a read-only directory, permissions) or its storage
    * has none (a simulated one): it still reads, but the writer may reuse the pages of its commit
    * once it has committed twice more, and a read that meets such a page throws {@link
-   * StaleViewException}.
+   * StaleViewException}. The read-only view a repair gives its {@link PageFileRepair.StructureCheck}
+   * counts as registered too: the repair holds the writer lock, so nothing reuses its pages.
    *
    * @return true for a registered read-only pager; false for a writer and an unregistered reader
    */

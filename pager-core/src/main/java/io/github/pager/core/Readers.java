@@ -24,35 +24,64 @@ final class Readers {
   private final ReaderTable.@Nullable Slot slot;
   private final boolean writer;
 
-  private Readers(@Nullable ReaderTable table, ReaderTable.@Nullable Slot slot, boolean writer) {
+  /** A view whose opener holds the writer lock: see {@link #underWriterLock()}. */
+  private final boolean underWriterLock;
+
+  private Readers(
+      @Nullable ReaderTable table, ReaderTable.@Nullable Slot slot, boolean writer, boolean underWriterLock) {
     this.table = table;
     this.slot = slot;
     this.writer = writer;
+    this.underWriterLock = underWriterLock;
   }
 
   /** The writer's side: reads the table at every decision of the reuse rule. */
   static Readers forWriter(Storage storage) throws IOException {
-    return new Readers(storage.readerTable(), null, true);
+    return new Readers(storage.readerTable(), null, true, false);
+  }
+
+  /**
+   * The side of a read-only view that the holder of the file's writer lock opens on one commit (a
+   * repair checking a commit it may make current, {@link PageFileRepair}): no writer can move past
+   * that commit while the lock is held, so the view counts as registered (its commit is kept
+   * whole, and what fails a check is damage, never a stale view), although it holds no slot.
+   */
+  static Readers underWriterLock() {
+    return new Readers(null, null, false, true);
   }
 
   /**
    * A read-only pager's side: takes a free slot, which publishes nothing until {@link #open}.
    *
+   * <p>A compaction takes the compaction lock before every slot and gives it back after them: so
+   * when no slot is free and the lock is held, a compaction holds the slots; when it is free, any
+   * compaction that held them has given them back, and a second try finds one unless readers do.
+   *
+   * @throws CompactionInProgressException when a compaction holds every slot
    * @throws ReaderTableFullException when every slot belongs to a live reader
    */
   static Readers forReader(Storage storage) throws IOException {
     ReaderTable table = storage.readerTable();
     if (table == null) {
-      return new Readers(null, null, false);
+      return new Readers(null, null, false, false);
     }
     ReaderTable.Slot slot = table.tryTake();
+    if (slot == null && table.compactionRunning()) {
+      throw new CompactionInProgressException(
+          storage.describe() + " is being compacted: the compaction holds every slot of the reader table in "
+              + table.path() + " until it has cut the file, so no read-only pager registers meanwhile (the table"
+              + " is not full of readers). Open again once the compaction is done");
+    }
+    if (slot == null) {
+      slot = table.tryTake();
+    }
     if (slot == null) {
       throw new ReaderTableFullException(
           storage.describe() + " has " + table.capacity() + " read-only pagers open already, in this process or"
               + " others: every slot of the reader table in " + table.path() + " belongs to a live reader. Close"
               + " read-only pagers that are no longer used (and their snapshots), then open again");
     }
-    return new Readers(table, slot, false);
+    return new Readers(table, slot, false, false);
   }
 
   /**
@@ -134,9 +163,12 @@ final class Readers {
     return writer ? table.readersReclaimingDead() : table.readers(slot);
   }
 
-  /** Tells whether this read-only pager holds a slot. */
+  /**
+   * Tells whether this read-only pager's commit is kept whole: it holds a slot, or its opener
+   * holds the writer lock.
+   */
   boolean isRegistered() {
-    return slot != null;
+    return slot != null || underWriterLock;
   }
 
   /** Gives the slot back; the table itself belongs to the storage. */

@@ -30,10 +30,20 @@ public final class RepairPlan {
    * @param valid whether the record passes its own checks (magic, CRC, fields)
    * @param generation the record's generation; 0 when it is not valid
    * @param treeVerified whether its whole free-space tree and pending list check out
-   * @param problems what is wrong with it, empty when nothing is
+   * @param structuresVerified whether, besides, every structure the repair's {@link
+   *     PageFileRepair.StructureCheck} knows checks out in its commit; false when its tree fails
+   *     (the structures of a commit whose allocation state is damaged are not walked)
+   * @param problems what is wrong with it, the tree's problems first, then the structures'; empty
+   *     when nothing is
    */
   public record CopyState(
-      String name, long page, boolean valid, long generation, boolean treeVerified, List<String> problems) {
+      String name,
+      long page,
+      boolean valid,
+      long generation,
+      boolean treeVerified,
+      boolean structuresVerified,
+      List<String> problems) {
     /** Keeps an unmodifiable copy of the problems. */
     public CopyState {
       problems = List.copyOf(problems);

@@ -178,6 +178,33 @@ class PageFileCompactionTest {
     assertThat(PageFileCompaction.compact(file, PageFileCompaction.Layers.NONE).truncated()).isTrue();
   }
 
+  /**
+   * A reader that opens while compaction holds the reader table is refused naming compaction, not
+   * a full table; once compaction is done, it registers. (The same in another process:
+   * {@code CompactionRefusalTest} in the test kit.)
+   */
+  @Test
+  void aReaderThatOpensDuringCompactionIsToldThatCompactionRuns() throws IOException {
+    List<Throwable> refused = new ArrayList<>();
+    PageFileCompaction.compact(file, pager -> {
+      try (Pager reader = Pager.open(file, PagerOptions.defaults().withReadOnly(true))) {
+        throw new AssertionError("a reader registered during compaction: " + reader);
+      } catch (ReaderTableFullException e) {
+        refused.add(e);
+      }
+      return List.of();
+    });
+    assertThat(refused).singleElement()
+        .isInstanceOf(CompactionInProgressException.class)
+        .satisfies(e -> assertThat(e.getMessage())
+            .contains(file.toString())
+            .contains("compaction")
+            .doesNotContain("read-only pagers open already"));
+    try (Pager reader = Pager.open(file, PagerOptions.defaults().withReadOnly(true))) {
+      assertThat(reader.isRegisteredReader()).isTrue();
+    }
+  }
+
   @Test
   void aFileLongerThanItsPageCountOpensAndCompactionCutsItToThePageCount() throws IOException {
     // What a crash between compaction's last commit and its cut leaves: records of the smaller

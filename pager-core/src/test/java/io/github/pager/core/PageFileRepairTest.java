@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -190,6 +192,92 @@ class PageFileRepairTest {
           .isInstanceOf(RepairRefusedException.class)
           .hasMessageContaining("neither uses nor keeps pending");
     }
+  }
+
+  /**
+   * The structure check sees each copy's own commit, read-only and pinned by the repair's writer
+   * lock; when it fails the newest commit alone, recover prefers the older copy and says why.
+   */
+  @Test
+  void recoverPrefersTheOlderCopyWhenOnlyTheNewestCommitsStructuresFail() throws IOException {
+    List<Long> atAlternate = allocatedAtAlternate();
+    Map<Long, List<Long>> seen = new TreeMap<>();
+    List<Pager> views = new ArrayList<>();
+    PageFileRepair.StructureCheck check = commit -> {
+      views.add(commit);
+      seen.put(commit.generation(), indexes(commit));
+      assertThat(commit.isReadOnly()).isTrue();
+      assertThat(commit.isRegisteredReader()).as("the repair's lock pins the commit").isTrue();
+      assertThatThrownBy(() -> commit.page(commit.allocatedPages().getFirst()).putLong(0, 1)).isInstanceOf(ReadOnlyPagerException.class);
+      return commit.generation() == generation ? List.of("slots 0-4: the index points nowhere") : List.of();
+    };
+    try (FileStorage storage = FileStorage.open(file, false)) {
+      RepairPlan plan = PageFileRepair.planRecover(storage, check);
+      assertThat(seen).containsOnlyKeys(generation, generation - 1);
+      assertThat(seen.get(generation)).isEqualTo(allocated);
+      assertThat(seen.get(generation - 1)).as("the older copy's own commit").isEqualTo(atAlternate);
+      assertThat(views).hasSize(2).allSatisfy(view -> assertThatThrownBy(view::fileGeneration)
+          .as("closed once checked").isInstanceOf(IllegalStateException.class));
+      assertThat(plan.chosenGeneration()).isEqualTo(generation - 1);
+      RepairPlan.CopyState newest = plan.copies().get(activeSlot() - 1);
+      assertThat(newest.treeVerified()).isTrue();
+      assertThat(newest.structuresVerified()).isFalse();
+      assertThat(newest.problems()).containsExactly("slots 0-4: the index points nowhere");
+      assertThat(plan.copies().get(2 - activeSlot()).structuresVerified()).isTrue();
+      assertThat(plan.actions().get(0))
+          .contains("generation " + generation + "), has a free-space tree that verifies but structures that do not:"
+              + " slots 0-4: the index points nowhere")
+          .contains("recover prefers copy " + PageFileOpener.slotName(MetadataCopies.otherSlot(activeSlot())));
+      plan.apply(); // the views borrowed the storage: closing them left it open
+    }
+    try (Pager pager = Pager.open(file)) {
+      assertThat(pager.generation()).isEqualTo(generation + 1);
+      assertThat(indexes(pager)).isEqualTo(atAlternate);
+    }
+  }
+
+  @Test
+  void whenNoCopysStructuresVerifyRecoverKeepsTheNewestCopyWhoseTreeDoesAndSaysSo() throws IOException {
+    byte[] before = read(0, 3 * PAGE);
+    try (FileStorage storage = FileStorage.open(file, false)) {
+      RepairPlan plan = PageFileRepair.planRecover(storage, commit -> List.of("slots 0-4: damaged"));
+      assertThat(plan.chosenGeneration()).isEqualTo(generation);
+      assertThat(plan.writesNothing()).isTrue();
+      assertThat(plan.actions()).singleElement().asString()
+          .startsWith("no metadata copy's structures verify: copy ")
+          .contains("a repair rewrites metadata, not structures")
+          .endsWith("slots 0-4: damaged");
+      plan.apply();
+    }
+    assertThat(read(0, 3 * PAGE)).isEqualTo(before);
+  }
+
+  @Test
+  void aStructureCheckThatThrowsFailsItsCommit() throws IOException {
+    try (FileStorage storage = FileStorage.open(file, false)) {
+      RepairPlan plan = PageFileRepair.planRecover(storage, commit -> {
+        if (commit.generation() == generation) {
+          throw new CorruptPageFileException("the store's root page is unreadable");
+        }
+        return List.of();
+      });
+      assertThat(plan.chosenGeneration()).isEqualTo(generation - 1);
+      assertThat(plan.copies().get(activeSlot() - 1).problems())
+          .containsExactly("its structures could not be checked: the store's root page is unreadable");
+    }
+  }
+
+  @Test
+  void rollbackRefusesAnAlternateWhoseStructuresFail() throws IOException {
+    byte[] before = read(0, 3 * PAGE);
+    try (FileStorage storage = FileStorage.open(file, false)) {
+      assertThatThrownBy(() -> PageFileRepair.planRollback(storage,
+              commit -> commit.generation() == generation - 1 ? List.of("slots 0-4: damaged") : List.of()))
+          .isInstanceOf(RepairRefusedException.class)
+          .hasMessageContaining("generation " + (generation - 1) + "), fails its checks")
+          .hasMessageContaining("slots 0-4: damaged");
+    }
+    assertThat(read(0, 3 * PAGE)).isEqualTo(before);
   }
 
   @Test

@@ -3,14 +3,18 @@ package io.github.pager.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.github.pager.core.CompactionInProgressException;
 import io.github.pager.core.CompactionRefusedException;
 import io.github.pager.core.PageFileCompaction;
 import io.github.pager.core.PageId;
 import io.github.pager.core.Pager;
 import io.github.pager.core.PagerOptions;
 import io.github.pager.testkit.process.ChildJvm;
+import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,7 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A reader registered by another process keeps compaction away: cutting the file would take pages
  * from under its mapping (a {@code SIGBUS} there). Compaction is refused, the file stays as it was,
- * byte for byte, and the reader reads on; once the reader is gone, compaction runs.
+ * byte for byte, and the reader reads on; once the reader is gone, compaction runs. The other way
+ * round, a reader in another process that opens while compaction runs is refused, told that a
+ * compaction holds the reader table (not that the table is full).
  */
 class CompactionRefusalTest {
   @TempDir Path dir;
@@ -55,6 +61,36 @@ class CompactionRefusalTest {
       assertThat(pager.verify().problems()).isEmpty();
       assertThat(pager.allocatedPages()).hasSize(10)
           .allMatch(id -> pager.page(id).getLong(0) == id.index() + 1);
+    }
+  }
+
+  @Test
+  void aReaderInAnotherProcessThatOpensDuringCompactionIsToldThatCompactionRuns() throws Exception {
+    Path file = dir.resolve("compacting.pages");
+    try (Pager writer = Pager.create(file, PagerOptions.defaults())) {
+      List<PageId> pages = writer.allocBulk(100);
+      writer.freeBulk(pages.subList(10, 100));
+    }
+    List<String> answers = new ArrayList<>();
+    // The layers are opened once compaction holds the reader table, before its first move.
+    PageFileCompaction.compact(file, pager -> {
+      answers.add(attemptToOpen(file, "during"));
+      return List.of();
+    });
+    assertThat(answers).singleElement().asString()
+        .startsWith("REFUSED " + CompactionInProgressException.class.getName() + " ")
+        .contains(file.toString())
+        .contains("compaction");
+    assertThat(attemptToOpen(file, "after")).as("registers once compaction is done").endsWith(" true" + ChildJvm.END_MARK);
+  }
+
+  private String attemptToOpen(Path file, String when) throws IOException {
+    try (ChildJvm reader = ChildJvm.start(ReaderOpenAttemptMain.class, dir.resolve("attempt-" + when + ".out"),
+        file.toString())) {
+      return reader.awaitLine(line -> line.startsWith("OPENED") || line.startsWith("REFUSED")).getLast();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while a reader in another process opened " + file);
     }
   }
 }

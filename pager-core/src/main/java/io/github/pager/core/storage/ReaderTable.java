@@ -59,6 +59,14 @@ public final class ReaderTable {
   /** Slot field: the process id of its reader, for people reading the file; never trusted. */
   static final int SLOT_PROCESS = 8;
 
+  /**
+   * The compaction lock: the byte range {@code [LOCK_COMPACTION, LOCK_COMPACTION + 1)}, held
+   * exclusive by a compaction from before it takes every slot until after it has given them back,
+   * so that a reader that finds no free slot can tell a compaction from a full table. A range of
+   * the header, which the lock does not change: locks and bytes are independent.
+   */
+  static final long LOCK_COMPACTION = 1;
+
   /** The header of a table of this layout. */
   static final long LOCK_HEADER_VALUE =
       (LOCK_MAGIC_VALUE & 0xFFFF_FFFFL) | (long) LOCK_VERSION << 32 | (long) SLOT_COUNT << 48;
@@ -116,7 +124,7 @@ public final class ReaderTable {
    * take. The slot publishes nothing until {@link Slot#publish}.
    *
    * @return the slot, held until closed; null when every slot is held by a live reader (or, for
-   *     an instant, probed by a writer)
+   *     an instant, probed by a writer), or by a compaction (see {@link #lockForCompaction()})
    * @throws IOException when a lock cannot be attempted
    */
   public @Nullable Slot tryTake() throws IOException {
@@ -130,6 +138,44 @@ public final class ReaderTable {
       }
     }
     return null;
+  }
+
+  /**
+   * Takes the compaction lock, for a compaction about to take every slot: while it is held,
+   * {@link #compactionRunning()} says so to readers, in any process, that find no free slot. Take
+   * it before the slots, and give them back before closing it.
+   *
+   * @return the lock, held until closed; null when another compaction holds it
+   * @throws IOException when the lock cannot be attempted
+   */
+  public @Nullable CompactionLock lockForCompaction() throws IOException {
+    FileLock lock = file.tryLockAndHold(LOCK_COMPACTION, 1);
+    return lock == null ? null : new CompactionLock(lock);
+  }
+
+  /**
+   * Tells whether a compaction, in this process or another, holds the compaction lock: probes it
+   * with a shared lock, released at once.
+   *
+   * @return true while a compaction holds the table; false when none does, or the lock cannot be
+   *     probed
+   */
+  public boolean compactionRunning() {
+    FileLock probe;
+    try {
+      probe = file.tryLock(LOCK_COMPACTION, 1, true);
+    } catch (IOException e) {
+      return false;
+    }
+    if (probe == null) {
+      return true;
+    }
+    try {
+      file.release(probe);
+    } catch (IOException e) {
+      // The probe goes with the channel at the latest; no compaction held the lock either way.
+    }
+    return false;
   }
 
   /**
@@ -256,6 +302,30 @@ public final class ReaderTable {
    *     when none
    */
   public record Census(int live, long oldestGeneration) {}
+
+  /** The compaction lock, held from {@link #lockForCompaction()} until closed. */
+  public final class CompactionLock implements AutoCloseable {
+    private final FileLock lock;
+    private boolean closed;
+
+    private CompactionLock(FileLock lock) {
+      this.lock = lock;
+    }
+
+    /**
+     * Releases the lock; closing twice does nothing.
+     *
+     * @throws IOException when the lock cannot be released (it goes with the channel at the latest)
+     */
+    @Override
+    public synchronized void close() throws IOException {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      file.releaseHeld(lock);
+    }
+  }
 
   /** One reader's slot, held from {@link #tryTake} until closed. */
   public final class Slot implements AutoCloseable {

@@ -64,6 +64,32 @@ class ReaderTableTest {
     assertThat(SharedLockFile.openCount()).as("the table's channel closed with its last user").isEqualTo(before);
   }
 
+  /**
+   * The compaction lock is a byte range of its own: held, it says a compaction runs, to this JVM's
+   * probes as to other processes'; it keeps no slot from being taken, changes no byte of the file,
+   * and a second compaction cannot take it.
+   */
+  @Test
+  void theCompactionLockTellsReadersThatACompactionRunsAndChangesNoByte() throws IOException {
+    int before = SharedLockFile.openCount();
+    try (FileStorage storage = FileStorage.open(data, true)) {
+      ReaderTable table = Objects.requireNonNull(storage.readerTable());
+      byte[] bytes = Files.readAllBytes(lockFile);
+      assertThat(table.compactionRunning()).isFalse();
+      try (ReaderTable.CompactionLock lock = Objects.requireNonNull(table.lockForCompaction())) {
+        assertThat(table.compactionRunning()).isTrue();
+        assertThat(table.lockForCompaction()).as("one compaction at a time").isNull();
+        assertThat(Files.readAllBytes(lockFile)).isEqualTo(bytes);
+        try (ReaderTable.Slot slot = table.tryTake()) {
+          assertThat(slot).as("the lock leaves the slots alone").isNotNull();
+        }
+        lock.close();
+        assertThat(table.compactionRunning()).as("closed").isFalse();
+      }
+    }
+    assertThat(SharedLockFile.openCount()).as("the lock counted as a user of the channel, and let it go").isEqualTo(before);
+  }
+
   @Test
   void theCensusCountsLiveSlotsThatPublishAndLeavesOutTheCallersOwn() throws IOException {
     try (FileStorage storage = FileStorage.open(data, true)) {
