@@ -28,7 +28,10 @@ public final class ExitCode {
   /** The file is a page file but damaged: corrupt superblock or metadata, or truncated. */
   public static final int CORRUPT = 5;
 
-  /** Another process has the file open for writing. */
+  /**
+   * Another process has the file open for writing, or a reader could not register: a compaction
+   * runs, or every slot of the reader table is taken. Trying again later may succeed.
+   */
   public static final int LOCKED = 6;
 
   /** Reading or writing failed for another reason (permissions, I/O errors). */

@@ -4,6 +4,7 @@ import io.github.pager.core.CompactionRefusedException;
 import io.github.pager.core.CorruptPageFileException;
 import io.github.pager.core.NotAPageFileException;
 import io.github.pager.core.PageFileLockedException;
+import io.github.pager.core.ReaderTableFullException;
 import io.github.pager.core.RepairRefusedException;
 import io.github.pager.core.StaleViewException;
 import io.github.pager.core.UnsupportedFormatVersionException;
@@ -29,6 +30,7 @@ final class Failures {
       case UnsupportedFormatVersionException e -> ExitCode.NOT_A_PAGE_FILE;
       case CorruptPageFileException e -> ExitCode.CORRUPT;
       case PageFileLockedException e -> ExitCode.LOCKED;
+      case ReaderTableFullException e -> ExitCode.LOCKED; // a compaction, or every slot taken: try later
       case RepairRefusedException e -> ExitCode.PROBLEMS;
       case CompactionRefusedException e -> ExitCode.PROBLEMS;
       case StaleViewException e -> ExitCode.STALE;
@@ -50,6 +52,7 @@ final class Failures {
       case UnsupportedFormatVersionException e -> "unsupportedFormatVersion";
       case CorruptPageFileException e -> "corrupt";
       case PageFileLockedException e -> "locked";
+      case ReaderTableFullException e -> "locked";
       case RepairRefusedException e -> "refused";
       case CompactionRefusedException e -> "refused";
       case StaleViewException e -> "stale";
