@@ -34,7 +34,8 @@ import picocli.CommandLine.Spec;
       "'source <(pager generate-completion)' completes commands and options in bash or zsh.",
       "",
       "Exit codes: 0 ok, 1 problems found, 2 usage, 3 no such file, 4 not a page file,",
-      "5 corrupt or truncated, 6 locked by a writer, 7 other I/O error,",
+      "5 corrupt or truncated, 6 locked by a writer or busy (a compaction runs, or no",
+      "reader slot is free), 7 other I/O error,",
       "8 a writer moved on while the command read (run it again),",
       "9 the file to create exists, 10 cannot run (the ./pager launcher found no JDK 25",
       "or newer, or could not build the tool)."
