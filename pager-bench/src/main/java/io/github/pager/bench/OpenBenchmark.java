@@ -50,8 +50,11 @@ public class OpenBenchmark {
   /** A closed page file, for the pager and raw benchmarks. */
   @State(Scope.Thread)
   public static class PagerFile {
-    /** {@code small}: a new file of the default 16 pages; {@code 1GiB}: a sparse 1 GiB file. */
-    @Param({"small", "1GiB"})
+    /**
+     * {@code small}: a new file of the default 16 pages; {@code 1GiB} and {@code 1TiB}: sparse
+     * files of that size (issue 12 names the 1 TiB open), one page allocated.
+     */
+    @Param({"small", "1GiB", "1TiB"})
     public String file;
 
     Path path;
