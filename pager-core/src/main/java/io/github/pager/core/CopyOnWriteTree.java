@@ -664,6 +664,8 @@ final class CopyOnWriteTree {
    * @return how many nodes were stored
    * @throws UnreadablePageException when a node's new page cannot be stored into; the commit then
    *     fails before any record names the pages written so far
+   * @throws IOException when a node's positional write fails ({@link MappedFile#writeOwnPage}),
+   *     with the same consequence
    */
   int writeOut() throws IOException {
     List<DirtyNode> nodes = new ArrayList<>(dirty.values());
