@@ -122,9 +122,9 @@ final class MappedFile {
    *
    * <p>Why: after a sync, the kernel write-protects every mapped page it wrote, so the next store
    * into one of them is a write fault, in which the file system makes the page writable again
-   * (ext4 checks its block and updates the file's times): 25 to 30 µs on the benchmark machine, two per commit, against a few µs for a
-   * positional write of the same bytes (BENCHMARKS.md, "Where a single commit's time goes"). A
-   * pager that never syncs takes those faults only when the kernel writes the pages back on its
+   * (ext4 checks its block and updates the file's times): 25 to 30 µs on the benchmark machine,
+   * two per commit, against a few µs for a positional write of the same bytes (BENCHMARKS.md,
+   * "Where a single commit's time goes"). A pager that never syncs takes those faults only when the kernel writes the pages back on its
    * own, and then a commit without a system call is cheaper. It also keeps such commits out of
    * the channel's reach: a thread interrupted inside a channel call closes the channel.
    */
