@@ -194,12 +194,6 @@ class RepairCommandsTest {
   }
 
   private void flipByte(long offset) throws IOException {
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-      ByteBuffer one = ByteBuffer.allocate(1);
-      channel.read(one, offset);
-      one.put(0, (byte) (one.get(0) ^ 0x21));
-      one.rewind();
-      channel.write(one, offset);
-    }
+    FileDamage.flipByte(file, offset);
   }
 }

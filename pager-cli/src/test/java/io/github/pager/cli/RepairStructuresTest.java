@@ -10,11 +10,8 @@ import io.github.pager.protectedpages.ProtectedPageAllocator;
 import io.github.pager.protectedpages.ProtectedPageId;
 import io.github.pager.protectedpages.ProtectedPageWriter;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -175,12 +172,6 @@ class RepairStructuresTest {
   }
 
   private void flipByte(long offset) throws IOException {
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-      ByteBuffer one = ByteBuffer.allocate(1);
-      channel.read(one, offset);
-      one.put(0, (byte) (one.get(0) ^ 0x21));
-      one.rewind();
-      channel.write(one, offset);
-    }
+    FileDamage.flipByte(file, offset);
   }
 }

@@ -69,12 +69,7 @@ final class PageFaults {
    */
   static void write(byte[] bytes, MemorySegment mapped, String resource, long page, String what)
       throws UnreadablePageException {
-    try {
-      MemorySegment.copy(bytes, 0, mapped, ValueLayout.JAVA_BYTE, 0, bytes.length);
-      deliverPendingFault();
-    } catch (InternalError e) {
-      throw UnreadablePageException.of(resource, page, what, e);
-    }
+    write(MemorySegment.ofArray(bytes), mapped, resource, page, what);
   }
 
   /** Stores a segment's bytes at the start of a mapped page; see {@link #write(byte[], MemorySegment, String, long, String)}. */
