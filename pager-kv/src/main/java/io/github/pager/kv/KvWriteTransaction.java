@@ -174,6 +174,7 @@ public final class KvWriteTransaction implements AutoCloseable {
   public void rollback() {
     if (joined && state == State.OPEN) {
       state = State.CLOSED;
+      writer.release();
       tx.close();
       return;
     }
@@ -191,12 +192,14 @@ public final class KvWriteTransaction implements AutoCloseable {
       return;
     }
     state = State.CLOSED;
+    writer.release();
     tx.close();
   }
 
   private void failed() {
     if (state == State.OPEN) {
       state = State.FAILED;
+      writer.release();
       tx.close();
     }
   }
