@@ -3,7 +3,6 @@ package io.github.pager.kv;
 import io.github.pager.core.Pager;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -22,38 +21,35 @@ import org.jspecify.annotations.Nullable;
  * left that page clean and write-protected in the mapping, so the first store into it is a write
  * fault, in which ext4 reserves the block and dirties the page under its journal; and the next
  * sync must write-protect every page stored into again, with a TLB shootdown each. A batch of
- * 1,000 random puts writes some 1,300 nodes, and paid about 1,300 faults per commit for it
- * (pager-kv README, "What a commit costs"). A positional write of a page from memory is a copy
+ * 1,000 random puts writes some 1,300 nodes and paid about 1,300 faults per commit for it (the
+ * module's README, "What a commit costs"). A positional write of a page from memory is a copy
  * into the page cache, and leaves no writable mapping for the sync to clean.
  *
  * <p>Reads in the transaction see a staged node ({@link #get}) rather than the page, whose bytes
  * are an old node's; a rollback drops the buffers ({@link #release}), and the file never saw
- * them. Buffers are page-aligned native memory, carved from slabs of the store's {@link
- * NodeBufferPool}, reused within the transaction when a node is freed, and given back to the pool
- * once written or dropped.
+ * them. Buffers come from the store's {@link NodeBufferPool}, are reused within the transaction
+ * when a node is freed, and go back to the pool once written or dropped.
+ *
+ * <p>Buffers are heap arrays, not native memory, on purpose: every node accessor ({@link
+ * NodeLayout}) already sees two kinds of segment, mapped pages and heap cells, and a third kind
+ * makes the JDK's segment access code megamorphic, so that it stops being inlined into the tree's
+ * searches, readers' included (measured: out-of-line {@code VarHandleSegmentAsShorts.get} took 4 %
+ * of a load's samples with native buffers, nothing with heap ones). The price is one copy of each
+ * page into the channel's direct buffer when it is written.
  */
 final class StagedNodes {
   private final int pageSize;
   private final NodeBufferPool pool;
-  private final int slabPages;
 
   /** Page index to its buffer: every node page this transaction allocated and still holds. */
   private final Map<Long, MemorySegment> staged = new HashMap<>();
 
-  /** Buffers of nodes freed in this transaction, for the next node. */
-  private final ArrayDeque<MemorySegment> spare = new ArrayDeque<>();
-
-  /** Slabs taken from the pool, all to go back to it. */
-  private final List<MemorySegment> slabs = new ArrayList<>();
-
-  /** Buffers carved from the last slab so far. */
-  private int slabUsed;
+  /** Buffers of nodes freed in this transaction: back to the pool with the rest. */
+  private final List<MemorySegment> dropped = new ArrayList<>();
 
   StagedNodes(int pageSize, NodeBufferPool pool) {
     this.pageSize = pageSize;
     this.pool = pool;
-    this.slabPages = pool.pagesPerSlab();
-    this.slabUsed = slabPages;
   }
 
   /** Tells whether {@code page} is one of this transaction's nodes. */
@@ -84,7 +80,7 @@ final class StagedNodes {
   void drop(long page) {
     MemorySegment buffer = staged.remove(page);
     if (buffer != null) {
-      spare.push(buffer);
+      dropped.add(buffer);
     }
   }
 
@@ -112,17 +108,13 @@ final class StagedNodes {
    * written, or when the transaction ends without writing them. Calling it again does nothing.
    */
   void release() {
+    pool.give(staged.values());
+    pool.give(dropped);
     staged.clear();
-    spare.clear();
-    pool.give(slabs);
-    slabs.clear();
-    slabUsed = slabPages;
+    dropped.clear();
   }
 
-  /**
-   * The CRC32C of a staged node, computed on its buffer: native memory of this transaction's,
-   * which unlike a mapped page cannot fail to read, so it needs no heap copy first.
-   */
+  /** The CRC32C of a staged node, computed on its buffer (heap memory: no copy needed). */
   static int checksum(MemorySegment buffer) {
     CRC32C crc = new CRC32C();
     crc.update(buffer.asByteBuffer());
@@ -137,14 +129,6 @@ final class StagedNodes {
   }
 
   private MemorySegment buffer() {
-    MemorySegment reused = spare.poll();
-    if (reused != null) {
-      return reused;
-    }
-    if (slabUsed == slabPages) {
-      slabs.add(pool.take());
-      slabUsed = 0;
-    }
-    return slabs.getLast().asSlice((long) pageSize * slabUsed++, pageSize);
+    return dropped.isEmpty() ? pool.take() : dropped.removeLast();
   }
 }
