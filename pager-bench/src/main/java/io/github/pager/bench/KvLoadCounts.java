@@ -55,7 +55,7 @@ public final class KvLoadCounts {
       long next = 0;
       for (int done = 0; done < batches; done += every) {
         int count = Math.min(every, batches - done);
-        Counts before = Counts.read();
+        FaultsAndSwitches before = FaultsAndSwitches.read();
         long cpu = threads.getCurrentThreadCpuTime();
         long syncs = loader.syncs();
         long start = System.nanoTime();
@@ -65,13 +65,13 @@ public final class KvLoadCounts {
         }
         long wall = System.nanoTime() - start;
         cpu = threads.getCurrentThreadCpuTime() - cpu;
-        Counts after = Counts.read();
+        FaultsAndSwitches after = FaultsAndSwitches.read();
         System.out.printf(Locale.ROOT, "%-6s %8.2f %8.2f %8.1f %8.2f %8.1f %8.1f %8.2f %8.1f %s%n",
             next / 1000 + "k", wall / 1e6 / count, cpu / 1e6 / count,
-            (double) (after.minorFaults - before.minorFaults) / count,
-            (double) (after.majorFaults - before.majorFaults) / count,
-            (double) (after.voluntary - before.voluntary) / count,
-            (double) (after.involuntary - before.involuntary) / count,
+            (double) (after.minorFaults() - before.minorFaults()) / count,
+            (double) (after.majorFaults() - before.majorFaults()) / count,
+            (double) (after.voluntary() - before.voluntary()) / count,
+            (double) (after.involuntary() - before.involuntary()) / count,
             (double) (loader.syncs() - syncs) / count,
             loader.fileBytes() / 1048576.0, loader.tree());
       }
@@ -180,28 +180,6 @@ public final class KvLoadCounts {
     @Override
     public void close() throws IOException {
       lmdb.closeAndDelete();
-    }
-  }
-
-  /**
-   * The process's page faults (all threads: the JVM's own are few once warm) and the loading
-   * thread's context switches (a sync that waits is a voluntary one).
-   */
-  private record Counts(long minorFaults, long majorFaults, long voluntary, long involuntary) {
-    static Counts read() throws IOException {
-      String stat = Files.readString(Path.of("/proc/self/stat"));
-      // Fields after the command's closing parenthesis: state is field 3, minflt 10, majflt 12.
-      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      long voluntary = 0;
-      long involuntary = 0;
-      for (String line : Files.readAllLines(Path.of("/proc/thread-self/status"))) {
-        if (line.startsWith("voluntary_ctxt_switches:")) {
-          voluntary = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
-        } else if (line.startsWith("nonvoluntary_ctxt_switches:")) {
-          involuntary = Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
-        }
-      }
-      return new Counts(Long.parseLong(fields[7]), Long.parseLong(fields[9]), voluntary, involuntary);
     }
   }
 }
