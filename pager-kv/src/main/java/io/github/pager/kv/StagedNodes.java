@@ -84,11 +84,6 @@ final class StagedNodes {
     }
   }
 
-  /** The number of nodes staged. */
-  int size() {
-    return staged.size();
-  }
-
   /**
    * Writes every staged node to its page, in page order, then releases the buffers. The pages'
    * mapped views show the new bytes at once, so reads from here on find them there; the commit's
