@@ -26,6 +26,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Group;
 import org.openjdk.jmh.annotations.GroupThreads;
 import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
@@ -33,6 +34,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
@@ -41,7 +43,12 @@ import org.openjdk.jmh.infra.Blackhole;
  *
  * <ul>
  *   <li>{@code load}: puts of 1,000 new random keys in one durable write transaction, into a store
- *       that grows from empty through the run (1,000,000 keys after 1,000 batches).
+ *       that grows from empty through the run. Timed in iterations of 100 such batches (the score
+ *       is milliseconds per 100,000 keys), two of warm-up and eight measured, so that each fork
+ *       loads exactly 1,000,000 keys and both engines are measured over the same store sizes,
+ *       200,000 to 1,000,000 keys. (Iterations of a fixed time would let the faster engine reach
+ *       a larger store, where a batch costs more.) {@code -wi} and {@code -i} on the command line
+ *       change how many keys a fork loads.
  *   <li>{@code putDurable}: one put of an existing key (a new value) in a durable write
  *       transaction of its own, on a store of {@code keys} entries.
  *   <li>{@code get}: one lookup of a random present key, warm, in a read transaction held open
@@ -62,6 +69,9 @@ public class KvBenchmark {
   static final int KEY_SIZE = 16;
   static final int VALUE_SIZE = 100;
   static final int BATCH = 1_000;
+
+  /** Batches per iteration of the loads: 100,000 keys. */
+  static final int LOAD_BATCHES = 100;
   static final int SCAN = 100;
   private static final int FILL_BATCH = 10_000;
   private static final long LMDB_MAP_SIZE = 4L << 30;
@@ -194,7 +204,9 @@ public class KvBenchmark {
 
   /** 1,000 new random keys in one durable write transaction. */
   @Benchmark
-  @BenchmarkMode(Mode.AverageTime)
+  @BenchmarkMode(Mode.SingleShotTime)
+  @Warmup(iterations = 2, batchSize = LOAD_BATCHES)
+  @Measurement(iterations = 8, batchSize = LOAD_BATCHES)
   @OutputTimeUnit(TimeUnit.MILLISECONDS)
   public long kvLoad(KvLoading state) throws IOException {
     try (KvWriteTransaction tx = state.store.beginWrite()) {
@@ -347,7 +359,9 @@ public class KvBenchmark {
 
   /** The peer of {@link #kvLoad}. */
   @Benchmark
-  @BenchmarkMode(Mode.AverageTime)
+  @BenchmarkMode(Mode.SingleShotTime)
+  @Warmup(iterations = 2, batchSize = LOAD_BATCHES)
+  @Measurement(iterations = 8, batchSize = LOAD_BATCHES)
   @OutputTimeUnit(TimeUnit.MILLISECONDS)
   public long lmdbLoad(LmdbLoading state) {
     Dbi<ByteBuffer> db = state.lmdb.db();

@@ -30,8 +30,9 @@ import org.jspecify.annotations.Nullable;
  * }</pre>
  *
  * <p>Keys order as unsigned bytes, shorter first on a common prefix. A store object holds no
- * state beyond its pager, its options and, for a named store, where its claim is once known; so
- * several may be made over one pager (and slots), and the pager serializes their writers. The
+ * state beyond its pager, its options, for a named store where its claim is once known, and
+ * spare memory for its write transactions' nodes; so several may be made over one pager (and
+ * slots), and the pager serializes their writers. The
  * store does not own the pager: close the pager when done. Other structures may live in the same
  * pager, in other root slots, and commit separately or in one transaction with the store ({@link
  * #join}).
@@ -53,6 +54,9 @@ public final class KvStore {
   private final KvOptions options;
   private final Cells cells;
 
+  /** Node buffers kept between write transactions (a few MiB at most, see NodeBufferPool). */
+  private final NodeBufferPool buffers;
+
   /** Where the store lives: fixed, or a named store's claim once known (claims never move). */
   private volatile @Nullable RootSlots slots;
 
@@ -61,6 +65,7 @@ public final class KvStore {
     this.options = options;
     this.slots = options.name() == null ? new RootSlots(options.rootSlot()) : null;
     this.cells = new Cells(new NodeLayout(pager.pageSize()), pager.describe());
+    this.buffers = new NodeBufferPool(pager.pageSize());
   }
 
   /**
@@ -157,7 +162,7 @@ public final class KvStore {
 
   private KvWriteTransaction open(Transaction tx, RootSlots at, boolean joined) {
     RootState root = at.read(tx::root, pager.describe());
-    return new KvWriteTransaction(tx, at, new TreeWriter(pager, tx, cells, options.verifiedReads(), root), joined);
+    return new KvWriteTransaction(tx, at, new TreeWriter(pager, tx, cells, buffers, options.verifiedReads(), root), joined);
   }
 
   /**

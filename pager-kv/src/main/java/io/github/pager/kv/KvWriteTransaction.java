@@ -48,7 +48,7 @@ public final class KvWriteTransaction implements AutoCloseable {
     tx.beforeCommit(this::seal);
   }
 
-  /** Records each new node's checksum in its parent and sets the store's root values. */
+  /** Records each new node's checksum in its parent, writes the nodes, and sets the store's root values. */
   private void seal() throws IOException {
     if (state == State.OPEN) {
       slots.write(tx, writer.seal());
@@ -145,8 +145,9 @@ public final class KvWriteTransaction implements AutoCloseable {
 
   /**
    * Commits every change with one pager commit, and ends the transaction: records each new
-   * node's checksum in its parent, sets the store's root values, and commits the pager
-   * transaction, which syncs the new pages before the record that publishes them.
+   * node's checksum in its parent, writes the new nodes (held in memory until now) to their
+   * pages, sets the store's root values, and commits the pager transaction, which syncs the new
+   * pages before the record that publishes them.
    *
    * @throws IOException when the commit fails; see {@link Transaction#commit()}
    * @throws IllegalStateException when the transaction is joined: commit the pager transaction
@@ -174,6 +175,7 @@ public final class KvWriteTransaction implements AutoCloseable {
   public void rollback() {
     if (joined && state == State.OPEN) {
       state = State.CLOSED;
+      writer.release();
       tx.close();
       return;
     }
@@ -191,12 +193,14 @@ public final class KvWriteTransaction implements AutoCloseable {
       return;
     }
     state = State.CLOSED;
+    writer.release();
     tx.close();
   }
 
   private void failed() {
     if (state == State.OPEN) {
       state = State.FAILED;
+      writer.release();
       tx.close();
     }
   }

@@ -4,19 +4,26 @@ import io.github.pager.core.PageId;
 import io.github.pager.core.Pager;
 import io.github.pager.core.Transaction;
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Writes and frees overflow runs (see {@link Overflow}) inside one write transaction. A run is
- * allocated with the transaction and written at once: no commit reaches it until the commit that
- * publishes its cell, which syncs it first.
+ * allocated with the transaction and written at once, page by page with positional writes ({@link
+ * Pager#write}) rather than stores into the mapping, for the reason {@link StagedNodes} gives: no
+ * commit reaches it until the commit that publishes its cell, which syncs it first. A run never
+ * changes once written, so it needs no staging.
  */
 final class OverflowWriter {
   private final Pager pager;
   private final Transaction tx;
+
+  /** One page of native memory that each page of a run passes through; made at the first run. */
+  private @Nullable MemorySegment page;
 
   OverflowWriter(Pager pager, Transaction tx) {
     this.pager = pager;
@@ -32,11 +39,19 @@ final class OverflowWriter {
     int pageSize = pager.pageSize();
     int count = Overflow.pages(bytes.length, pageSize);
     long first = tx.allocRun(count).index();
+    MemorySegment buffer = page;
+    if (buffer == null) {
+      buffer = Arena.ofAuto().allocate(pageSize, pageSize);
+      page = buffer;
+    }
     for (int i = 0; i < count; i++) {
       int offset = i * pageSize;
       int length = Math.min(pageSize, bytes.length - offset);
-      MemorySegment page = pager.page(pager.pageId(first + i)).segment();
-      MemorySegment.copy(bytes, offset, page, ValueLayout.JAVA_BYTE, 0, length);
+      if (length < pageSize) {
+        buffer.fill((byte) 0); // the run's last page: no bytes of the previous page after its end
+      }
+      MemorySegment.copy(bytes, offset, buffer, ValueLayout.JAVA_BYTE, 0, length);
+      pager.write(pager.pageId(first + i), buffer);
     }
     return first;
   }

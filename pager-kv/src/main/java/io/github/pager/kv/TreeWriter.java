@@ -5,9 +5,7 @@ import io.github.pager.core.Transaction;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * Puts and deletes entries in one write transaction's copy of the tree, copy-on-write.
@@ -15,9 +13,10 @@ import java.util.Set;
  * <p>The rule it keeps: a page that the last commit reaches is never written. The first change
  * below a node copies the whole path from the root to that leaf into pages the transaction
  * allocates ({@link #touchPath}), frees the originals in the same transaction, and changes the
- * copies in place; later changes in the same transaction find those copies already theirs (the
- * {@code dirty} set) and change them again. The commit then publishes the new root through the
- * root values, after {@link #seal} records each new node's checksum in its parent.
+ * copies; later changes in the same transaction find those copies already theirs and change them
+ * again. The copies live in memory ({@link StagedNodes}) until the commit: {@link #seal} records
+ * each new node's checksum in its parent and writes every node to its page, and the commit then
+ * publishes the new root through the root values.
  *
  * <p>Balance: a node that overflows is split in two ({@link #split}); a node that falls under a
  * quarter of its capacity (or a branch left with one child) is merged with a sibling when both
@@ -36,8 +35,8 @@ final class TreeWriter {
   private final OverflowWriter overflow;
   private final TreeView view;
 
-  /** Node pages this transaction allocated: written in place until the commit. */
-  private final Set<Long> dirty = new HashSet<>();
+  /** Node pages this transaction allocated, held in memory until {@link #seal} writes them. */
+  private final StagedNodes staged;
 
   private long root;
   private int rootCrc;
@@ -55,15 +54,19 @@ final class TreeWriter {
 
   private int leafDepth;
 
-  TreeWriter(Pager pager, Transaction tx, Cells cells, boolean verifiedReads, RootState start) {
+  /** Set by {@link #seal}: the nodes are written, and a change now would reach no page. */
+  private boolean sealed;
+
+  TreeWriter(Pager pager, Transaction tx, Cells cells, NodeBufferPool buffers, boolean verifiedReads, RootState start) {
     this.pager = pager;
     this.tx = tx;
     this.cells = cells;
     this.layout = cells.layout();
     this.editor = new NodeEditor(layout);
     this.overflow = new OverflowWriter(pager, tx);
+    this.staged = new StagedNodes(layout.pageSize, buffers);
     PageSource pages = this::segment;
-    this.view = new TreeView(layout, cells, new NodeReader(pages, verifiedReads, dirty::contains, pager.describe()));
+    this.view = new TreeView(layout, cells, new NodeReader(pages, verifiedReads, staged::holds, pager.describe()));
     this.root = start.page();
     this.rootCrc = start.crc();
     this.height = start.height();
@@ -88,6 +91,7 @@ final class TreeWriter {
 
   /** Sets {@code key} to {@code value}, replacing any value it had. */
   void put(byte[] key, byte[] value) throws IOException {
+    checkUnsealed();
     version++;
     byte[] cell = cells.leaf(key, value, overflow);
     if (root == 0) {
@@ -125,6 +129,7 @@ final class TreeWriter {
    * @return whether it was there
    */
   boolean delete(byte[] key) throws IOException {
+    checkUnsealed();
     if (root == 0) {
       return false;
     }
@@ -143,28 +148,39 @@ final class TreeWriter {
   }
 
   /**
-   * Records the checksum of every node this transaction wrote in its parent, bottom up, and
-   * returns the root to publish: after this, the new nodes must not change.
+   * Records the checksum of every node this transaction wrote in its parent, bottom up, writes
+   * every such node to its page, and returns the root to publish. The commit's sync then makes
+   * the pages durable before the record that names the root. After this, nothing may change.
    */
-  RootState seal() throws KvCorruptException {
-    if (root != 0 && dirty.contains(root)) {
+  RootState seal() throws IOException {
+    if (sealed) {
+      throw new IllegalStateException("the write transaction is sealed for its commit");
+    }
+    sealed = true;
+    if (root != 0 && staged.holds(root)) {
       rootCrc = seal(root);
     }
+    staged.writeTo(pager);
     return root();
   }
 
-  private int seal(long page) throws KvCorruptException {
+  /** Drops the nodes not written yet: the transaction ends without its commit. */
+  void release() {
+    staged.release();
+  }
+
+  private int seal(long page) {
     MemorySegment node = segment(page);
     if (!NodeLayout.isLeaf(node)) {
       for (int i = 0; i < NodeLayout.count(node); i++) {
         int cell = NodeLayout.cellAt(node, i);
         long child = NodeLayout.child(node, cell);
-        if (dirty.contains(child)) {
+        if (staged.holds(child)) {
           NodeLayout.setChildCrc(node, cell, seal(child));
         }
       }
     }
-    return NodeReader.checksum(node);
+    return StagedNodes.checksum(node);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -194,13 +210,12 @@ final class TreeWriter {
   private void touchPath() throws IOException {
     for (int depth = 0; depth <= leafDepth; depth++) {
       long page = path[depth];
-      if (dirty.contains(page)) {
+      if (staged.holds(page)) {
         continue;
       }
       long copy = tx.alloc().index();
-      MemorySegment.copy(segment(page), 0, segment(copy), 0, layout.pageSize);
+      staged.copy(copy, segment(page));
       tx.free(pager.pageId(page));
-      dirty.add(copy);
       path[depth] = copy;
       if (depth == 0) {
         root = copy;
@@ -361,28 +376,35 @@ final class TreeWriter {
 
   /** A page of this transaction to rebuild {@code page}'s node in: itself if already ours, else a new one. */
   private long ownCopyOf(long page) throws IOException {
-    if (dirty.contains(page)) {
+    if (staged.holds(page)) {
       return page;
     }
     long copy = tx.alloc().index();
     tx.free(pager.pageId(page));
-    dirty.add(copy);
+    staged.fresh(copy);
     return copy;
   }
 
   private long newNode(int level) throws IOException {
     long page = tx.alloc().index();
-    dirty.add(page);
-    editor.init(segment(page), level);
+    editor.init(staged.fresh(page), level);
     return page;
   }
 
   private void freeNode(long page) throws IOException {
     tx.free(pager.pageId(page));
-    dirty.remove(page);
+    staged.drop(page);
   }
 
+  /** Node {@code page} as this transaction sees it: its own staged copy, or the committed page. */
   private MemorySegment segment(long page) {
-    return pager.page(pager.pageId(page)).segment();
+    MemorySegment own = staged.get(page);
+    return own != null ? own : pager.page(page).segment();
+  }
+
+  private void checkUnsealed() {
+    if (sealed) {
+      throw new IllegalStateException("the write transaction is sealed for its commit: no change can join it now");
+    }
   }
 }

@@ -98,6 +98,26 @@ class KvJoinedTransactionTest {
   }
 
   @Test
+  void aChangeAfterTheStoreSealedForTheCommitIsRefusedNotCommittedUnsealed() throws IOException {
+    try (Pager pager = Pager.create(dir.resolve("late.pages"), FAST)) {
+      KvStore store = KvStore.on(pager);
+      store.put(bytes("a"), bytes("1"));
+      try (Transaction tx = pager.begin()) {
+        KvWriteTransaction kv = store.join(tx);
+        kv.put(bytes("b"), bytes("2"));
+        // Registered after the store's own step, so it runs after the store wrote its nodes and
+        // their checksums: a change now would reach no page, or a page its parent's checksum
+        // no longer matches.
+        tx.beforeCommit(() -> kv.put(bytes("c"), bytes("3")));
+        assertThatThrownBy(tx::commit).isInstanceOf(IllegalStateException.class).hasMessageContaining("sealed");
+      }
+      assertThat(store.get(bytes("b"))).as("the whole pager transaction rolled back").isNull();
+      assertThat(store.size()).isEqualTo(1);
+      assertThat(store.verify().isClean()).isTrue();
+    }
+  }
+
+  @Test
   void aTransactionOfAnotherPagerIsRefused() throws IOException {
     try (Pager one = Pager.create(dir.resolve("one.pages"), FAST);
         Pager two = Pager.create(dir.resolve("two.pages"), FAST);
