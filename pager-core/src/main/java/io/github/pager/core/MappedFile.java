@@ -133,8 +133,8 @@ final class MappedFile {
   }
 
   /**
-   * Writes bytes the pager owns (a tree node, a metadata record) at the start of page {@code
-   * index}, the way {@link #writeOwnPagesPositionally} chose.
+   * Writes bytes the pager owns (a tree node, a pending-list chain page, a metadata record) at the
+   * start of page {@code index}, the way {@link #writeOwnPagesPositionally} chose.
    *
    * @param what what the page holds, for an exception
    * @throws UnreadablePageException when a store into the mapping faults (see {@link PageFaults})

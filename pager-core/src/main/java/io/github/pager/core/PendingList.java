@@ -13,6 +13,7 @@ import static io.github.pager.core.Format.RUN_LENGTH;
 import static io.github.pager.core.Format.U32;
 import static io.github.pager.core.Format.U64;
 
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -138,9 +139,11 @@ final class PendingList {
    * @param writtenBy the generation of the commit writing them: the {@link ChainPage#newest} of a
    *     page without runs
    * @return the new pages, first to last
+   * @throws IOException when a page cannot be written ({@link MappedFile#writeOwnPage}); no record
+   *     names the new pages yet, so the commit fails alone
    */
   static List<ChainPage> write(MappedFile file, List<Long> pages, List<Run> runs, long next, int nextCrc, long writtenBy)
-      throws UnreadablePageException {
+      throws IOException {
     int pageSize = file.pageSize();
     int perPage = runsPerPage(pageSize);
     if ((long) pages.size() * perPage < runs.size()) {
@@ -162,7 +165,7 @@ final class PendingList {
         encode(page, PL_RUNS + (long) (r - from) * PL_RUN_SIZE, run);
         newest = Math.max(newest, run.freedBy());
       }
-      PageFaults.write(bytes, file.page(pages.get(p)), file.describe(), pages.get(p), "pending list page");
+      file.writeOwnPage(pages.get(p), page, "pending list page");
       next = pages.get(p);
       nextCrc = Checksums.crc32c(page, 0, pageSize);
       written[p] = new ChainPage(next, nextCrc, List.copyOf(runs.subList(from, to)), newest);

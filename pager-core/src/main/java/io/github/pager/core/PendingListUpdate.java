@@ -4,6 +4,7 @@ import io.github.pager.core.PendingList.ChainPage;
 import io.github.pager.core.PendingList.Contents;
 import io.github.pager.core.PendingList.Root;
 import io.github.pager.core.PendingList.Run;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -116,7 +117,7 @@ final class PendingListUpdate {
    *
    * @return the list as the new record names it, with its chain
    */
-  Contents write(MappedFile file) throws UnreadablePageException {
+  Contents write(MappedFile file) throws IOException {
     long next = kept.isEmpty() ? 0 : kept.get(0).page();
     int nextCrc = kept.isEmpty() ? 0 : kept.get(0).crc();
     List<ChainPage> chain = new ArrayList<>(PendingList.write(file, newPages, spilled, next, nextCrc, generation));
